@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mnetif ordering layer: the ONLY way the core touches memory shared with another actor.
+ *
+ * One vocabulary, the Linux kernel's (cf. liburing barrier.h):
+ *
+ *   mn_read_once(p)            relaxed load        READ_ONCE
+ *   mn_write_once(p, v)        relaxed store       WRITE_ONCE
+ *   mn_load_acquire(p)         acquire load        smp_load_acquire
+ *   mn_store_release(p, v)     release store       smp_store_release
+ *   mn_plain_load(p)           NON-atomic load     (2012 zoo model only: a data race by design)
+ *   mn_plain_store(p, v)       NON-atomic store    (2012 zoo model only)
+ *   mn_smp_mb()                full fence          smp_mb
+ *   mn_test_and_set(p)         xchg(p, 1), acquire; returns the old value
+ *   mn_clear_release(p)        store-release of 0 (unlock)
+ *   mn_fetch_add(p, v)         fully ordered fetch-and-add; returns the old value
+ *   mn_copy_to_shared(d,s,n)   frame bytes into a slot (a region store)
+ *   mn_copy_from_shared(d,s,n) frame bytes out of a slot (a region load)
+ *   mn_cpu_relax()             pause inside a BOUNDED retry loop (not an operation in the model)
+ *   mn_spin_wait(p)            pause inside an UNBOUNDED wait for *p to change (the model blocks the
+ *                              actor until another actor stores to p, so waits stay finite)
+ *   mn_notify_op(tag)          the producer signals the event channel (a visible op in the model)
+ *   mn_observe(p)              an observer's read (invariant checker / oracles); not an operation
+ *
+ * Shared fields are declared with the wrapper types mn_u16 / mn_u32 / mn_u64. They are structs, so
+ * `hdr->sr_cur + 1`, `hdr->sr_cur = 0` or `if (hdr->sr_avail)` do not compile: a raw access to a
+ * shared field outside this layer is a compile error (tests/compile_fail checks it). The member name
+ * mn_shared_ is used only in this file (a lint in the test suite checks that too).
+ *
+ * Builds (the library code never changes between them):
+ *   default userspace   GCC/Clang __atomic builtins (C11 memory model)
+ *   __KERNEL__ (Linux)  READ_ONCE / WRITE_ONCE / smp_* / xchg
+ *   MNETIF_MODEL        every operation is reported to the model runtime (c/model/) as a visible
+ *                       operation (actor, op, address, order, value) and the scheduler decides who
+ *                       runs next. Userspace only.
+ */
+#ifndef MNETIF_ATOMIC_H
+#define MNETIF_ATOMIC_H
+
+#if defined(__KERNEL__) && defined(__linux__)
+#include <linux/types.h>
+#include <linux/compiler.h>
+#include <linux/string.h>
+#include <asm/barrier.h>
+#include <asm/processor.h>
+#include <linux/atomic.h>
+#elif defined(_KERNEL) && defined(__FreeBSD__)
+#include <sys/types.h>
+#include <sys/systm.h>
+#include <machine/atomic.h>
+#include <machine/cpu.h>
+#else
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+#endif
+
+typedef struct { uint16_t mn_shared_; } mn_u16;
+typedef struct { uint32_t mn_shared_; } mn_u32;
+typedef struct { uint64_t mn_shared_; } mn_u64;
+
+/* Orders, also the values the model runtime receives. */
+enum mn_order { MN_PLAIN = 0, MN_RELAXED = 1, MN_ACQUIRE = 2, MN_RELEASE = 3, MN_SEQ_CST = 4 };
+
+/* Operations as the model runtime sees them. */
+enum mn_op {
+	MN_OP_LOAD = 1, MN_OP_STORE, MN_OP_FENCE, MN_OP_TAS, MN_OP_FETCH_ADD,
+	MN_OP_COPY_IN,   /* region store: frame bytes into a slot */
+	MN_OP_COPY_OUT,  /* region load: frame bytes out of a slot */
+	MN_OP_SPIN,      /* spinning on an address: the model blocks the actor until it changes */
+	MN_OP_NOTIFY,    /* event-channel signal */
+	MN_OP__COUNT
+};
+
+#define MN_FIELD_(p) (&(p)->mn_shared_)
+
+#if defined(MNETIF_MODEL)
+/*
+ * Model build: c/model/ implements these. Each call is one visible operation; it may switch to
+ * another actor before it returns. `size` is 2, 4 or 8.
+ */
+uint64_t mn_model_access(int op, volatile void *addr, unsigned size, int order, uint64_t val);
+void mn_model_copy(int op, void *dst, const void *src, size_t n);
+void mn_model_fence(void);
+void mn_model_spin(volatile void *addr, unsigned size);
+void mn_model_notify(void *tag);
+
+#define MN_ACCESS_(op, p, ord, v) \
+	mn_model_access((op), MN_FIELD_(p), sizeof(*MN_FIELD_(p)), (ord), (uint64_t)(v))
+#define MN_TYPED_(p, x) ((__typeof__(*MN_FIELD_(p)))(x))
+
+#define mn_read_once(p)         MN_TYPED_(p, MN_ACCESS_(MN_OP_LOAD, p, MN_RELAXED, 0))
+#define mn_load_acquire(p)      MN_TYPED_(p, MN_ACCESS_(MN_OP_LOAD, p, MN_ACQUIRE, 0))
+#define mn_plain_load(p)        MN_TYPED_(p, MN_ACCESS_(MN_OP_LOAD, p, MN_PLAIN, 0))
+#define mn_write_once(p, v)     ((void)MN_ACCESS_(MN_OP_STORE, p, MN_RELAXED, v))
+#define mn_store_release(p, v)  ((void)MN_ACCESS_(MN_OP_STORE, p, MN_RELEASE, v))
+#define mn_plain_store(p, v)    ((void)MN_ACCESS_(MN_OP_STORE, p, MN_PLAIN, v))
+#define mn_test_and_set(p)      ((uint32_t)MN_ACCESS_(MN_OP_TAS, p, MN_ACQUIRE, 1))
+#define mn_clear_release(p)     mn_store_release(p, 0)
+#define mn_fetch_add(p, v)      MN_TYPED_(p, MN_ACCESS_(MN_OP_FETCH_ADD, p, MN_SEQ_CST, v))
+#define mn_smp_mb()             mn_model_fence()
+#define mn_copy_to_shared(d, s, n)   mn_model_copy(MN_OP_COPY_IN, (d), (s), (n))
+#define mn_copy_from_shared(d, s, n) mn_model_copy(MN_OP_COPY_OUT, (d), (s), (n))
+#define mn_spin_wait(p)         mn_model_spin(MN_FIELD_(p), sizeof(*MN_FIELD_(p)))
+#define mn_cpu_relax()          ((void)0)
+#define mn_notify_op(tag)       mn_model_notify(tag)
+/* The model keeps buffered stores out of memory, so an observer reads committed memory only. */
+#define mn_observe(p)           (*(const volatile __typeof__(*MN_FIELD_(p)) *)MN_FIELD_(p))
+
+#elif defined(__KERNEL__) && defined(__linux__)
+
+#define mn_read_once(p)         READ_ONCE(*MN_FIELD_(p))
+#define mn_write_once(p, v)     WRITE_ONCE(*MN_FIELD_(p), (v))
+#define mn_load_acquire(p)      smp_load_acquire(MN_FIELD_(p))
+#define mn_store_release(p, v)  smp_store_release(MN_FIELD_(p), (v))
+#define mn_plain_load(p)        (*MN_FIELD_(p))
+#define mn_plain_store(p, v)    ((void)(*MN_FIELD_(p) = (v)))
+#define mn_test_and_set(p)      ((uint32_t)xchg(MN_FIELD_(p), 1))  /* xchg is fully ordered */
+#define mn_clear_release(p)     smp_store_release(MN_FIELD_(p), 0)
+#define mn_fetch_add(p, v)      ({ smp_mb(); __typeof__(*MN_FIELD_(p)) o_ = \
+				  __atomic_fetch_add(MN_FIELD_(p), (v), __ATOMIC_RELAXED); smp_mb(); o_; })
+#define mn_smp_mb()             smp_mb()
+#define mn_copy_to_shared(d, s, n)   memcpy((d), (s), (n))
+#define mn_copy_from_shared(d, s, n) memcpy((d), (s), (n))
+#define mn_spin_wait(p)         cpu_relax()
+#define mn_cpu_relax()          cpu_relax()
+#define mn_notify_op(tag)       ((void)(tag))
+#define mn_observe(p)           READ_ONCE(*MN_FIELD_(p))
+
+#elif defined(_KERNEL) && defined(__FreeBSD__)
+/* FreeBSD atomic(9). Not compiled on the Linux CI machines: see c/platform/freebsd/README. */
+#define MN_FBSD_(op, p) _Generic(*MN_FIELD_(p), \
+	uint16_t: atomic_##op##_16, uint32_t: atomic_##op##_32, uint64_t: atomic_##op##_64)
+#define mn_read_once(p)         (*(volatile __typeof__(*MN_FIELD_(p)) *)MN_FIELD_(p))
+#define mn_write_once(p, v)     ((void)(*(volatile __typeof__(*MN_FIELD_(p)) *)MN_FIELD_(p) = (v)))
+#define mn_load_acquire(p)      MN_FBSD_(load_acq, p)(MN_FIELD_(p))
+#define mn_store_release(p, v)  MN_FBSD_(store_rel, p)(MN_FIELD_(p), (v))
+#define mn_plain_load(p)        (*MN_FIELD_(p))
+#define mn_plain_store(p, v)    ((void)(*MN_FIELD_(p) = (v)))
+#define mn_test_and_set(p)      atomic_swap_32(MN_FIELD_(p), 1)
+#define mn_clear_release(p)     atomic_store_rel_32(MN_FIELD_(p), 0)
+#define mn_fetch_add(p, v)      ({ atomic_thread_fence_seq_cst(); __typeof__(*MN_FIELD_(p)) o_ = \
+				  atomic_fetchadd_32(MN_FIELD_(p), (v)); atomic_thread_fence_seq_cst(); o_; })
+#define mn_smp_mb()             atomic_thread_fence_seq_cst()
+#define mn_copy_to_shared(d, s, n)   memcpy((d), (s), (n))
+#define mn_copy_from_shared(d, s, n) memcpy((d), (s), (n))
+#define mn_spin_wait(p)         cpu_spinwait()
+#define mn_cpu_relax()          cpu_spinwait()
+#define mn_notify_op(tag)       ((void)(tag))
+#define mn_observe(p)           mn_read_once(p)
+
+#else /* userspace production build: C11 memory model through the __atomic builtins */
+
+#define mn_read_once(p)         __atomic_load_n(MN_FIELD_(p), __ATOMIC_RELAXED)
+#define mn_write_once(p, v)     __atomic_store_n(MN_FIELD_(p), (v), __ATOMIC_RELAXED)
+#define mn_load_acquire(p)      __atomic_load_n(MN_FIELD_(p), __ATOMIC_ACQUIRE)
+#define mn_store_release(p, v)  __atomic_store_n(MN_FIELD_(p), (v), __ATOMIC_RELEASE)
+#define mn_plain_load(p)        (*MN_FIELD_(p))
+#define mn_plain_store(p, v)    ((void)(*MN_FIELD_(p) = (v)))
+#define mn_test_and_set(p)      ((uint32_t)__atomic_exchange_n(MN_FIELD_(p), 1u, __ATOMIC_ACQUIRE))
+#define mn_clear_release(p)     __atomic_store_n(MN_FIELD_(p), 0u, __ATOMIC_RELEASE)
+#define mn_fetch_add(p, v)      __atomic_fetch_add(MN_FIELD_(p), (v), __ATOMIC_SEQ_CST)
+#define mn_smp_mb()             __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define mn_copy_to_shared(d, s, n)   memcpy((d), (s), (n))
+#define mn_copy_from_shared(d, s, n) memcpy((d), (s), (n))
+#if defined(__x86_64__) || defined(__i386__)
+#define mn_cpu_relax()          __builtin_ia32_pause()
+#else
+#define mn_cpu_relax()          ((void)0)
+#endif
+#define mn_spin_wait(p)         mn_cpu_relax()
+#define mn_notify_op(tag)       ((void)(tag))
+#define mn_observe(p)           __atomic_load_n(MN_FIELD_(p), __ATOMIC_RELAXED)
+
+#endif
+
+#endif /* MNETIF_ATOMIC_H */

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mnetif shared receive ring: the wire format and the core API. This header is the spec of the
+ * shared memory; everything else (C, the Linux module, OCaml, the Python harness) follows it.
+ *
+ * One contiguous buffer, host-endian (both sides always run on the same machine; the OCaml port
+ * probes the magic to tell the byte order). Default geometry, as in 2012: 33 pages, 2048-byte
+ * slots -> 64 slots.
+ *
+ *   offset 0                      64            64 + 2*size      dataoff           dataoff + size*slotsize
+ *   +-----------------------------+-------------+----------------+-----------------+-----+----------------+
+ *   | header (struct mn_ring_hdr) | ss_len[0]   |  ... ss_len[n] | (pad, v2: to 64)| slot 0 | ... | slot n |
+ *   +-----------------------------+-------------+----------------+-----------------+-----+----------------+
+ *
+ * Writers: (P) producer only, (C) consumer only, (I) initialiser only (before the ring is shared),
+ *          (L) either side while holding sr_lock (v1).
+ *
+ * Protocols, told apart by sr_magic:
+ *
+ *  v1 "locked" (MN_PROTO_V1; the 2012 field meanings + the test-and-set lock of the 2012 thread)
+ *    sr_cur   (L) masked index of the next slot to consume
+ *    sr_avail (L) number of filled slots, 0..size
+ *    Every update of sr_cur/sr_avail by either side happens with sr_lock held. The producer never
+ *    blocks: after MN_LOCK_RETRIES failed test-and-sets it drops the frame (drop_busy). The producer
+ *    writes slot (cur+avail)&mask; a consumer pop keeps cur+avail constant, so that slot stays free
+ *    while the producer fills it. The consumer views slot sr_cur without the lock (the producer never
+ *    writes slots in [cur, cur+avail)) and takes the lock only to pop.
+ *    Data of slot i at 64 + 2*size + i*slotsize (what the 2012 OCaml reader expects).
+ *
+ *  v2 "single-writer" (MN_PROTO_V2; lock-free, cf. Xen ring.h, AF_XDP)
+ *    sr_cur   (C) consumer index, free-running u16
+ *    sr_avail (P) producer index, free-running u16
+ *    size <= 32768 so that (u16)(prod - cons) in 0..size tells empty from full with no wasted slot.
+ *    Producer: write len + data of slot prod&mask, then store-release prod. Consumer: load-acquire
+ *    prod, read the slot, then store-release cons (only once it is done with the slot).
+ *    Data of slot i at sr_dataoff + i*slotsize, sr_dataoff = roundup(64 + 2*size, 64).
+ *
+ *  2012 (MN_PROTO_2012; bug-zoo model only, compiled in only with MNETIF_WITH_2012): the published
+ *    prototype: unlocked read-modify-write of sr_avail by both sides, no full check, and the C
+ *    producer puts slot data at 2*size + i*slotsize (without the header). Never a usable protocol.
+ *
+ * Event channel (both protocols; Xen "final check"): the consumer, finding the ring empty, writes
+ * sr_wake = (frames it has consumed) + 1, issues a full fence, re-checks the ring and only then
+ * sleeps. The producer publishes, stores sr_frames, issues a full fence, reads sr_wake and signals
+ * only if sr_wake equals the number of frames it has now published (notification suppression).
+ *
+ * Untrusted peer: the producer (a kernel) validates geometry once at attach and keeps a private
+ * copy; it never re-reads sr_size/sr_slotsize/sr_dataoff. Indices read from shared memory are
+ * checked (v2: prod - cons <= size; v1: cur < size, avail <= size); a violation sets sr_error and
+ * drops the frame (drop_error). Counters are stored from private copies, never read back.
+ */
+#ifndef MNETIF_RING_H
+#define MNETIF_RING_H
+
+#include "atomic.h"
+
+#define MN_HDR_SIZE        64u
+#define MN_PAGE_SIZE       4096u
+#define MN_DEFAULT_PAGES   33u
+#define MN_DEFAULT_BUFLEN  (MN_DEFAULT_PAGES * MN_PAGE_SIZE)
+#define MN_DEFAULT_SLOTSZ  2048u
+#define MN_MAX_SIZE        32768u        /* slots; power of two */
+#define MN_MIN_SLOTSZ      64u           /* >= 60 (minimum Ethernet frame), multiple of 64 */
+#define MN_MAX_SLOTSZ      65472u        /* largest multiple of 64 in a u16 */
+#define MN_LOCK_RETRIES    64u           /* v1: test-and-set attempts before a drop / -EBUSY */
+
+/* sr_magic: "MNR" + protocol byte. */
+#define MN_MAGIC_BASE      0x4d4e5200u
+#define MN_PROTO_2012      0u
+#define MN_PROTO_V1        1u
+#define MN_PROTO_V2        2u
+#define MN_MAGIC(proto)    (MN_MAGIC_BASE | (proto))
+
+/* sr_error values: the first corruption the producer saw. */
+enum mn_error {
+	MN_ERR_NONE = 0,
+	MN_ERR_CUR = 1,       /* v1: sr_cur >= size */
+	MN_ERR_AVAIL = 2,     /* v1: sr_avail > size */
+	MN_ERR_INDEX = 3,     /* v2: prod - cons > size */
+};
+
+struct mn_ring_hdr {
+	mn_u16 sr_cur;           /*  0 v1 (L) next slot to consume | v2 (C) consumer index */
+	mn_u16 sr_avail;         /*  2 v1 (L) filled slots         | v2 (P) producer index */
+	mn_u16 sr_size;          /*  4 (I) number of slots, power of two */
+	mn_u16 sr_slotsize;      /*  6 (I) bytes per slot */
+	/* the 2012 sr_pad[56] from here on */
+	mn_u32 sr_magic;         /*  8 (I) MN_MAGIC(proto) */
+	mn_u32 sr_dataoff;       /* 12 (I) offset of slot 0's data */
+	mn_u32 sr_lock;          /* 16 v1 (P,C by test-and-set) 0 free, 1 held */
+	mn_u32 sr_wake;          /* 20 (C) signal me when the producer has published this many frames */
+	mn_u32 sr_error;         /* 24 (P) enum mn_error: first corruption seen, 0 = none */
+	mn_u32 sr_drop_full;     /* 28 (P) frames dropped: ring full */
+	mn_u32 sr_drop_oversize; /* 32 (P) frames dropped: longer than a slot */
+	mn_u32 sr_drop_busy;     /* 36 (P) frames dropped: v1 lock busy after MN_LOCK_RETRIES */
+	mn_u64 sr_frames;        /* 40 (P) frames published */
+	mn_u64 sr_bytes;         /* 48 (P) bytes published */
+	mn_u32 sr_drop_error;    /* 56 (P) frames dropped: corrupt header (see sr_error) */
+	mn_u32 sr_notify;        /* 60 (P) event-channel signals sent */
+	mn_u16 ss_len[];         /* 64 length table, size entries; ss_len[i] (P) v1/v2 */
+};
+
+/* Offsets are part of the wire format: the OCaml port and the harness rely on them. */
+#define MN_OFF_CUR 0
+#define MN_OFF_AVAIL 2
+#define MN_OFF_SIZE 4
+#define MN_OFF_SLOTSIZE 6
+#define MN_OFF_MAGIC 8
+#define MN_OFF_DATAOFF 12
+#define MN_OFF_LOCK 16
+#define MN_OFF_WAKE 20
+#define MN_OFF_ERROR 24
+#define MN_OFF_DROP_FULL 28
+#define MN_OFF_DROP_OVERSIZE 32
+#define MN_OFF_DROP_BUSY 36
+#define MN_OFF_FRAMES 40
+#define MN_OFF_BYTES 48
+#define MN_OFF_DROP_ERROR 56
+#define MN_OFF_NOTIFY 60
+#define MN_OFF_LENS 64
+
+/* Private geometry: copied at attach, never re-read from shared memory. */
+struct mn_geom {
+	uint32_t proto;
+	uint32_t size;           /* slots */
+	uint32_t mask;           /* size - 1 */
+	uint32_t slotsize;
+	uint32_t dataoff;        /* where THIS side puts slot 0 (2012: the producer's is wrong) */
+	uint64_t buflen;
+};
+
+/* Counters as the producer keeps them (the shared copies are stores of these). */
+struct mn_counters {
+	uint64_t frames, bytes;
+	uint32_t drop_full, drop_oversize, drop_busy, drop_error, notify, error;
+};
+
+typedef void (*mn_notify_fn)(void *arg);
+/* Copies a frame of len bytes into a slot (the kernel passes skb_copy_bits here); NULL = the
+ * ordering layer's mn_copy_to_shared. */
+typedef void (*mn_copy_fn)(void *slot, const void *src, uint32_t len);
+
+/* Producer-private state (Xen's "front/back private" struct). One producer per ring at a time. */
+struct mn_prod {
+	struct mn_ring_hdr *hdr;
+	unsigned char *base;
+	struct mn_geom g;
+	uint16_t prod;           /* v2: next producer index (private; never read back) */
+	uint32_t lock_retries;
+	struct mn_counters c;
+	mn_notify_fn notify;
+	void *notify_arg;
+};
+
+/* Consumer-private state. */
+struct mn_cons {
+	struct mn_ring_hdr *hdr;
+	unsigned char *base;
+	struct mn_geom g;
+	uint32_t cons;           /* v2: consumer index (u16 range); v1/2012: masked sr_cur. Only the
+	                          * consumer writes sr_cur, so it keeps the authoritative copy here. */
+	uint32_t seen;           /* frames consumed (low 32 bits), for sr_wake */
+	uint32_t lock_retries;
+	int peeked;              /* a frame was returned by peek and not yet released */
+};
+
+/* A zero-copy view of the next frame; valid until mn_cons_release(). */
+struct mn_slot {
+	const unsigned char *data;
+	uint32_t len;
+	uint32_t index;          /* slot index (masked) */
+};
+
+/*
+ * Initialiser (I): lay out a ring of `proto` in buf. nslots = 0 picks the largest power of two
+ * that fits. Returns 0 or -EINVAL (bad protocol/geometry), -ENOSPC (buffer too short).
+ */
+int mn_ring_init(void *buf, uint64_t buflen, uint32_t proto, uint32_t nslots, uint32_t slotsize);
+
+/* Reads and validates the geometry of a ring (magic, power-of-two size, slot size, data offset,
+ * buffer length). Returns 0 or -errno; *why (if not NULL) names the failed check. */
+int mn_ring_geometry(const void *buf, uint64_t buflen, struct mn_geom *g, const char **why);
+
+/* Producer. attach: 0 or -errno (see mn_ring_geometry). push: 0 published, or the frame was
+ * dropped and counted: -ENOBUFS full, -EMSGSIZE longer than a slot, -EBUSY v1 lock busy,
+ * -EIO corrupt header (sr_error set). notify (may be NULL) is called when the consumer asked. */
+int mn_prod_attach(struct mn_prod *p, void *buf, uint64_t buflen, mn_notify_fn notify, void *arg);
+int mn_prod_push(struct mn_prod *p, const void *frame, uint32_t len);
+int mn_prod_push_copy(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy);
+
+/* Consumer. peek: 1 and a view of the next frame, 0 empty, -EIO corrupt header. release: pops the
+ * frame returned by peek: 0, -EBUSY (v1 lock busy; retry), -ENOENT (nothing to pop), -EIO. */
+int mn_cons_attach(struct mn_cons *c, void *buf, uint64_t buflen);
+int mn_cons_peek(struct mn_cons *c, struct mn_slot *out);
+/* Frames waiting (0..size), or -EIO if the shared indices are corrupt. */
+int mn_cons_fill(struct mn_cons *c);
+int mn_cons_release(struct mn_cons *c);
+/* Event channel, consumer side: 1 = ring still empty after arming sr_wake, safe to sleep on the
+ * channel; 0 = frames arrived, do not sleep. */
+int mn_cons_prepare_wait(struct mn_cons *c);
+
+/* The v1 test-and-set lock on sr_lock (callable from Python and OCaml). try: 1 acquired, 0 busy.
+ * lock: up to `retries` attempts, 0 or -EBUSY. */
+int mn_ring_trylock(struct mn_ring_hdr *h);
+int mn_ring_lock(struct mn_ring_hdr *h, uint32_t retries);
+void mn_ring_unlock(struct mn_ring_hdr *h);
+
+/* Invariant checker (an observer: reads committed memory, performs no ordered operation).
+ * Returns 0 if every invariant holds, else the first violated enum mn_invariant (mn_invariant_name()
+ * names it). v1's index invariants are checked only while sr_lock is free (they hold whenever it is).
+ * The error flag is checked last, so a more specific violation is reported first. */
+enum mn_invariant {
+	MN_INV_OK = 0,
+	MN_INV_MAGIC,          /* sr_magic is not a known protocol */
+	MN_INV_GEOMETRY,       /* sr_size/sr_slotsize/sr_dataoff differ from the attached geometry */
+	MN_INV_CUR_RANGE,      /* v1: sr_cur < size */
+	MN_INV_AVAIL_RANGE,    /* v1: sr_avail <= size */
+	MN_INV_FILL_RANGE,     /* v2: (u16)(prod - cons) <= size */
+	MN_INV_LEN_RANGE,      /* every filled slot: ss_len <= slotsize */
+	MN_INV_LOCK_WORD,      /* sr_lock is 0 or 1 */
+	MN_INV_ERROR_FLAG,     /* sr_error is 0 */
+	MN_INV__COUNT
+};
+int mn_ring_check(const void *buf, const struct mn_geom *g);
+const char *mn_invariant_name(int inv);
+
+/* Offset of slot i's data as the CONSUMER reads it. */
+static inline uint64_t mn_slot_offset(const struct mn_geom *g, uint32_t i)
+{
+	return (uint64_t)g->dataoff + (uint64_t)(i & g->mask) * g->slotsize;
+}
+
+#endif /* MNETIF_RING_H */

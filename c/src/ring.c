@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mnetif ring core: OS-neutral; touches shared memory only through mnetif/atomic.h.
+ * The wire format, the writer of every field and the ordering rules are in mnetif/ring.h.
+ *
+ * Bug-zoo switches (compile-time, for the model build and tests only; each re-creates one known
+ * defect on these same sources so the harness can show it finds it):
+ *   MN_ZOO_V1_NO_LOCK          v1 lock acquire/release are no-ops       -> lost update on sr_avail
+ *   MN_ZOO_TAS_PLAIN           test-and-set as a plain load then store  -> two lock holders
+ *   MN_ZOO_V2_RELAXED_PUBLISH  v2 producer publishes with a relaxed store -> stale frame under PSO
+ *   MN_ZOO_NO_PROD_FENCE       producer's wakeup fence removed          -> lost wakeup under TSO
+ *   MN_ZOO_NO_CONS_FENCE       consumer's wakeup fence removed          -> lost wakeup under TSO
+ *   MN_ZOO_2012_SAME_OFFSET    2012 model with the data-offset bug fixed (isolates its other bugs)
+ */
+#include "mnetif/ring.h"
+#include "compat.h"
+
+#ifndef offsetof
+#define offsetof(t, m) __builtin_offsetof(t, m)
+#endif
+
+#define MN_CHECK_OFF(f, o) _Static_assert(offsetof(struct mn_ring_hdr, f) == (o), #f " offset")
+MN_CHECK_OFF(sr_cur, MN_OFF_CUR);
+MN_CHECK_OFF(sr_avail, MN_OFF_AVAIL);
+MN_CHECK_OFF(sr_size, MN_OFF_SIZE);
+MN_CHECK_OFF(sr_slotsize, MN_OFF_SLOTSIZE);
+MN_CHECK_OFF(sr_magic, MN_OFF_MAGIC);
+MN_CHECK_OFF(sr_dataoff, MN_OFF_DATAOFF);
+MN_CHECK_OFF(sr_lock, MN_OFF_LOCK);
+MN_CHECK_OFF(sr_wake, MN_OFF_WAKE);
+MN_CHECK_OFF(sr_error, MN_OFF_ERROR);
+MN_CHECK_OFF(sr_drop_full, MN_OFF_DROP_FULL);
+MN_CHECK_OFF(sr_drop_oversize, MN_OFF_DROP_OVERSIZE);
+MN_CHECK_OFF(sr_drop_busy, MN_OFF_DROP_BUSY);
+MN_CHECK_OFF(sr_frames, MN_OFF_FRAMES);
+MN_CHECK_OFF(sr_bytes, MN_OFF_BYTES);
+MN_CHECK_OFF(sr_drop_error, MN_OFF_DROP_ERROR);
+MN_CHECK_OFF(sr_notify, MN_OFF_NOTIFY);
+MN_CHECK_OFF(ss_len, MN_OFF_LENS);
+_Static_assert(sizeof(struct mn_ring_hdr) == MN_HDR_SIZE, "header is 64 bytes");
+
+static int proto_known(uint32_t proto)
+{
+#ifdef MNETIF_WITH_2012
+	if (proto == MN_PROTO_2012)
+		return 1;
+#endif
+	return proto == MN_PROTO_V1 || proto == MN_PROTO_V2;
+}
+
+/* Where the consumer (and the correct producer) finds slot 0. */
+static uint64_t dataoff_for(uint32_t proto, uint64_t size)
+{
+	uint64_t end_of_lens = MN_HDR_SIZE + 2 * size;
+
+	return proto == MN_PROTO_V2 ? MN_ALIGN_UP(end_of_lens, 64) : end_of_lens;
+}
+
+static int fits(uint32_t proto, uint64_t size, uint64_t slotsize, uint64_t buflen)
+{
+	return dataoff_for(proto, size) + size * slotsize <= buflen;
+}
+
+int mn_ring_init(void *buf, uint64_t buflen, uint32_t proto, uint32_t nslots, uint32_t slotsize)
+{
+	struct mn_ring_hdr *h = buf;
+	uint32_t size = nslots;
+	unsigned char *p = buf;
+	uint64_t i, off;
+
+	if (!buf || !proto_known(proto))
+		return -EINVAL;
+	if (slotsize < MN_MIN_SLOTSZ || slotsize > MN_MAX_SLOTSZ || slotsize % 64)
+		return -EINVAL;
+	if (size == 0) {
+		for (size = MN_MAX_SIZE; size && !fits(proto, size, slotsize, buflen); size >>= 1)
+			;
+		if (!size)
+			return -ENOSPC;
+	} else if (!MN_IS_POW2(size) || size > MN_MAX_SIZE) {
+		return -EINVAL;
+	} else if (!fits(proto, size, slotsize, buflen)) {
+		return -ENOSPC;
+	}
+	off = dataoff_for(proto, size);
+	/* (I): nobody else sees the buffer yet, plain bytes are fine for the pad and length table. */
+	for (i = 0; i < off; i++)
+		p[i] = 0;
+	mn_write_once(&h->sr_size, (uint16_t)size);
+	mn_write_once(&h->sr_slotsize, (uint16_t)slotsize);
+	mn_write_once(&h->sr_dataoff, (uint32_t)off);
+	mn_write_once(&h->sr_magic, MN_MAGIC(proto));
+	return 0;
+}
+
+int mn_ring_geometry(const void *buf, uint64_t buflen, struct mn_geom *g, const char **why)
+{
+	struct mn_ring_hdr *h = (struct mn_ring_hdr *)buf;
+	uint32_t magic, size, slotsize, dataoff, proto;
+	const char *msg = NULL;
+
+	if (!buf || buflen < MN_HDR_SIZE) {
+		msg = "buffer shorter than the 64-byte header";
+		goto bad;
+	}
+	magic = mn_read_once(&h->sr_magic);
+	proto = magic & 0xffu;
+	if ((magic & ~0xffu) != MN_MAGIC_BASE || !proto_known(proto)) {
+		msg = "wrong magic: not an mnetif ring of a known protocol";
+		goto bad;
+	}
+	size = mn_read_once(&h->sr_size);
+	slotsize = mn_read_once(&h->sr_slotsize);
+	dataoff = mn_read_once(&h->sr_dataoff);
+	if (size == 0) {
+		msg = "sr_size is 0";
+		goto bad;
+	}
+	if (!MN_IS_POW2(size) || size > MN_MAX_SIZE) {
+		msg = "sr_size is not a power of two <= 32768";
+		goto bad;
+	}
+	if (slotsize < MN_MIN_SLOTSZ || slotsize % 64) {
+		msg = "sr_slotsize is not a multiple of 64 >= 64";
+		goto bad;
+	}
+	if (proto == MN_PROTO_V2 ? (dataoff < dataoff_for(proto, size) || dataoff % 64)
+				 : dataoff != dataoff_for(proto, size)) {
+		msg = "sr_dataoff overlaps the length table or is misaligned";
+		goto bad;
+	}
+	if ((uint64_t)dataoff + (uint64_t)size * slotsize > buflen) {
+		msg = "buffer too short for sr_size slots of sr_slotsize bytes";
+		goto bad;
+	}
+	g->proto = proto;
+	g->size = size;
+	g->mask = size - 1;
+	g->slotsize = slotsize;
+	g->dataoff = dataoff;
+	g->buflen = buflen;
+	if (why)
+		*why = NULL;
+	return 0;
+bad:
+	if (why)
+		*why = msg;
+	return -EINVAL;
+}
+
+/* ---- the v1 test-and-set lock ------------------------------------------------------------- */
+
+int mn_ring_trylock(struct mn_ring_hdr *h)
+{
+#if defined(MN_ZOO_V1_NO_LOCK)
+	(void)h;
+	return 1;
+#elif defined(MN_ZOO_TAS_PLAIN)
+	/* The bug: between the load and the store another actor can take the lock too. */
+	if (mn_read_once(&h->sr_lock) != 0)
+		return 0;
+	mn_write_once(&h->sr_lock, 1u);
+	return 1;
+#else
+	/* Acquire: pairs with the holder's mn_clear_release; we see everything it did under the lock. */
+	return mn_test_and_set(&h->sr_lock) == 0;
+#endif
+}
+
+int mn_ring_lock(struct mn_ring_hdr *h, uint32_t retries)
+{
+	uint32_t n;
+
+	for (n = 0; n < retries; n++) {
+		if (mn_ring_trylock(h))
+			return 0;
+		mn_cpu_relax();
+	}
+	return -EBUSY;
+}
+
+void mn_ring_unlock(struct mn_ring_hdr *h)
+{
+#ifdef MN_ZOO_V1_NO_LOCK
+	(void)h;
+#else
+	mn_clear_release(&h->sr_lock);
+#endif
+}
+
+/* ---- producer --------------------------------------------------------------------------- */
+
+int mn_prod_attach(struct mn_prod *p, void *buf, uint64_t buflen, mn_notify_fn notify, void *arg)
+{
+	struct mn_ring_hdr *h = buf;
+	int err = mn_ring_geometry(buf, buflen, &p->g, NULL);
+
+	if (err)
+		return err;
+	p->hdr = h;
+	p->base = buf;
+	p->notify = notify;
+	p->notify_arg = arg;
+	p->lock_retries = MN_LOCK_RETRIES;
+	/* Resume counters and the producer index from the ring (a re-plug keeps them running). */
+	p->prod = mn_read_once(&h->sr_avail);
+	p->c.frames = mn_read_once(&h->sr_frames);
+	p->c.bytes = mn_read_once(&h->sr_bytes);
+	p->c.drop_full = mn_read_once(&h->sr_drop_full);
+	p->c.drop_oversize = mn_read_once(&h->sr_drop_oversize);
+	p->c.drop_busy = mn_read_once(&h->sr_drop_busy);
+	p->c.drop_error = mn_read_once(&h->sr_drop_error);
+	p->c.notify = mn_read_once(&h->sr_notify);
+	p->c.error = MN_ERR_NONE;
+#if defined(MNETIF_WITH_2012) && !defined(MN_ZOO_2012_SAME_OFFSET)
+	if (p->g.proto == MN_PROTO_2012)
+		p->g.dataoff = 2 * p->g.size;   /* bug 3: the C side forgot the 64-byte header */
+#endif
+	return 0;
+}
+
+static int prod_drop(uint32_t *ctr, mn_u32 *field, int err)
+{
+	*ctr += 1;
+	mn_write_once(field, *ctr);
+	return err;
+}
+
+static int prod_corrupt(struct mn_prod *p, uint32_t why)
+{
+	if (p->c.error == MN_ERR_NONE) {
+		p->c.error = why;
+		mn_write_once(&p->hdr->sr_error, why);
+	}
+	return prod_drop(&p->c.drop_error, &p->hdr->sr_drop_error, -EIO);
+}
+
+static void default_copy(void *slot, const void *src, uint32_t len)
+{
+	mn_copy_to_shared(slot, src, len);
+}
+
+static unsigned char *prod_slot(struct mn_prod *p, uint32_t i)
+{
+	return p->base + p->g.dataoff + (uint64_t)(i & p->g.mask) * p->g.slotsize;
+}
+
+/* After a frame is visible: counters, then the event-channel final check. */
+static void prod_published(struct mn_prod *p, uint32_t len)
+{
+	struct mn_ring_hdr *h = p->hdr;
+
+	p->c.frames++;
+	p->c.bytes += len;
+	mn_write_once(&h->sr_frames, p->c.frames);
+	mn_write_once(&h->sr_bytes, p->c.bytes);
+#ifndef MN_ZOO_NO_PROD_FENCE
+	/* Pairs with the consumer's fence in mn_cons_prepare_wait: either we read its sr_wake, or its
+	 * re-check reads our index (store-load order: no weaker barrier gives that). */
+	mn_smp_mb();
+#endif
+	if (mn_read_once(&h->sr_wake) == (uint32_t)p->c.frames) {
+		p->c.notify++;
+		mn_write_once(&h->sr_notify, p->c.notify);
+		mn_notify_op(p);
+		if (p->notify)
+			p->notify(p->notify_arg);
+	}
+}
+
+static int push_v2(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy)
+{
+	struct mn_ring_hdr *h = p->hdr;
+	/* Acquire pairs with the consumer's release of sr_cur: it has finished reading the slot we
+	 * may now overwrite. */
+	uint16_t cons = mn_load_acquire(&h->sr_cur);
+	uint16_t used = (uint16_t)(p->prod - cons);
+	uint32_t i = p->prod & p->g.mask;
+
+	if (used > p->g.size)
+		return prod_corrupt(p, MN_ERR_INDEX);
+	if (used == p->g.size)
+		return prod_drop(&p->c.drop_full, &h->sr_drop_full, -ENOBUFS);
+	mn_write_once(&h->ss_len[i], (uint16_t)len);
+	copy(prod_slot(p, i), src, len);
+	p->prod++;
+#ifdef MN_ZOO_V2_RELAXED_PUBLISH
+	mn_write_once(&h->sr_avail, p->prod);
+#else
+	/* Release: the consumer's load-acquire of sr_avail sees ss_len[i] and the frame bytes. */
+	mn_store_release(&h->sr_avail, p->prod);
+#endif
+	return 0;
+}
+
+static int push_v1(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy)
+{
+	struct mn_ring_hdr *h = p->hdr;
+	uint16_t cur, avail;
+	uint32_t i;
+
+	if (mn_ring_lock(h, p->lock_retries))
+		return prod_drop(&p->c.drop_busy, &h->sr_drop_busy, -EBUSY);
+	/* Under the lock: relaxed reads suffice, the lock's acquire orders them. */
+	cur = mn_read_once(&h->sr_cur);
+	avail = mn_read_once(&h->sr_avail);
+	if (cur >= p->g.size || avail > p->g.size) {
+		mn_ring_unlock(h);
+		return prod_corrupt(p, cur >= p->g.size ? MN_ERR_CUR : MN_ERR_AVAIL);
+	}
+	if (avail == p->g.size) {
+		mn_ring_unlock(h);
+		return prod_drop(&p->c.drop_full, &h->sr_drop_full, -ENOBUFS);
+	}
+	i = (uint32_t)(cur + avail) & p->g.mask;
+	mn_write_once(&h->ss_len[i], (uint16_t)len);
+	copy(prod_slot(p, i), src, len);
+	/* Release: the consumer's unlocked peek (load-acquire of sr_avail) sees the length and bytes. */
+	mn_store_release(&h->sr_avail, (uint16_t)(avail + 1));
+	mn_ring_unlock(h);
+	return 0;
+}
+
+#ifdef MNETIF_WITH_2012
+/* A faithful model of the 2012 netif_stubs.c producer: plain accesses, no lock, no full check. */
+static int push_2012(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy)
+{
+	struct mn_ring_hdr *h = p->hdr;
+	uint16_t cur = mn_plain_load(&h->sr_cur);
+	uint16_t avail = mn_plain_load(&h->sr_avail);
+	uint32_t i = (uint32_t)(cur + avail) & p->g.mask;
+
+	mn_plain_store(&h->ss_len[i], (uint16_t)len);
+	copy(prod_slot(p, i), src, len);
+	/* avail++ : an unlocked read-modify-write (bug 1) */
+	mn_plain_store(&h->sr_avail, (uint16_t)(mn_plain_load(&h->sr_avail) + 1));
+	return 0;
+}
+#endif
+
+int mn_prod_push_copy(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy)
+{
+	int err;
+
+	if (!copy)
+		copy = default_copy;
+	if (len > p->g.slotsize)
+		return prod_drop(&p->c.drop_oversize, &p->hdr->sr_drop_oversize, -EMSGSIZE);
+	switch (p->g.proto) {
+	case MN_PROTO_V2:
+		err = push_v2(p, src, len, copy);
+		break;
+	case MN_PROTO_V1:
+		err = push_v1(p, src, len, copy);
+		break;
+#ifdef MNETIF_WITH_2012
+	case MN_PROTO_2012:
+		err = push_2012(p, src, len, copy);
+		break;
+#endif
+	default:
+		return -EINVAL;
+	}
+	if (err == 0)
+		prod_published(p, len);
+	return err;
+}
+
+int mn_prod_push(struct mn_prod *p, const void *frame, uint32_t len)
+{
+	return mn_prod_push_copy(p, frame, len, NULL);
+}
+
+/* ---- consumer --------------------------------------------------------------------------- */
+
+int mn_cons_attach(struct mn_cons *c, void *buf, uint64_t buflen)
+{
+	struct mn_ring_hdr *h = buf;
+	int err = mn_ring_geometry(buf, buflen, &c->g, NULL);
+
+	if (err)
+		return err;
+	c->hdr = h;
+	c->base = buf;
+	c->lock_retries = MN_LOCK_RETRIES;
+	c->cons = mn_read_once(&h->sr_cur);
+	c->peeked = 0;
+	err = mn_cons_fill(c);
+	if (err < 0)
+		return err;
+	c->seen = (uint32_t)mn_read_once(&h->sr_frames) - (uint32_t)err;
+	return 0;
+}
+
+/* Frames in the ring as the consumer sees them; -EIO if the header is corrupt. */
+int mn_cons_fill(struct mn_cons *c)
+{
+	struct mn_ring_hdr *h = c->hdr;
+	uint32_t fill;
+
+	switch (c->g.proto) {
+	case MN_PROTO_V2:
+		/* Acquire pairs with the producer's release of sr_avail. */
+		fill = (uint16_t)(mn_load_acquire(&h->sr_avail) - c->cons);
+		break;
+	case MN_PROTO_V1:
+		/* Unlocked: acquire pairs with the producer's release store of sr_avail under the lock. */
+		fill = mn_load_acquire(&h->sr_avail);
+		break;
+	default:
+		fill = mn_plain_load(&h->sr_avail);
+		break;
+	}
+	if (fill > c->g.size || c->cons > (c->g.proto == MN_PROTO_V2 ? 0xffffu : c->g.mask))
+		return -EIO;
+	return (int)fill;
+}
+
+int mn_cons_peek(struct mn_cons *c, struct mn_slot *out)
+{
+	int fill = mn_cons_fill(c);
+	uint32_t i, len;
+
+	if (fill <= 0)
+		return fill;
+	i = c->cons & c->g.mask;
+	len = mn_read_once(&c->hdr->ss_len[i]);
+	if (len > c->g.slotsize)
+		return -EIO;
+	out->data = c->base + mn_slot_offset(&c->g, i);
+	out->len = len;
+	out->index = i;
+	c->peeked = 1;
+	return 1;
+}
+
+int mn_cons_release(struct mn_cons *c)
+{
+	struct mn_ring_hdr *h = c->hdr;
+	uint16_t avail;
+
+	if (!c->peeked)
+		return -ENOENT;
+	switch (c->g.proto) {
+	case MN_PROTO_V2:
+		/* Release pairs with the producer's acquire of sr_cur: we are done with the slot. */
+		mn_store_release(&h->sr_cur, (uint16_t)(c->cons + 1));
+		c->cons = (uint16_t)(c->cons + 1);
+		break;
+	case MN_PROTO_V1:
+		if (mn_ring_lock(h, c->lock_retries))
+			return -EBUSY;
+		avail = mn_read_once(&h->sr_avail);
+		if (avail == 0 || avail > c->g.size) {
+			mn_ring_unlock(h);
+			return -EIO;
+		}
+		c->cons = (c->cons + 1) & c->g.mask;
+		mn_write_once(&h->sr_cur, (uint16_t)c->cons);
+		mn_write_once(&h->sr_avail, (uint16_t)(avail - 1));
+		/* Unlock is a release: the producer, taking the lock, sees we are done with the slot. */
+		mn_ring_unlock(h);
+		break;
+	default:
+		/* 2012 netif.ml: cur = (cur+1) & (size-1); avail = avail - 1, both unlocked (bug 1). */
+		c->cons = (c->cons + 1) & c->g.mask;
+		mn_plain_store(&h->sr_cur, (uint16_t)c->cons);
+		mn_plain_store(&h->sr_avail, (uint16_t)(mn_plain_load(&h->sr_avail) - 1));
+		break;
+	}
+	c->peeked = 0;
+	c->seen++;
+	return 0;
+}
+
+int mn_cons_prepare_wait(struct mn_cons *c)
+{
+	mn_write_once(&c->hdr->sr_wake, c->seen + 1);
+#ifndef MN_ZOO_NO_CONS_FENCE
+	/* Pairs with the producer's fence after it publishes (see prod_published). */
+	mn_smp_mb();
+#endif
+	return mn_cons_fill(c) == 0;
+}
+
+/* ---- invariant checker (observer) ----------------------------------------------------------- */
+
+static const char *const inv_names[MN_INV__COUNT] = {
+	[MN_INV_OK] = "ok",
+	[MN_INV_MAGIC] = "magic: sr_magic names the attached protocol",
+	[MN_INV_GEOMETRY] = "geometry: sr_size/sr_slotsize/sr_dataoff unchanged since attach",
+	[MN_INV_CUR_RANGE] = "v1 cur-range: sr_cur < sr_size (lock free)",
+	[MN_INV_AVAIL_RANGE] = "avail-range: sr_avail <= sr_size (lock free)",
+	[MN_INV_FILL_RANGE] = "v2 fill-range: (u16)(prod - cons) <= sr_size",
+	[MN_INV_LEN_RANGE] = "len-range: every filled slot has ss_len <= sr_slotsize",
+	[MN_INV_LOCK_WORD] = "lock-word: sr_lock is 0 or 1",
+	[MN_INV_ERROR_FLAG] = "error-flag: sr_error is 0",
+};
+
+const char *mn_invariant_name(int inv)
+{
+	if (inv < 0 || inv >= MN_INV__COUNT)
+		return "unknown invariant";
+	return inv_names[inv];
+}
+
+int mn_ring_check(const void *buf, const struct mn_geom *g)
+{
+	struct mn_ring_hdr *h = (struct mn_ring_hdr *)buf;
+	uint32_t lock = mn_observe(&h->sr_lock);
+	uint32_t first, fill, k;
+
+	if (mn_observe(&h->sr_magic) != MN_MAGIC(g->proto))
+		return MN_INV_MAGIC;
+	if (mn_observe(&h->sr_size) != g->size || mn_observe(&h->sr_slotsize) != g->slotsize ||
+	    mn_observe(&h->sr_dataoff) != g->dataoff)
+		return MN_INV_GEOMETRY;
+	if (lock > 1)
+		return MN_INV_LOCK_WORD;
+	if (g->proto == MN_PROTO_V2) {
+		first = mn_observe(&h->sr_cur);
+		fill = (uint16_t)(mn_observe(&h->sr_avail) - first);
+		if (fill > g->size)
+			return MN_INV_FILL_RANGE;
+	} else {
+		if (g->proto == MN_PROTO_V1 && lock)
+			goto flags;
+		first = mn_observe(&h->sr_cur);
+		fill = mn_observe(&h->sr_avail);
+		if (first >= g->size)
+			return MN_INV_CUR_RANGE;
+		if (fill > g->size)
+			return MN_INV_AVAIL_RANGE;
+	}
+	for (k = 0; k < fill; k++)
+		if (mn_observe(&h->ss_len[(first + k) & g->mask]) > g->slotsize)
+			return MN_INV_LEN_RANGE;
+flags:
+	if (mn_observe(&h->sr_error) != MN_ERR_NONE)
+		return MN_INV_ERROR_FLAG;
+	return MN_INV_OK;
+}
