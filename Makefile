@@ -63,7 +63,7 @@ $(BUILD)/tsan/%: c/tests/%.c $(CORE_SRCS) $(USER_SRCS) $(CORE_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_BASE) -O1 -fsanitize=thread -DMNETIF_WITH_2012 -o $@ $< $(CORE_SRCS) $(USER_SRCS) $(LIBS_USER)
 
-STRESS := $(BUILD)/stress $(BUILD)/regstress
+STRESS := $(BUILD)/stress $(BUILD)/regstress $(BUILD)/zoo/stress_nolock
 ASAN_BINS := $(BUILD)/asan/stress $(BUILD)/asan/regstress $(LIB_ASAN)
 TSAN_BINS := $(BUILD)/tsan/stress $(BUILD)/tsan/regstress $(LIB_TSAN)
 ALL_TARGETS += $(STRESS)
@@ -90,3 +90,9 @@ test: deps
 
 clean:
 	rm -rf $(BUILD) _build
+
+# Negative control for the stress test: the same program on v1 with the lock compiled out must FAIL.
+$(BUILD)/zoo/stress_nolock: c/tests/stress.c $(CORE_SRCS) $(USER_SRCS) $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(OPT) -DMN_ZOO_V1_NO_LOCK -o $@ $< $(CORE_SRCS) $(USER_SRCS) $(LIBS_USER)
+ALL_TARGETS += $(BUILD)/zoo/stress_nolock
