@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mnetif model runtime: runs ONE whole interleaving of the real ring/registry code per C call.
+ *
+ * The core (c/src/ring.c, c/src/registry.c) is compiled with -DMNETIF_MODEL: every ordering-layer
+ * call (atomic.h) becomes a visible operation handled here. Actors are fibers in the calling OS
+ * thread (hand-written x86-64 switch, c/model/switch.S; mmap'ed stacks with a guard page):
+ *
+ *   producers 0..nproducers-1   netif_ether_input() of their frames on ONE software interface
+ *                               plugged with the real mn_plug() before the execution starts
+ *   consumer (optional)         C: mn_cons_peek -> mn_copy_from_shared -> mn_cons_release, or an
+ *                               external consumer (see mn_model_consumer_fn below)
+ *   unplugger (optional)        mn_unplug() of that interface
+ *   killer (optional)           one step: ends actor kill_actor where it stands (even holding a lock)
+ *   litmus actors               proto == MN_MODEL_LITMUS: tiny programs of ordering-layer operations
+ *                               on the ring buffer (litmus tests), instead of all of the above
+ *
+ * Actor numbering: producers first, then consumer, unplugger, killer (result.actor_kind says which).
+ *
+ * Scheduling (DESIGN §7). Every actor is always either stopped AT its next visible operation
+ * (runnable, or blocked: spinning / sleeping / idle), or finished / killed. At each decision point
+ * the options are, in this order:
+ *   option 0            keep running the current actor (if it is runnable; else the first entry below)
+ *   options 1..         the other runnable actors in actor order, then the pending store-buffer
+ *                       drains (TSO: the oldest entry of each actor's buffer, in actor order;
+ *                       PSO: for each actor, the oldest entry of each address that may drain now,
+ *                       oldest first)
+ * A decision point exists only where there are >= 2 options; it consumes one choice c from the list,
+ * reduced modulo the number of options, so every list is a valid schedule. When the list runs out,
+ * every further decision is 0: the current actor runs to completion, then the next one, and store
+ * buffers drain only when no actor can run. The same list replays under SC, TSO and PSO (the option
+ * lists differ, the encoding does not). A step bound (max_steps) turns livelock into a violation.
+ *
+ * Memory models: SC (every store visible at once); TSO (per-actor FIFO store buffer; a load forwards
+ * from its own buffer; fences, test-and-set and fetch_add drain the actor's buffer first); PSO (per
+ * actor, per address FIFOs: stores to different addresses drain in any order, except that a RELEASE
+ * store drains only after every older store of its actor; fences/RMW drain everything). A frame copy
+ * into a slot is one region store (one buffer entry holding the bytes). Loads are never reordered
+ * (acquire is implied), which is exact for TSO and for the PSO of SPARC.
+ *
+ * Killing: a killed actor never runs again; its buffered stores STILL drain (they left the core,
+ * as on real hardware: killing a process or a CPU taking a fault does not recall its store buffer).
+ * A killed actor's locks stay held: that is the point of the v1 killer scenario.
+ *
+ * Blocking (not a spin, so every execution is finite):
+ *   mn_model_spin(addr)   blocked until another actor's store to addr becomes visible (if one did
+ *                         since the actor's last load of addr, it does not block at all);
+ *   consumer sleep        blocked until a notification is pending (consumer_waits = 1);
+ *   consumer idle         (consumer_waits = 0, ring empty) blocked until any store of another actor
+ *                         becomes visible or every producer is finished, then it polls again.
+ * Quiescence = nothing runnable and nothing left to drain; the run ends there.
+ *
+ * Oracles (checked during the run, first violation wins; result.violation_step = its step index):
+ *   header invariants (mn_ring_check) after every step that changes committed memory;
+ *   reference model: each delivered frame is the next published frame of some producer, byte-exact
+ *   (frame contents come from mn_model_frame_byte()); at the end every frame pushed is delivered,
+ *   or dropped with exactly one drop counter, or still in the ring;
+ *   lock: never two holders of sr_lock / the entry's plock; bounded producer retries;
+ *   no deadlock (an actor spinning at quiescence); no lost wakeup (consumer asleep at quiescence while
+ *   frames are in the ring and no notification is pending); lifecycle (after mn_os_released() the
+ *   ring is freed: a producer's/unplugger's access to it, or a store draining into it, is a use after
+ *   free. The consumer owns the ring and may keep reading it).
+ *
+ * Threading: the runtime keeps global state; one execution at a time per process (not reentrant).
+ */
+#ifndef MNETIF_MODEL_H
+#define MNETIF_MODEL_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "mnetif/ring.h"
+
+#define MN_MODEL_MAX_PRODUCERS 3
+#define MN_MODEL_MAX_FRAMES    16        /* per producer */
+#define MN_MODEL_MAX_ACTORS    6
+#define MN_MODEL_MAX_LITMUS    8         /* operations per litmus actor */
+#define MN_MODEL_MAX_DELIVERED (MN_MODEL_MAX_PRODUCERS * MN_MODEL_MAX_FRAMES)
+#define MN_MODEL_MAX_FRAME_LEN 8192
+#define MN_MODEL_RING_BYTES    (1u << 20) /* dataoff + nslots * slotsize must fit */
+#define MN_MODEL_DEFAULT_STEPS 20000u
+#define MN_MODEL_LITMUS        100u      /* workload.proto: run litmus programs, no ring protocol */
+#define MN_MODEL_IFNAME        "mdl0"
+#define MN_MODEL_IFINDEX       4u        /* home slot 0 of the registry table */
+
+enum mn_mm { MN_MM_SC = 0, MN_MM_TSO = 1, MN_MM_PSO = 2 };
+enum mn_model_consumer { MN_CONSUMER_NONE = 0, MN_CONSUMER_C = 1, MN_CONSUMER_EXTERNAL = 2 };
+enum mn_actor_kind {
+	MN_ACTOR_NONE = 0, MN_ACTOR_PRODUCER, MN_ACTOR_CONSUMER, MN_ACTOR_UNPLUGGER, MN_ACTOR_KILLER,
+	MN_ACTOR_LITMUS
+};
+/* Final state of an actor. */
+enum mn_actor_state {
+	MN_AS_RUNNABLE = 0, MN_AS_SPINNING, MN_AS_SLEEPING, MN_AS_IDLE, MN_AS_DONE, MN_AS_KILLED
+};
+
+/* A litmus operation: op is enum mn_op (LOAD/STORE/FENCE/TAS/FETCH_ADD); off is a byte offset in the
+ * ring buffer (use the MN_OFF_* header fields so the trace names them); size 2/4/8 (0 = 4). A LOAD's
+ * value is recorded in result.litmus_regs[actor][i]. */
+struct mn_litmus_op {
+	uint8_t op, order, size, pad;
+	uint32_t off;
+	uint64_t value;
+};
+
+struct mn_model_workload {
+	uint32_t proto;                  /* MN_PROTO_2012 / _V1 / _V2, or MN_MODEL_LITMUS */
+	uint32_t mm;                     /* enum mn_mm */
+	uint32_t nslots, slotsize;       /* ring geometry (power of two; multiple of 64, >= 64) */
+	uint32_t lock_retries;           /* v1 test-and-set attempts per lock; 0 = MN_LOCK_RETRIES */
+	uint32_t nproducers;             /* 0..3 */
+	uint32_t nframes[MN_MODEL_MAX_PRODUCERS];
+	uint32_t frame_len[MN_MODEL_MAX_PRODUCERS][MN_MODEL_MAX_FRAMES];
+	uint8_t frame_seed[MN_MODEL_MAX_PRODUCERS][MN_MODEL_MAX_FRAMES];
+	uint32_t consumer;               /* enum mn_model_consumer */
+	uint32_t consumer_waits;         /* 1: sleep on the event channel when empty (final-check) */
+	uint32_t unplugger;              /* 1: an actor calls mn_unplug() */
+	int32_t kill_actor;              /* -1: no killer; else the actor the killer ends */
+	uint32_t start_index;            /* initial sr_cur = sr_avail (v2 free-running; v1 masked) */
+	uint32_t max_steps;              /* 0 = MN_MODEL_DEFAULT_STEPS */
+	uint32_t nlitmus_actors;         /* MN_MODEL_LITMUS only */
+	uint32_t nlitmus[MN_MODEL_MAX_ACTORS];
+	struct mn_litmus_op litmus[MN_MODEL_MAX_ACTORS][MN_MODEL_MAX_LITMUS];
+};
+
+/* Step kinds beyond enum mn_op (atomic.h): */
+enum mn_model_op {
+	MN_MOP_DRAIN = 16,       /* a buffered store of `actor` becomes visible */
+	MN_MOP_KILL,             /* the killer ends actor `value` */
+	MN_MOP_SLEEP,            /* the consumer goes to sleep (value 1) or finds a notification (0) */
+	MN_MOP_IDLE,             /* the consumer found the ring empty and waits for a change */
+	MN_MOP_DELIVER,          /* the consumer hands a frame to its handler (value = len) */
+	MN_MOP__COUNT
+};
+
+/* What an address is (the trace's field). index: ss_len/slot index, or registry entry index. */
+enum mn_model_field {
+	MN_FLD_CUR = 0, MN_FLD_AVAIL, MN_FLD_SIZE, MN_FLD_SLOTSIZE, MN_FLD_MAGIC, MN_FLD_DATAOFF,
+	MN_FLD_LOCK, MN_FLD_WAKE, MN_FLD_ERROR, MN_FLD_DROP_FULL, MN_FLD_DROP_OVERSIZE,
+	MN_FLD_DROP_BUSY, MN_FLD_FRAMES, MN_FLD_BYTES, MN_FLD_DROP_ERROR, MN_FLD_NOTIFY,
+	MN_FLD_LEN,              /* ss_len[index] */
+	MN_FLD_SLOT,             /* slot data of slot index (as the consumer lays slots out) */
+	MN_FLD_RING_OTHER,       /* elsewhere in the ring buffer (header pad, 2012's misplaced data) */
+	MN_FLD_E_STATE,          /* registry entry index: state / ifindex / users / plock */
+	MN_FLD_E_IFINDEX, MN_FLD_E_USERS, MN_FLD_E_PLOCK,
+	MN_FLD_NONE,             /* no address (fence, notify, kill, sleep, ...) */
+	MN_FLD_OTHER,            /* an address the runtime does not know */
+	MN_FLD__COUNT
+};
+
+struct mn_model_step {
+	uint8_t actor, op, order, field;  /* op: enum mn_op or enum mn_model_op; field: mn_model_field */
+	uint32_t index;                   /* ss_len/slot index, or registry entry */
+	uint32_t off;                     /* byte offset inside the field's object (ring or entry) */
+	uint32_t size;                    /* bytes accessed (copies: frame length) */
+	uint64_t value;                   /* load: value read; store: value written; TAS/FA: old value */
+	uint32_t buffered;                /* 1: the store went into the actor's store buffer */
+	uint16_t cur, avail;              /* committed header AFTER the step */
+	uint32_t lock;                    /* committed sr_lock after the step */
+	uint32_t decision;                /* index of the decision that chose this step, or ~0u */
+};
+
+enum mn_model_violation {
+	MN_VIO_NONE = 0,
+	MN_VIO_INVARIANT,        /* a header invariant (mn_ring_check) failed */
+	MN_VIO_FRAME_LOST,       /* a published frame was skipped (lost or reordered) */
+	MN_VIO_FRAME_CORRUPT,    /* a delivered frame matches no published frame (corrupt/stale/dup) */
+	MN_VIO_ACCOUNTING,       /* frames_in != delivered + drops + still_in_ring, or counters wrong */
+	MN_VIO_TWO_HOLDERS,      /* two actors hold the same lock */
+	MN_VIO_DEADLOCK,         /* an actor blocked forever at quiescence */
+	MN_VIO_RETRIES,          /* a producer retried the lock more than lock_retries times */
+	MN_VIO_LOST_WAKEUP,      /* consumer asleep at quiescence, frames in the ring, no notification */
+	MN_VIO_USE_AFTER_FREE,   /* access to the ring after mn_os_released() */
+	MN_VIO_STEP_BOUND,       /* max_steps reached (livelock) */
+	MN_VIO_CONSUMER_ERROR,   /* the consumer got -EIO from the ring (corrupt header) */
+	MN_VIO_SETUP,            /* the workload is invalid (message says why); not a bug found */
+	MN_VIO__COUNT
+};
+
+/* Coverage: abstract states reached during the run (bit = 1u << enum). */
+enum mn_model_coverage {
+	MN_COV_RING_FULL = 0,    /* committed fill == size at some point */
+	MN_COV_WRAP_V2,          /* a v2 free-running index passed 65535 -> 0 */
+	MN_COV_WRAP_V1,          /* v1/2012 sr_cur went back to 0 */
+	MN_COV_LOCK_CONTENDED,   /* a test-and-set found a lock held */
+	MN_COV_KILLED,           /* the killer ended a live actor */
+	MN_COV_CONS_SLEPT,       /* the consumer slept on the event channel */
+	MN_COV_NOTIFIED,         /* a producer signalled the event channel */
+	MN_COV_DROP_FULL, MN_COV_DROP_OVERSIZE, MN_COV_DROP_BUSY, MN_COV_DROP_ERROR,
+	MN_COV_UNPLUGGED,        /* mn_os_released() ran */
+	MN_COV_SPIN_BLOCKED,     /* an actor blocked in mn_spin_wait */
+	MN_COV_REORDERED,        /* a PSO drain overtook an older store of the same actor */
+	MN_COV_FORWARDED,        /* a load was served from the actor's own store buffer */
+	MN_COV_NOT_PLUGGED,      /* an input found no plugged interface (-ENODEV) */
+	MN_COV__COUNT
+};
+
+struct mn_model_delivery {
+	int8_t producer, frame;           /* the published frame it matched, or -1 */
+	uint8_t released, pad;            /* 1: popped from the ring (counts as delivered) */
+	uint32_t len;
+};
+
+#define MN_MODEL_NOT_PUSHED 1        /* push_result: the input never returned (not run / killed) */
+
+struct mn_model_result {
+	int32_t violation;                /* enum mn_model_violation */
+	int32_t violation_step;           /* step index, or -1 */
+	char message[256];                /* names the property, the actor and the field */
+	uint32_t nsteps, ndecisions, nchoices_used;
+	uint32_t coverage;                /* bits of enum mn_model_coverage */
+	uint32_t nactors;
+	uint8_t actor_kind[MN_MODEL_MAX_ACTORS];   /* enum mn_actor_kind */
+	uint8_t actor_state[MN_MODEL_MAX_ACTORS];  /* enum mn_actor_state at the end */
+	uint32_t ndelivered;
+	struct mn_model_delivery delivered[MN_MODEL_MAX_DELIVERED];
+	int32_t push_result[MN_MODEL_MAX_PRODUCERS][MN_MODEL_MAX_FRAMES]; /* 0 / -errno / NOT_PUSHED */
+	struct mn_counters counters;      /* the producer's private counters at the end */
+	uint32_t notify_pending;          /* notifications not consumed by the consumer */
+	uint32_t still_in_ring;           /* committed fill at the end */
+	uint16_t final_cur, final_avail;  /* committed header at the end */
+	uint32_t final_lock;
+	int32_t unplug_result;            /* mn_unplug()'s return, or MN_MODEL_NOT_PUSHED */
+	uint64_t litmus_regs[MN_MODEL_MAX_ACTORS][MN_MODEL_MAX_LITMUS];
+};
+
+/*
+ * Runs one execution of the workload under the schedule `choices` (n entries; may be NULL/0).
+ * trace (cap entries, may be NULL/0) receives the first cap steps. Returns 0, or -EINVAL when the
+ * workload is invalid (result->violation = MN_VIO_SETUP, message says why).
+ */
+int mn_model_run(const struct mn_model_workload *w, const uint32_t *choices, uint32_t n,
+		 struct mn_model_result *r, struct mn_model_step *trace, uint32_t cap);
+
+/* One option at a decision point, for choosers. kind: 0 run the current actor, 1 switch to
+ * `actor`, 2 drain the buffered store of `actor` to (field, index, off). */
+struct mn_model_option {
+	uint8_t kind, actor, field, pad;
+	uint32_t index, off;
+};
+/* A chooser returns the option to take (reduced modulo nopt). step = steps so far. */
+typedef uint32_t (*mn_model_chooser_fn)(void *arg, uint32_t decision, uint32_t step,
+					uint32_t nopt, const struct mn_model_option *opts);
+
+/*
+ * Like mn_model_run, but each decision asks chooser (PCT, random walks, ... from Python through a
+ * ctypes callback). The choices actually taken are written to taken[0..*ntaken) (cap taken_cap):
+ * feeding them to mn_model_run replays the execution exactly (a replay token).
+ */
+int mn_model_run_chooser(const struct mn_model_workload *w, mn_model_chooser_fn chooser, void *arg,
+			 struct mn_model_result *r, struct mn_model_step *trace, uint32_t cap,
+			 uint32_t *taken, uint32_t taken_cap, uint32_t *ntaken);
+
+struct mn_explore_stats {
+	uint64_t executions;              /* complete executions run */
+	uint64_t violations;              /* executions with a violation */
+	uint32_t exhausted;               /* 1: every schedule within the bound was run (a proof) */
+	uint32_t max_decisions;           /* longest execution, in decisions */
+	uint64_t max_steps;               /* longest execution, in steps */
+	uint64_t elapsed_ns;
+	uint32_t coverage;                /* union over all executions */
+	int32_t first_violation;          /* enum mn_model_violation of the first counterexample */
+	char message[256];                /* its message */
+};
+
+/*
+ * Exhaustive bounded search (stateless model checking): DFS over choice lists with at most
+ * preemption_bound non-zero choices, re-running each from scratch. Stops at the first violation
+ * when stop_on_violation, or after max_executions (0 = no limit). The first counterexample's
+ * choice list goes to cex[0..*cex_len) (cap entries). Returns 0 or -EINVAL (bad workload).
+ */
+int mn_model_explore(const struct mn_model_workload *w, uint32_t preemption_bound,
+		     uint64_t max_executions, int stop_on_violation, struct mn_explore_stats *st,
+		     uint32_t *cex, uint32_t cap, uint32_t *cex_len);
+
+/* Byte j of frame k of producer p: the reference model's deterministic contents. */
+uint8_t mn_model_frame_byte(uint32_t p, uint32_t k, uint8_t seed, uint32_t j);
+
+/* Names for traces and messages (static strings). */
+const char *mn_model_op_name(int op);
+const char *mn_model_field_name(int field);
+const char *mn_model_violation_name(int v);
+const char *mn_model_coverage_name(int bit);
+/* Which bug-zoo switch this build has ("fixed" for none). */
+const char *mn_model_variant(void);
+
+/*
+ * External consumer (e.g. the OCaml Netif port running as an actor). If set (non-NULL) and the
+ * workload says consumer = MN_CONSUMER_EXTERNAL, the consumer fiber calls fn(arg, ring, ringlen)
+ * instead of the C consumer loop. Its ring accesses must go through this build's ordering layer
+ * (mn_model_access & co., e.g. from yielding OCaml stubs) so that they are visible operations.
+ * It reports frames and waits with:
+ *   mn_model_consumer_deliver(buf, len, released)  a frame given to the handler (released = 0);
+ *                            call again with released = 1 (buf may be NULL) once it is popped;
+ *   mn_model_consumer_idle()  ring found empty: blocks until something changes; returns 0 when
+ *                            every producer is finished and no store is pending (exit), else 1;
+ *   mn_model_consumer_sleep() after a successful prepare-wait: blocks until notified; returns 1.
+ * Conditions for OCaml (DESIGN §8): stubs that may yield are ordinary externals (not noalloc);
+ * raw pointers are taken before a yield and no unregistered value is kept across one; strictly LIFO
+ * (one OCaml fiber, and mn_model_run does not return while it is suspended — a killed OCaml
+ * fiber is never resumed, so do not kill it); stacks are MN_MODEL_STACK bytes with a guard page.
+ */
+#define MN_MODEL_STACK (256u * 1024u)
+typedef void (*mn_model_consumer_fn)(void *arg, void *ring, uint64_t ringlen);
+void mn_model_set_external_consumer(mn_model_consumer_fn fn, void *arg);
+void mn_model_consumer_deliver(const void *buf, uint32_t len, int released);
+int mn_model_consumer_idle(void);
+int mn_model_consumer_sleep(void);
+
+#endif /* MNETIF_MODEL_H */

@@ -1,0 +1,439 @@
+"""ctypes bindings of the model runtime (c/model/model.h): one C call runs one whole interleaving.
+
+    from pyharness import model
+    w = model.Workload(proto=2, mm="tso", nslots=2, frames=[[60, 60]], consumer=1)
+    r = model.run(w, [0, 1, 0, 2])          # choices: 0 = keep running, k = k-th other option
+    r.violation, r.message, r.steps, r.coverage_names()
+    s = model.explore(w, preemptions=2, max_executions=100000)
+    s.exhausted, s.executions, s.counterexample
+
+Variants: `VARIANTS` maps a name to (shared object, one-line description of its bug); the build
+`build/model/libmnetif_model.so` is 'fixed', each zoo switch has `libmnetif_model_<variant>.so`.
+The encoding of choices, the memory models, the actors and the oracles are documented at the top of
+c/model/model.h; this module mirrors its structures field for field.
+"""
+from __future__ import annotations
+
+import ctypes as C
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+from . import native
+
+# ---- constants mirrored from model.h / ring.h / atomic.h ----------------------------------------
+MAX_PRODUCERS = 3
+MAX_FRAMES = 16
+MAX_ACTORS = 6
+MAX_LITMUS = 8
+MAX_DELIVERED = MAX_PRODUCERS * MAX_FRAMES
+MAX_FRAME_LEN = 8192
+DEFAULT_STEPS = 20000
+LITMUS = 100
+NOT_PUSHED = 1
+
+PROTO_2012, PROTO_V1, PROTO_V2 = 0, 1, 2
+PROTOS = {"2012": PROTO_2012, "v1": PROTO_V1, "v2": PROTO_V2, "litmus": LITMUS}
+MM = {"sc": 0, "tso": 1, "pso": 2}
+MM_NAMES = {v: k for k, v in MM.items()}
+CONSUMER_NONE, CONSUMER_C, CONSUMER_EXTERNAL = 0, 1, 2
+
+# enum mn_order
+PLAIN, RELAXED, ACQUIRE, RELEASE, SEQ_CST = 0, 1, 2, 3, 4
+ORDER_NAMES = ["plain", "relaxed", "acquire", "release", "seq_cst"]
+# enum mn_op + enum mn_model_op
+OP_LOAD, OP_STORE, OP_FENCE, OP_TAS, OP_FETCH_ADD, OP_COPY_IN, OP_COPY_OUT, OP_SPIN, OP_NOTIFY = range(1, 10)
+MOP_DRAIN, MOP_KILL, MOP_SLEEP, MOP_IDLE, MOP_DELIVER = range(16, 21)
+
+ACTOR_KINDS = ["none", "producer", "consumer", "unplugger", "killer", "litmus"]
+ACTOR_STATES = ["runnable", "spinning", "sleeping", "idle", "done", "killed"]
+
+# Header offsets (ring.h MN_OFF_*), for litmus programs.
+OFF = dict(cur=0, avail=2, size=4, slotsize=6, magic=8, dataoff=12, lock=16, wake=20, error=24,
+           drop_full=28, drop_oversize=32, drop_busy=36, frames=40, bytes=48, drop_error=56,
+           notify=60, lens=64)
+
+VIOLATIONS = ["none", "invariant", "frame-lost", "frame-corrupt", "accounting", "two-holders",
+              "deadlock", "retries", "lost-wakeup", "use-after-free", "step-bound",
+              "consumer-error", "setup"]
+COVERAGE = ["ring-full", "wrap-v2", "wrap-v1", "lock-contended", "killed", "consumer-slept",
+            "notified", "drop-full", "drop-oversize", "drop-busy", "drop-error", "unplugged",
+            "spin-blocked", "reordered", "forwarded", "not-plugged"]
+
+# Variant name -> one-line description of its bug ('fixed' has none). Each is
+# build/model/libmnetif_model_<name>.so built with the switch -DMN_ZOO_<NAME upper>.
+VARIANTS: dict[str, str] = {
+    "fixed": "no bug switch: the shipped v1/v2 protocols (the 2012 model is compiled in too)",
+    "v1_no_lock": "v1 lock acquire/release are no-ops -> lost update on sr_avail",
+    "tas_plain": "test-and-set as a plain load then store -> two lock holders",
+    "v2_relaxed_publish": "v2 producer publishes sr_avail with a relaxed store -> stale frame under PSO",
+    "no_prod_fence": "producer's wakeup fence removed -> lost wakeup under TSO",
+    "no_cons_fence": "consumer's wakeup fence removed -> lost wakeup under TSO",
+    "unplug_no_wait": "unplug hands the ring back without waiting for producers -> use after free",
+    "2012_same_offset": "2012 model with the data-offset bug fixed (isolates lost update/overwrite)",
+}
+
+
+def library_name(variant: str = "fixed") -> str:
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; known: {', '.join(VARIANTS)}")
+    return "model/libmnetif_model.so" if variant == "fixed" else f"model/libmnetif_model_{variant}.so"
+
+
+# ---- ctypes structures (model.h) -------------------------------------------------------------
+class LitmusOp(C.Structure):
+    _fields_ = [("op", C.c_uint8), ("order", C.c_uint8), ("size", C.c_uint8), ("pad", C.c_uint8),
+                ("off", C.c_uint32), ("value", C.c_uint64)]
+
+
+class CWorkload(C.Structure):
+    _fields_ = [
+        ("proto", C.c_uint32), ("mm", C.c_uint32), ("nslots", C.c_uint32), ("slotsize", C.c_uint32),
+        ("lock_retries", C.c_uint32), ("nproducers", C.c_uint32),
+        ("nframes", C.c_uint32 * MAX_PRODUCERS),
+        ("frame_len", (C.c_uint32 * MAX_FRAMES) * MAX_PRODUCERS),
+        ("frame_seed", (C.c_uint8 * MAX_FRAMES) * MAX_PRODUCERS),
+        ("consumer", C.c_uint32), ("consumer_waits", C.c_uint32), ("unplugger", C.c_uint32),
+        ("kill_actor", C.c_int32), ("start_index", C.c_uint32), ("max_steps", C.c_uint32),
+        ("nlitmus_actors", C.c_uint32), ("nlitmus", C.c_uint32 * MAX_ACTORS),
+        ("litmus", (LitmusOp * MAX_LITMUS) * MAX_ACTORS),
+    ]
+
+
+class CStep(C.Structure):
+    _fields_ = [("actor", C.c_uint8), ("op", C.c_uint8), ("order", C.c_uint8), ("field", C.c_uint8),
+                ("index", C.c_uint32), ("off", C.c_uint32), ("size", C.c_uint32),
+                ("value", C.c_uint64), ("buffered", C.c_uint32),
+                ("cur", C.c_uint16), ("avail", C.c_uint16), ("lock", C.c_uint32),
+                ("decision", C.c_uint32)]
+
+
+class CCounters(C.Structure):
+    _fields_ = [("frames", C.c_uint64), ("bytes", C.c_uint64), ("drop_full", C.c_uint32),
+                ("drop_oversize", C.c_uint32), ("drop_busy", C.c_uint32), ("drop_error", C.c_uint32),
+                ("notify", C.c_uint32), ("error", C.c_uint32)]
+
+
+class CDelivery(C.Structure):
+    _fields_ = [("producer", C.c_int8), ("frame", C.c_int8), ("released", C.c_uint8),
+                ("pad", C.c_uint8), ("len", C.c_uint32)]
+
+
+class CResult(C.Structure):
+    _fields_ = [
+        ("violation", C.c_int32), ("violation_step", C.c_int32), ("message", C.c_char * 256),
+        ("nsteps", C.c_uint32), ("ndecisions", C.c_uint32), ("nchoices_used", C.c_uint32),
+        ("coverage", C.c_uint32), ("nactors", C.c_uint32),
+        ("actor_kind", C.c_uint8 * MAX_ACTORS), ("actor_state", C.c_uint8 * MAX_ACTORS),
+        ("ndelivered", C.c_uint32), ("delivered", CDelivery * MAX_DELIVERED),
+        ("push_result", (C.c_int32 * MAX_FRAMES) * MAX_PRODUCERS),
+        ("counters", CCounters), ("notify_pending", C.c_uint32), ("still_in_ring", C.c_uint32),
+        ("final_cur", C.c_uint16), ("final_avail", C.c_uint16), ("final_lock", C.c_uint32),
+        ("unplug_result", C.c_int32),
+        ("litmus_regs", (C.c_uint64 * MAX_LITMUS) * MAX_ACTORS),
+    ]
+
+
+class COption(C.Structure):
+    _fields_ = [("kind", C.c_uint8), ("actor", C.c_uint8), ("field", C.c_uint8), ("pad", C.c_uint8),
+                ("index", C.c_uint32), ("off", C.c_uint32)]
+
+
+class CExploreStats(C.Structure):
+    _fields_ = [("executions", C.c_uint64), ("violations", C.c_uint64), ("exhausted", C.c_uint32),
+                ("max_decisions", C.c_uint32), ("max_steps", C.c_uint64), ("elapsed_ns", C.c_uint64),
+                ("coverage", C.c_uint32), ("first_violation", C.c_int32), ("message", C.c_char * 256)]
+
+
+CHOOSER = C.CFUNCTYPE(C.c_uint32, C.c_void_p, C.c_uint32, C.c_uint32, C.c_uint32, C.POINTER(COption))
+
+_FIELD_NAMES: list[str] = []
+_OP_NAMES: dict[int, str] = {}
+
+
+def lib(variant: str = "fixed") -> C.CDLL:
+    """The model build of `variant`, with argtypes set (raises native.BuildMissing if not built)."""
+    so = native.load(library_name(variant))
+    if not getattr(so, "_mn_typed", False):
+        so.mn_model_run.argtypes = [C.POINTER(CWorkload), C.POINTER(C.c_uint32), C.c_uint32,
+                                    C.POINTER(CResult), C.POINTER(CStep), C.c_uint32]
+        so.mn_model_run.restype = C.c_int
+        so.mn_model_run_chooser.argtypes = [C.POINTER(CWorkload), CHOOSER, C.c_void_p,
+                                            C.POINTER(CResult), C.POINTER(CStep), C.c_uint32,
+                                            C.POINTER(C.c_uint32), C.c_uint32, C.POINTER(C.c_uint32)]
+        so.mn_model_run_chooser.restype = C.c_int
+        so.mn_model_explore.argtypes = [C.POINTER(CWorkload), C.c_uint32, C.c_uint64, C.c_int,
+                                        C.POINTER(CExploreStats), C.POINTER(C.c_uint32), C.c_uint32,
+                                        C.POINTER(C.c_uint32)]
+        so.mn_model_explore.restype = C.c_int
+        for fn in ("mn_model_op_name", "mn_model_field_name", "mn_model_violation_name",
+                   "mn_model_coverage_name"):
+            getattr(so, fn).argtypes = [C.c_int]
+            getattr(so, fn).restype = C.c_char_p
+        so.mn_model_variant.argtypes = []
+        so.mn_model_variant.restype = C.c_char_p
+        so.mn_model_frame_byte.argtypes = [C.c_uint32, C.c_uint32, C.c_uint8, C.c_uint32]
+        so.mn_model_frame_byte.restype = C.c_uint8
+        so._mn_typed = True
+    return so
+
+
+def field_name(fld: int, index: int = 0) -> str:
+    """'sr_avail', 'ss_len[1]', 'slot[0]', 'entry0.users', ..."""
+    so = lib()
+    base = so.mn_model_field_name(fld).decode()
+    if "[]" in base:
+        return base.replace("[]", f"[{index}]")
+    return base
+
+
+def op_name(op: int) -> str:
+    return lib().mn_model_op_name(op).decode()
+
+
+# ---- Python-side views ---------------------------------------------------------------------------
+@dataclass
+class Workload:
+    """One execution's workload. frames[p] = list of frame lengths of producer p (1..3 producers);
+    seeds[p][k] = the seed of frame k's bytes (default: k). litmus[a] = list of
+    (op, off, order, value, size) tuples for proto='litmus'."""
+    proto: int | str = PROTO_V2
+    mm: int | str = "sc"
+    nslots: int = 2
+    slotsize: int = 64
+    frames: Sequence[Sequence[int]] = ((60, 60),)
+    seeds: Optional[Sequence[Sequence[int]]] = None
+    consumer: int = CONSUMER_C
+    consumer_waits: bool = False
+    unplugger: bool = False
+    kill_actor: int = -1
+    start_index: int = 0
+    lock_retries: int = 0
+    max_steps: int = 0
+    litmus: Sequence[Sequence[tuple]] = ()
+
+    def to_c(self) -> CWorkload:
+        w = CWorkload()
+        w.proto = PROTOS[self.proto] if isinstance(self.proto, str) else int(self.proto)
+        w.mm = MM[self.mm] if isinstance(self.mm, str) else int(self.mm)
+        w.nslots, w.slotsize = self.nslots, self.slotsize
+        w.lock_retries, w.max_steps = self.lock_retries, self.max_steps
+        if w.proto == LITMUS:
+            w.nproducers = 0
+            w.consumer = CONSUMER_NONE
+        else:
+            if len(self.frames) > MAX_PRODUCERS:
+                raise ValueError(f"at most {MAX_PRODUCERS} producers")
+            w.nproducers = len(self.frames)
+            for p, lens in enumerate(self.frames):
+                if len(lens) > MAX_FRAMES:
+                    raise ValueError(f"at most {MAX_FRAMES} frames per producer")
+                w.nframes[p] = len(lens)
+                for k, n in enumerate(lens):
+                    w.frame_len[p][k] = n
+                    w.frame_seed[p][k] = (self.seeds[p][k] if self.seeds else k) & 0xFF
+            w.consumer = self.consumer
+        w.consumer_waits = int(self.consumer_waits)
+        w.unplugger = int(self.unplugger)
+        w.kill_actor = self.kill_actor
+        w.start_index = self.start_index
+        w.nlitmus_actors = len(self.litmus)
+        for a, prog in enumerate(self.litmus):
+            w.nlitmus[a] = len(prog)
+            for i, ins in enumerate(prog):
+                op, off, order, value = ins[:4]
+                size = ins[4] if len(ins) > 4 else 4
+                w.litmus[a][i] = LitmusOp(op, order, size, 0, off, value)
+        return w
+
+
+@dataclass
+class Step:
+    index: int
+    actor: int
+    op: str
+    order: str
+    field: str
+    value: int
+    size: int
+    buffered: bool
+    cur: int
+    avail: int
+    lock: int
+    decision: int
+
+    def row(self) -> str:
+        buf = " (buffered)" if self.buffered else ""
+        return (f"{self.index:4d}  a{self.actor}  {self.op:<10} {self.field:<16} {self.order:<8} "
+                f"{self.value:#x}{buf}  | cur={self.cur} avail={self.avail} lock={self.lock}")
+
+
+@dataclass
+class Result:
+    violation: str
+    violation_code: int
+    violation_step: int
+    message: str
+    steps: list[Step]
+    nsteps: int
+    ndecisions: int
+    nchoices_used: int
+    coverage: int
+    actor_kinds: list[str]
+    actor_states: list[str]
+    delivered: list[tuple[int, int, int, bool]]      # (producer, frame, len, released)
+    push_results: list[list[int]]
+    counters: dict
+    still_in_ring: int
+    notify_pending: int
+    final: dict
+    unplug_result: int
+    litmus_regs: list[list[int]]
+    choices_taken: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.violation_code == 0
+
+    def covered(self, name: str) -> bool:
+        return bool(self.coverage >> COVERAGE.index(name) & 1)
+
+    def coverage_names(self) -> list[str]:
+        return coverage_names(self.coverage)
+
+    def table(self) -> str:
+        return "\n".join(s.row() for s in self.steps)
+
+
+def coverage_names(bits: int) -> list[str]:
+    return [n for i, n in enumerate(COVERAGE) if bits >> i & 1]
+
+
+@dataclass
+class ExploreStats:
+    executions: int
+    violations: int
+    exhausted: bool
+    max_decisions: int
+    max_steps: int
+    seconds: float
+    coverage: int
+    first_violation: str
+    message: str
+    counterexample: list[int]
+
+    @property
+    def executions_per_second(self) -> float:
+        return self.executions / self.seconds if self.seconds > 0 else float("inf")
+
+    def coverage_names(self) -> list[str]:
+        return coverage_names(self.coverage)
+
+
+def _steps(trace, n: int) -> list[Step]:
+    so = lib()
+    out = []
+    for i in range(n):
+        t = trace[i]
+        name = so.mn_model_field_name(t.field).decode()
+        if "[]" in name:
+            name = name.replace("[]", f"[{t.index}]")
+        out.append(Step(i, t.actor, so.mn_model_op_name(t.op).decode(), ORDER_NAMES[t.order] if
+                        t.order < len(ORDER_NAMES) else str(t.order), name, t.value, t.size,
+                        bool(t.buffered), t.cur, t.avail, t.lock,
+                        -1 if t.decision == 0xFFFFFFFF else t.decision))
+    return out
+
+
+def _result(r: CResult, trace, cap: int, nprod: int, nframes: Sequence[int]) -> Result:
+    c = r.counters
+    return Result(
+        violation=VIOLATIONS[r.violation] if 0 <= r.violation < len(VIOLATIONS) else str(r.violation),
+        violation_code=r.violation, violation_step=r.violation_step,
+        message=r.message.decode(errors="replace"),
+        steps=_steps(trace, min(r.nsteps, cap)), nsteps=r.nsteps, ndecisions=r.ndecisions,
+        nchoices_used=r.nchoices_used, coverage=r.coverage,
+        actor_kinds=[ACTOR_KINDS[r.actor_kind[i]] for i in range(r.nactors)],
+        actor_states=[ACTOR_STATES[r.actor_state[i]] for i in range(r.nactors)],
+        delivered=[(d.producer, d.frame, d.len, bool(d.released))
+                   for d in r.delivered[:r.ndelivered]],
+        push_results=[[r.push_result[p][k] for k in range(nframes[p])] for p in range(nprod)],
+        counters=dict(frames=c.frames, bytes=c.bytes, drop_full=c.drop_full,
+                      drop_oversize=c.drop_oversize, drop_busy=c.drop_busy,
+                      drop_error=c.drop_error, notify=c.notify, error=c.error),
+        still_in_ring=r.still_in_ring, notify_pending=r.notify_pending,
+        final=dict(cur=r.final_cur, avail=r.final_avail, lock=r.final_lock),
+        unplug_result=r.unplug_result,
+        litmus_regs=[list(r.litmus_regs[a]) for a in range(r.nactors)],
+    )
+
+
+def run(workload: Workload, choices: Sequence[int] = (), variant: str = "fixed",
+        trace_cap: int = 4096) -> Result:
+    """Run one execution of `workload` under `choices` (see model.h for the encoding)."""
+    so = lib(variant)
+    w = workload.to_c()
+    arr = (C.c_uint32 * max(1, len(choices)))(*choices)
+    res = CResult()
+    trace = (CStep * max(1, trace_cap))()
+    so.mn_model_run(C.byref(w), arr, len(choices), C.byref(res), trace, trace_cap)
+    out = _result(res, trace, trace_cap, w.nproducers, list(w.nframes))
+    out.choices_taken = list(choices[:res.nchoices_used])
+    return out
+
+
+Chooser = Callable[[int, int, list[COption]], int]
+
+
+def run_chooser(workload: Workload, chooser: Chooser, variant: str = "fixed",
+                trace_cap: int = 4096, taken_cap: int = 65536) -> Result:
+    """Run one execution where chooser(decision, step, options) picks each option index (PCT,
+    random walks). result.choices_taken replays it with run()."""
+    so = lib(variant)
+    w = workload.to_c()
+    res = CResult()
+    trace = (CStep * max(1, trace_cap))()
+    taken = (C.c_uint32 * taken_cap)()
+    ntaken = C.c_uint32(0)
+    err: list[BaseException] = []
+
+    def cb(_arg, decision, step, nopt, opts):
+        try:
+            return int(chooser(decision, step, [opts[i] for i in range(nopt)])) & 0xFFFFFFFF
+        except BaseException as e:  # an exception cannot cross the C frames: re-raised below
+            err.append(e)
+            return 0
+
+    so.mn_model_run_chooser(C.byref(w), CHOOSER(cb), None, C.byref(res), trace, trace_cap,
+                            taken, taken_cap, C.byref(ntaken))
+    if err:
+        raise err[0]
+    out = _result(res, trace, trace_cap, w.nproducers, list(w.nframes))
+    out.choices_taken = list(taken[:ntaken.value])
+    return out
+
+
+def explore(workload: Workload, preemptions: int = 2, max_executions: int = 0,
+            variant: str = "fixed", stop_on_violation: bool = True,
+            cex_cap: int = 65536) -> ExploreStats:
+    """Exhaustive DFS over schedules with <= `preemptions` non-zero choices (0 = no limit on
+    executions). exhausted=True with violations=0 is a proof within the bounds."""
+    so = lib(variant)
+    w = workload.to_c()
+    st = CExploreStats()
+    cex = (C.c_uint32 * cex_cap)()
+    n = C.c_uint32(0)
+    so.mn_model_explore(C.byref(w), preemptions, max_executions, int(stop_on_violation),
+                        C.byref(st), cex, cex_cap, C.byref(n))
+    fv = st.first_violation
+    return ExploreStats(
+        executions=st.executions, violations=st.violations, exhausted=bool(st.exhausted),
+        max_decisions=st.max_decisions, max_steps=st.max_steps, seconds=st.elapsed_ns / 1e9,
+        coverage=st.coverage,
+        first_violation=VIOLATIONS[fv] if 0 <= fv < len(VIOLATIONS) else str(fv),
+        message=st.message.decode(errors="replace"), counterexample=list(cex[:n.value]))
+
+
+def frame_bytes(p: int, k: int, seed: int, length: int) -> bytes:
+    """The reference contents of frame k of producer p (same function as the C runtime)."""
+    so = lib()
+    return bytes(so.mn_model_frame_byte(p, k, seed, j) for j in range(length))
