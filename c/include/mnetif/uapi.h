@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mnetif Linux module: the user/kernel interface of /dev/mnetif (ioctls, mmap, poll).
+ *
+ * One open file = one ring. The module allocates the ring (vmalloc_user), lays it out with
+ * mn_ring_init() and produces into it from an rx_handler on the plugged interface; the consumer
+ * maps it (mmap offset 0, MNETIF_PLUG's mmap_len bytes) and reads it with the ordinary mn_cons_*
+ * functions of c/src/ring.c. The wire format is c/include/mnetif/ring.h.
+ *
+ *   fd = open("/dev/mnetif", O_RDWR);
+ *   ioctl(fd, MNETIF_IOC_PLUG, &plug);             name + geometry + protocol -> index, MAC, up
+ *   ring = mmap(NULL, plug.mmap_len, PROT_READ|PROT_WRITE, MAP_SHARED, fd, 0);
+ *   mn_cons_attach(&c, ring, plug.mmap_len);
+ *   loop: mn_cons_peek / mn_cons_release; when empty: if (mn_cons_prepare_wait(&c)) poll(fd, POLLIN)
+ *   close(fd)                                       unplugs (so does MNETIF_IOC_UNPLUG)
+ *
+ * poll(): POLLIN when the producer signalled the event channel since the last poll that reported
+ * POLLIN (the report consumes the signal, like reading an eventfd); spurious wakeups are possible,
+ * lost ones are not provided the consumer arms sr_wake with mn_cons_prepare_wait() first.
+ * POLLHUP|POLLERR once the plugged interface was unregistered (the module unplugged it).
+ *
+ * Steal vs copy: by default the frame is COPIED into the ring and passed on to the host stack
+ * (RX_HANDLER_PASS). MNETIF_PLUG_STEAL consumes it (RX_HANDLER_CONSUMED): the host stack never sees
+ * frames of a stolen interface, whether the ring took them or dropped them.
+ *
+ * Ring lifetime: allocated by the first MNETIF_PLUG of the file (its mmap_len is fixed from then
+ * on, even if that plug fails), freed when the file is released (after the last munmap). A later
+ * plug of the same file re-initialises the header in place (counters restart at 0).
+ *
+ * Errors are -errno as in mnetif/registry.h, plus: -EBUSY the file is already plugged (or the
+ * interface has another rx_handler: bridge, bond, macvlan), -ENXIO mmap before the first plug,
+ * -EINVAL bad geometry/flags or a buffer length different from the file's ring.
+ */
+#ifndef MNETIF_UAPI_H
+#define MNETIF_UAPI_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#else
+#include <linux/types.h>
+#include <sys/ioctl.h>
+#endif
+
+#define MNETIF_DEVICE       "/dev/mnetif"
+#define MNETIF_IFNAMSIZ     16
+#define MNETIF_MAX_BUFLEN   (64u << 20)    /* largest ring a file may ask for */
+
+/* One interface (mirror of struct mn_ifinfo). */
+struct mnetif_ifinfo {
+	char name[MNETIF_IFNAMSIZ];
+	__u32 index;
+	__u8 mac[6];
+	__u8 up;
+	__u8 is_ether;
+};
+
+/* MNETIF_IOC_LIST: the Ethernet interfaces of the initial network namespace. */
+struct mnetif_list {
+	__u32 max;               /* in: entries at ifs */
+	__u32 count;             /* out: how many exist (may exceed max) */
+	__u64 ifs;               /* in: user pointer to max struct mnetif_ifinfo */
+};
+
+#define MNETIF_PLUG_STEAL   0x1u           /* consume the frames (the host stack never sees them) */
+#define MNETIF_PLUG_FLAGS   MNETIF_PLUG_STEAL
+
+/* MNETIF_IOC_PLUG. */
+struct mnetif_plug {
+	char name[MNETIF_IFNAMSIZ];  /* in: interface name, NUL-terminated */
+	__u32 proto;             /* in: MN_PROTO_V1 or MN_PROTO_V2 */
+	__u32 nslots;            /* in: power of two, 0 = as many as fit */
+	__u32 slotsize;          /* in: multiple of 64, >= 64 */
+	__u32 flags;             /* in: MNETIF_PLUG_* */
+	__u64 buflen;            /* in: ring bytes, rounded up to pages; 0 = 33 pages */
+	__u64 mmap_len;          /* out: bytes to map */
+	__u32 index;             /* out: interface index */
+	__u32 size;              /* out: slots (the producer's validated private geometry) */
+	__u32 slot_bytes;        /* out: bytes per slot */
+	__u32 dataoff;           /* out: offset of slot 0 */
+	__u8 mac[6];             /* out */
+	__u8 up;                 /* out */
+	__u8 pad;
+	__u32 pad2;
+};
+
+/* MNETIF_IOC_COUNTERS: the producer's PRIVATE counters (the ring header holds copies a consumer
+ * can overwrite; these it cannot). After an unplug: the values at unplug time. */
+struct mnetif_counters {
+	__u64 frames, bytes;
+	__u32 drop_full, drop_oversize, drop_busy, drop_error, notify, error;
+	__u32 plugged;           /* 1 while plugged */
+	__u32 gone;              /* 1 once the interface was unregistered while plugged */
+};
+
+#define MNETIF_IOC_MAGIC    0xb7
+#define MNETIF_IOC_LIST     _IOWR(MNETIF_IOC_MAGIC, 1, struct mnetif_list)
+#define MNETIF_IOC_PLUG     _IOWR(MNETIF_IOC_MAGIC, 2, struct mnetif_plug)
+#define MNETIF_IOC_UNPLUG   _IO(MNETIF_IOC_MAGIC, 3)
+#define MNETIF_IOC_COUNTERS _IOR(MNETIF_IOC_MAGIC, 4, struct mnetif_counters)
+
+#endif /* MNETIF_UAPI_H */

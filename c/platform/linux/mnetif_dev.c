@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: ISC
+/*
+ * /dev/mnetif: one ring per open file; ioctls mirroring the registry, mmap of the ring, poll() as
+ * the event channel. The user/kernel contract is c/include/mnetif/uapi.h; locking in mnetif_linux.h.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "mnetif_linux.h"
+
+static int mnk_open(struct inode *inode, struct file *file)
+{
+	struct mnk_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return -ENOMEM;
+	mutex_init(&f->mu);
+	INIT_LIST_HEAD(&f->plugged_link);
+	init_waitqueue_head(&f->wq);
+	atomic_set(&f->pending, 0);
+	file->private_data = f;
+	return 0;
+}
+
+/* Runs after the last munmap (a mapping holds the file), so the ring can go. */
+static int mnk_release(struct inode *inode, struct file *file)
+{
+	struct mnk_file *f = file->private_data;
+
+	rtnl_lock();
+	if (f->plugged)
+		mnk_unplug(f);
+	rtnl_unlock();
+	vfree(f->ring);
+	kfree(f);
+	return 0;
+}
+
+static long ioc_list(void __user *arg)
+{
+	struct mnetif_list req;
+	struct mn_ifinfo *all;
+	struct mnetif_ifinfo *out;
+	int n, i, max;
+	long err = 0;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	max = min_t(u32, req.max, 256);
+	all = kcalloc(max ? max : 1, sizeof(*all), GFP_KERNEL);
+	out = kcalloc(max ? max : 1, sizeof(*out), GFP_KERNEL);
+	if (!all || !out) {
+		err = -ENOMEM;
+		goto done;
+	}
+	n = mn_get_vifs(all, max);
+	if (n < 0) {
+		err = n;
+		goto done;
+	}
+	for (i = 0; i < n && i < max; i++) {
+		memcpy(out[i].name, all[i].name, sizeof(out[i].name));
+		out[i].index = all[i].index;
+		memcpy(out[i].mac, all[i].mac, sizeof(out[i].mac));
+		out[i].up = all[i].up;
+		out[i].is_ether = all[i].is_ether;
+	}
+	req.count = n;
+	if (copy_to_user(u64_to_user_ptr(req.ifs), out, sizeof(*out) * min(n, max)) ||
+	    copy_to_user(arg, &req, sizeof(req)))
+		err = -EFAULT;
+done:
+	kfree(all);
+	kfree(out);
+	return err;
+}
+
+static long ioc_plug(struct mnk_file *f, void __user *arg)
+{
+	struct mnetif_plug req;
+	u64 buflen;
+	long err;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (strnlen(req.name, sizeof(req.name)) == sizeof(req.name) || (req.flags & ~MNETIF_PLUG_FLAGS))
+		return -EINVAL;
+	if (req.proto != MN_PROTO_V1 && req.proto != MN_PROTO_V2)
+		return -EINVAL;
+	buflen = req.buflen ? PAGE_ALIGN(req.buflen) : MN_DEFAULT_BUFLEN;
+	if (buflen > MNETIF_MAX_BUFLEN)
+		return -EINVAL;
+
+	mutex_lock(&f->mu);
+	rtnl_lock();
+	if (f->plugged) {
+		err = -EBUSY;
+		goto out;
+	}
+	if (!f->ring) {
+		f->ring = vmalloc_user(buflen);
+		if (!f->ring) {
+			err = -ENOMEM;
+			goto out;
+		}
+		f->buflen = buflen;
+	} else if (buflen != f->buflen) {
+		err = -EINVAL;
+		goto out;
+	}
+	/* (I) The consumer may still map the ring from an earlier plug; whatever it writes, the
+	 * producer's attach (inside mn_plug) validates the geometry before using it. */
+	err = mn_ring_init(f->ring, f->buflen, req.proto, req.nslots, req.slotsize);
+	if (err)
+		goto out;
+	err = mnk_plug(f, req.name, req.flags);
+	if (err)
+		goto out;
+	/* Report the producer's private, validated geometry, never a re-read of the shared header. */
+	req.mmap_len = f->buflen;
+	req.index = f->dev->ifindex;
+	req.size = f->entry->prod.g.size;
+	req.slot_bytes = f->entry->prod.g.slotsize;
+	req.dataoff = f->entry->prod.g.dataoff;
+	memcpy(req.mac, f->dev->dev_addr, ETH_ALEN);
+	req.up = !!(f->dev->flags & IFF_UP);
+out:
+	rtnl_unlock();
+	mutex_unlock(&f->mu);
+	if (!err && copy_to_user(arg, &req, sizeof(req)))
+		err = -EFAULT;
+	return err;
+}
+
+static long mnk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct mnk_file *f = file->private_data;
+	struct mnetif_counters c;
+	long err;
+
+	switch (cmd) {
+	case MNETIF_IOC_LIST:
+		return ioc_list((void __user *)arg);
+	case MNETIF_IOC_PLUG:
+		return ioc_plug(f, (void __user *)arg);
+	case MNETIF_IOC_UNPLUG:
+		rtnl_lock();
+		err = mnk_unplug(f);
+		rtnl_unlock();
+		return err;
+	case MNETIF_IOC_COUNTERS:
+		rtnl_lock();
+		mnk_counters(f, &c);
+		rtnl_unlock();
+		return copy_to_user((void __user *)arg, &c, sizeof(c)) ? -EFAULT : 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int mnk_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mnk_file *f = file->private_data;
+	int err;
+
+	mutex_lock(&f->mu);
+	if (!f->ring)
+		err = -ENXIO;
+	else if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start > f->buflen)
+		err = -EINVAL;
+	else
+		err = remap_vmalloc_range(vma, f->ring, 0);
+	mutex_unlock(&f->mu);
+	return err;
+}
+
+/* The report of POLLIN consumes the pending signals (see uapi.h). */
+static __poll_t mnk_poll(struct file *file, poll_table *wait)
+{
+	struct mnk_file *f = file->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(file, &f->wq, wait);
+	/* Fully ordered: pairs with mn_os_notify's increment + wake-queue lock. */
+	if (atomic_xchg(&f->pending, 0))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(f->gone))
+		mask |= EPOLLHUP | EPOLLERR;
+	return mask;
+}
+
+static const struct file_operations mnk_fops = {
+	.owner = THIS_MODULE,
+	.open = mnk_open,
+	.release = mnk_release,
+	.unlocked_ioctl = mnk_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = mnk_mmap,
+	.poll = mnk_poll,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice mnk_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "mnetif",
+	.fops = &mnk_fops,
+	.mode = 0600,
+};
+
+static int __init mnk_init(void)
+{
+	int err = mnk_os_init();
+
+	if (err)
+		return err;
+	err = misc_register(&mnk_misc);
+	if (err)
+		mnk_os_exit();
+	return err;
+}
+
+static void __exit mnk_exit(void)
+{
+	misc_deregister(&mnk_misc);
+	mnk_os_exit();
+}
+
+module_init(mnk_init);
+module_exit(mnk_exit);
+MODULE_LICENSE("Dual BSD/GPL");
+MODULE_DESCRIPTION("mnetif: shared receive rings for plugged Ethernet interfaces");

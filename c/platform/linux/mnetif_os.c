@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: ISC
+/*
+ * Linux platform of the mnetif registry: the mn_os_* services of mnetif/registry.h, the rx_handler
+ * that feeds netif_ether_input_copy(), and the netdevice notifier that unplugs a vanishing
+ * interface. Locking is described in mnetif_linux.h.
+ *
+ * Nothing here reads the shared ring: geometry and counters come from the producer's private
+ * struct mn_prod (validated once by mn_prod_attach), so a consumer scribbling over the mapped
+ * header can only make the core drop frames and set sr_error.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/poll.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+
+#include "mnetif_linux.h"
+
+static DEFINE_MUTEX(mnk_ctl);
+static LIST_HEAD(mnk_plugged);          /* (rtnl) files currently plugged */
+static struct mnk_file *mnk_plugging;   /* (rtnl) the file inside mn_plug(), for mn_os_attach */
+
+static void fill_ifinfo(const struct net_device *dev, struct mn_ifinfo *out)
+{
+	memset(out, 0, sizeof(*out));
+	strscpy(out->name, dev->name, sizeof(out->name));
+	out->index = dev->ifindex;
+	if (dev->addr_len == ETH_ALEN)
+		memcpy(out->mac, dev->dev_addr, ETH_ALEN);
+	out->up = !!(dev->flags & IFF_UP);
+	out->is_ether = dev->type == ARPHRD_ETHER && dev->addr_len == ETH_ALEN;
+}
+
+int mn_os_ifinfo_by_name(const char *name, struct mn_ifinfo *out)
+{
+	struct net_device *dev = dev_get_by_name(&init_net, name);
+
+	if (!dev)
+		return -ENODEV;
+	fill_ifinfo(dev, out);
+	dev_put(dev);
+	return 0;
+}
+
+int mn_os_list_ifs(struct mn_ifinfo *out, int max)
+{
+	struct net_device *dev;
+	int n = 0;
+
+	rcu_read_lock();
+	for_each_netdev_rcu(&init_net, dev) {
+		if (n < max)
+			fill_ifinfo(dev, &out[n]);
+		n++;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+void mn_os_ctl_lock(void)
+{
+	mutex_lock(&mnk_ctl);
+}
+
+void mn_os_ctl_unlock(void)
+{
+	mutex_unlock(&mnk_ctl);
+}
+
+/* What the copy callback needs: the skb and where the Ethernet header starts relative to data. */
+struct mnk_src {
+	const struct sk_buff *skb;
+	int offset;
+};
+
+/* mn_copy_fn: len was computed from this skb, so skb_copy_bits cannot run past it. */
+static void mnk_copy(void *slot, const void *src, u32 len)
+{
+	const struct mnk_src *s = src;
+
+	if (unlikely(skb_copy_bits(s->skb, s->offset, slot, len)))
+		memset(slot, 0, len);
+}
+
+/*
+ * Called in softirq context under rcu_read_lock for every frame the interface receives. At this
+ * point eth_type_trans has pulled the Ethernet header: skb->data is the network header and
+ * skb_mac_offset() (negative) finds the frame's first byte, so the ring gets the frame exactly as
+ * it was on the wire (without FCS; a VLAN tag the stack already moved to skb->vlan_tci is not
+ * re-inserted).
+ */
+static rx_handler_result_t mnk_rx(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct mnk_file *f = rcu_dereference(skb->dev->rx_handler_data);
+	struct mnk_src s;
+
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK) || !skb_mac_header_was_set(skb))
+		return RX_HANDLER_PASS;
+	s.skb = skb;
+	s.offset = skb_mac_offset(skb);
+	netif_ether_input_copy(skb->dev->ifindex, &s, skb->len - s.offset, mnk_copy);
+	if (READ_ONCE(f->flags) & MNETIF_PLUG_STEAL) {
+		consume_skb(skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	return RX_HANDLER_PASS;
+}
+
+/* Under the control lock, inside mn_plug(), rtnl held by mnk_plug(). */
+int mn_os_attach(struct mn_entry *e, struct mn_plug_info *out)
+{
+	struct mnk_file *f = mnk_plugging;
+	struct net_device *dev;
+	int err;
+
+	ASSERT_RTNL();
+	if (WARN_ON_ONCE(!f))
+		return -EINVAL;
+	dev = dev_get_by_name(&init_net, e->name);
+	if (!dev)
+		return -ENODEV;
+	/* rtnl has been held since mn_os_ifinfo_by_name: the name still means the same device. */
+	if (dev->ifindex != out->index) {
+		dev_put(dev);
+		return -ENODEV;
+	}
+	f->dev = dev;
+	f->entry = e;
+	e->os = f;
+	err = netdev_rx_handler_register(dev, mnk_rx, f);
+	if (err) {
+		f->dev = NULL;
+		f->entry = NULL;
+		e->os = NULL;
+		dev_put(dev);
+		return err;
+	}
+	list_add(&f->plugged_link, &mnk_plugged);
+	return 0;
+}
+
+/* Under the control lock and rtnl, before the entry turns DYING. After netdev_rx_handler_unregister
+ * (it ends with synchronize_net) no rx_handler of this device is running, so no new producer can
+ * take a reference and the registry's wait for in-flight inputs ends at once. */
+void mn_os_detach(struct mn_entry *e)
+{
+	struct mnk_file *f = e->os;
+
+	ASSERT_RTNL();
+	netdev_rx_handler_unregister(f->dev);
+	list_del_init(&f->plugged_link);
+}
+
+/* Under the control lock after the last producer left: the private counters are stable. */
+void mn_os_released(struct mn_entry *e)
+{
+	struct mnk_file *f = e->os;
+
+	f->last = e->prod.c;
+	dev_put(f->dev);
+	f->dev = NULL;
+	f->entry = NULL;
+	f->plugged = false;
+	e->os = NULL;
+}
+
+/* Producer context (softirq): e->os was set before the entry was published LIVE. */
+void mn_os_notify(void *arg)
+{
+	struct mn_entry *e = arg;
+	struct mnk_file *f = e->os;
+
+	atomic_inc(&f->pending);
+	/* Always takes the wait-queue lock (no waitqueue_active shortcut), which orders the increment
+	 * against a poller that registered and then found pending == 0. */
+	wake_up_interruptible_poll(&f->wq, EPOLLIN | EPOLLRDNORM);
+}
+
+int mnk_plug(struct mnk_file *f, const char *name, u32 flags)
+{
+	struct mn_plug_info info;
+	int err;
+
+	ASSERT_RTNL();
+	if (f->plugged)
+		return -EBUSY;
+	f->flags = flags;
+	f->gone = false;
+	mnk_plugging = f;
+	err = mn_plug(name, f->ring, f->buflen, &info);
+	mnk_plugging = NULL;
+	if (err)
+		return err;
+	strscpy(f->name, f->entry->name, sizeof(f->name));
+	f->plugged = true;
+	return 0;
+}
+
+int mnk_unplug(struct mnk_file *f)
+{
+	ASSERT_RTNL();
+	if (!f->plugged)
+		return -ENOENT;
+	return mn_unplug(f->name);
+}
+
+/*
+ * The producer's private counters. The registry's mn_plug_counters() takes the entry's producer
+ * lock from process context with bottom halves enabled; an rx_handler interrupting it on the same
+ * CPU would spin on that lock forever. So take it here with BH disabled (rtnl keeps the entry).
+ */
+void mnk_counters(struct mnk_file *f, struct mnetif_counters *out)
+{
+	struct mn_counters c;
+
+	ASSERT_RTNL();
+	if (f->plugged) {
+		local_bh_disable();
+		while (mn_test_and_set(&f->entry->plock))
+			cpu_relax();
+		c = f->entry->prod.c;
+		mn_clear_release(&f->entry->plock);
+		local_bh_enable();
+	} else {
+		c = f->last;
+	}
+	memset(out, 0, sizeof(*out));
+	out->frames = c.frames;
+	out->bytes = c.bytes;
+	out->drop_full = c.drop_full;
+	out->drop_oversize = c.drop_oversize;
+	out->drop_busy = c.drop_busy;
+	out->drop_error = c.drop_error;
+	out->notify = c.notify;
+	out->error = c.error;
+	out->plugged = f->plugged;
+	out->gone = f->gone;
+}
+
+static int mnk_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct mnk_file *f, *next;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	/* rtnl is held: the same lock every plug and unplug holds. */
+	list_for_each_entry_safe(f, next, &mnk_plugged, plugged_link) {
+		if (f->dev != dev)
+			continue;
+		f->gone = true;
+		mn_unplug(f->name);   /* drops our reference: unregister can finish */
+		wake_up_interruptible_poll(&f->wq, EPOLLHUP | EPOLLERR);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mnk_notifier = {
+	.notifier_call = mnk_netdev_event,
+};
+
+int mnk_os_init(void)
+{
+	return register_netdevice_notifier(&mnk_notifier);
+}
+
+void mnk_os_exit(void)
+{
+	unregister_netdevice_notifier(&mnk_notifier);
+}
