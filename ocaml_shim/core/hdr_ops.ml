@@ -1,0 +1,31 @@
+(* Ordered accesses to ring header fields: one external per operation of mnetif/atomic.h
+   (hdr_stubs.c). The ONLY way the OCaml port reads or writes a header field or a length-table
+   entry: byte-wise Cstruct accessors are neither atomic nor ordered (the 2012 bug 6).
+
+   PRODUCTION build: [@@noalloc] (the stubs never allocate, raise or yield). The model build
+   (ocaml_shim/core_model) generates its copy of this file with every [@@noalloc] removed, because
+   there each stub is a visible operation that may switch fibers (see ocaml_shim/README.md).
+
+   Offsets are byte offsets into the Bigarray, unchecked here: callers pass offsets they have
+   validated (Ring_geom) and that are naturally aligned. *)
+
+type buf = Cstruct.buffer
+
+external load16_relaxed : buf -> int -> int = "mnoc_load16_relaxed" [@@noalloc]
+external load16_acquire : buf -> int -> int = "mnoc_load16_acquire" [@@noalloc]
+external load32_relaxed : buf -> int -> int = "mnoc_load32_relaxed" [@@noalloc]
+external load32_acquire : buf -> int -> int = "mnoc_load32_acquire" [@@noalloc]
+external load64_relaxed : buf -> int -> int = "mnoc_load64_relaxed" [@@noalloc]
+external store16_relaxed : buf -> int -> int -> unit = "mnoc_store16_relaxed" [@@noalloc]
+external store16_release : buf -> int -> int -> unit = "mnoc_store16_release" [@@noalloc]
+external store32_relaxed : buf -> int -> int -> unit = "mnoc_store32_relaxed" [@@noalloc]
+external store32_release : buf -> int -> int -> unit = "mnoc_store32_release" [@@noalloc]
+external fence : unit -> unit = "mnoc_fence" [@@noalloc]
+external test_and_set32 : buf -> int -> int = "mnoc_test_and_set32" [@@noalloc]
+external clear_release32 : buf -> int -> unit = "mnoc_clear_release32" [@@noalloc]
+external cpu_relax : unit -> unit = "mnoc_cpu_relax" [@@noalloc]
+external copy_out : buf -> int -> buf -> int -> int -> unit = "mnoc_copy_out_byte" "mnoc_copy_out" [@@noalloc]
+
+(* Plain (racy) accesses for the faithful 2012 consumer only (Ring_2012). *)
+external load16_plain : buf -> int -> int = "mnoc_load16_plain" [@@noalloc]
+external store16_plain : buf -> int -> int -> unit = "mnoc_store16_plain" [@@noalloc]

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Ordered accesses to ring header fields for the OCaml port, through the project's ordering layer
+ * (mnetif/atomic.h) and nothing else: every stub is one mn_* operation on one mn_u16/mn_u32/mn_u64
+ * field, so the OCaml side gets exactly the orders the C core uses, and under -DMNETIF_MODEL every
+ * stub is one visible operation of the model runtime.
+ *
+ * Arguments are (buffer, byte offset). The OCaml caller (Hdr_ops' users) guarantees the offset is
+ * in bounds and naturally aligned: these stubs do not check, they are the inner loop.
+ *
+ * Production build: declared [@@noalloc] on the OCaml side (no allocation, no exception, no
+ * callback, never releases the runtime). Model build: the same code, but each access may switch
+ * fibers, so the OCaml side declares them as ordinary externals (caml_c_call saves the young
+ * pointer and stack bottom; see ocaml_shim/README.md). The data pointer is computed before the
+ * access and no OCaml value is used after it, so a GC that runs while this fiber is suspended
+ * cannot leave a stale pointer here.
+ */
+#include <caml/mlvalues.h>
+#include <caml/bigarray.h>
+#include "mnetif/atomic.h"
+
+#define AT(T, buf, off) ((T *)((unsigned char *)Caml_ba_data_val(buf) + Long_val(off)))
+
+/* One stub per (operation, width); the pointer is formed before the access (see above). */
+#define LOAD_STUB(name, T, op) \
+	value name(value buf, value off) { return Val_long(op(AT(T, buf, off))); }
+#define STORE_STUB(name, T, op, C) \
+	value name(value buf, value off, value v) \
+	{ \
+		T *p = AT(T, buf, off); \
+		op(p, (C)Long_val(v)); \
+		return Val_unit; \
+	}
+
+LOAD_STUB(mnoc_load16_relaxed, mn_u16, mn_read_once)
+LOAD_STUB(mnoc_load16_acquire, mn_u16, mn_load_acquire)
+LOAD_STUB(mnoc_load32_relaxed, mn_u32, mn_read_once)
+LOAD_STUB(mnoc_load32_acquire, mn_u32, mn_load_acquire)
+/* 63-bit OCaml int: the counters (sr_frames, sr_bytes) would need 2^62 frames to differ. */
+LOAD_STUB(mnoc_load64_relaxed, mn_u64, mn_read_once)
+STORE_STUB(mnoc_store16_relaxed, mn_u16, mn_write_once, uint16_t)
+STORE_STUB(mnoc_store16_release, mn_u16, mn_store_release, uint16_t)
+STORE_STUB(mnoc_store32_relaxed, mn_u32, mn_write_once, uint32_t)
+STORE_STUB(mnoc_store32_release, mn_u32, mn_store_release, uint32_t)
+
+value mnoc_fence(value unit)
+{
+	(void)unit;
+	mn_smp_mb();
+	return Val_unit;
+}
+
+/* Returns the old value: 0 = acquired (acquire order, pairs with the holder's clear_release). */
+value mnoc_test_and_set32(value buf, value off)
+{
+	return Val_long(mn_test_and_set(AT(mn_u32, buf, off)));
+}
+
+value mnoc_clear_release32(value buf, value off)
+{
+	mn_clear_release(AT(mn_u32, buf, off));
+	return Val_unit;
+}
+
+/* Frame bytes out of a slot into another Bigarray (a region load: one visible op in the model).
+ * The destination is a Bigarray, not bytes, because its data never moves: in the model build the
+ * copy may happen after this fiber yielded and the GC ran. */
+value mnoc_copy_out(value src, value soff, value dst, value doff, value len)
+{
+	unsigned char *s = AT(unsigned char, src, soff);
+	unsigned char *d = AT(unsigned char, dst, doff);
+
+	mn_copy_from_shared(d, s, (size_t)Long_val(len));
+	return Val_unit;
+}
+
+value mnoc_copy_out_byte(value *argv, int argc)
+{
+	(void)argc;
+	return mnoc_copy_out(argv[0], argv[1], argv[2], argv[3], argv[4]);
+}
+
+/* A pause inside a bounded retry loop (not an operation in the model). */
+value mnoc_cpu_relax(value unit)
+{
+	(void)unit;
+	mn_cpu_relax();
+	return Val_unit;
+}
+
+/* Plain (non-atomic) accesses: ONLY for the faithful 2012 consumer of the bug-zoo model (Ring_2012),
+ * whose data races are the point. */
+LOAD_STUB(mnoc_load16_plain, mn_u16, mn_plain_load)
+STORE_STUB(mnoc_store16_plain, mn_u16, mn_plain_store, uint16_t)

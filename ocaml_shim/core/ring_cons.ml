@@ -1,0 +1,57 @@
+(* Consumer state shared by the protocol modules (Ring_v1, Ring_v2, Ring_2012): the private
+   geometry, the consumer's own index and the slot view. Internal: each protocol module exposes an
+   abstract type over this. Mirrors struct mn_cons and mn_cons_peek in c/src/ring.c. *)
+
+open Layout
+
+type t = {
+  g : Ring_geom.t;
+  mutable cons : int;  (** v2: consumer index (u16); v1/2012: masked sr_cur. Only we write sr_cur. *)
+  mutable seen : int;  (** frames consumed, mod 2^32: what sr_wake is computed from *)
+  mutable peeked : bool;
+}
+
+let at t off = t.g.Ring_geom.base + off
+let buf t = t.g.Ring_geom.buf
+
+let attach g ~fill =
+  let t = { g; cons = Hdr_ops.load16_relaxed g.Ring_geom.buf (Ring_geom.field g off_cur); seen = 0; peeked = false } in
+  match fill t with
+  | Error _ as e -> e
+  | Ok n ->
+      t.seen <- (Hdr_ops.load64_relaxed (buf t) (at t off_frames) - n) land 0xffff_ffff;
+      Ok t
+
+(* The view of the slot at cons; the caller has seen fill > 0 (with the acquire that orders the
+   length and the bytes after the producer's publication). *)
+let peek t =
+  let g = t.g in
+  let i = t.cons land g.Ring_geom.mask in
+  let len = Hdr_ops.load16_relaxed g.Ring_geom.buf (at t (off_len i)) in
+  if len > g.Ring_geom.slotsize then
+    Ring_error.corrupt (Printf.sprintf "ss_len[%d]" i) len
+      (Printf.sprintf "longer than sr_slotsize %d" g.Ring_geom.slotsize)
+  else begin
+    t.peeked <- true;
+    Ok (Some (Cstruct.of_bigarray g.Ring_geom.buf ~off:(Ring_geom.slot_off g i) ~len))
+  end
+
+let top_packet t ~fill =
+  match fill t with
+  | Ok 0 -> Ok None
+  | Ok _ -> peek t
+  | Error _ as e -> e
+
+let consumed t =
+  t.peeked <- false;
+  t.seen <- (t.seen + 1) land 0xffff_ffff
+
+(* Event channel, consumer side (Xen "final check"): arm sr_wake, full fence, re-check.
+   The fence pairs with the producer's fence between publishing and reading sr_wake: either it
+   reads our sr_wake, or our re-check reads its index. true = still empty, safe to sleep. *)
+let prepare_wait t ~fill =
+  Hdr_ops.store32_relaxed (buf t) (at t off_wake) ((t.seen + 1) land 0xffff_ffff);
+  Hdr_ops.fence ();
+  match fill t with Ok n -> Ok (n = 0) | Error _ as e -> e
+
+let geometry t = t.g

@@ -1,0 +1,59 @@
+open Layout
+
+type t = Ring_cons.t
+
+(* Unlocked: acquire pairs with the producer's store-release of sr_avail under the lock. *)
+let fill t =
+  let n = Hdr_ops.load16_acquire (Ring_cons.buf t) (Ring_cons.at t off_avail) in
+  let g = t.Ring_cons.g in
+  if n > g.Ring_geom.size then
+    Ring_error.corrupt "sr_avail" n (Printf.sprintf "> sr_size %d" g.Ring_geom.size)
+  else if t.Ring_cons.cons > g.Ring_geom.mask then
+    Ring_error.corrupt "sr_cur" t.Ring_cons.cons (Printf.sprintf ">= sr_size %d" g.Ring_geom.size)
+  else Ok n
+
+let of_geom g =
+  if g.Ring_geom.proto <> proto_v1 then Ring_error.corrupt "sr_magic" (magic g.Ring_geom.proto) "not a v1 ring"
+  else Ring_cons.attach g ~fill
+
+let of_buf cs = match Ring_geom.of_cstruct cs with Error _ as e -> e | Ok g -> of_geom g
+
+(* mn_ring_lock: bounded test-and-set attempts. Acquire (in the test-and-set) pairs with the
+   holder's clear-release: we see everything it did under the lock. *)
+let lock buf off =
+  let rec go n =
+    if n = 0 then false
+    else if Hdr_ops.test_and_set32 buf off = 0 then true
+    else (Hdr_ops.cpu_relax (); go (n - 1))
+  in
+  go lock_retries
+
+let avail = fill
+let top_packet t = Ring_cons.top_packet t ~fill
+
+let pop_packet t =
+  let buf = Ring_cons.buf t and g = t.Ring_cons.g in
+  let lk = Ring_cons.at t off_lock in
+  if not t.Ring_cons.peeked then Error Ring_error.Not_peeked
+  else if not (lock buf lk) then Error Ring_error.Busy
+  else begin
+    (* Under the lock relaxed accesses suffice: the lock's acquire and release order them. *)
+    let avail = Hdr_ops.load16_relaxed buf (Ring_cons.at t off_avail) in
+    if avail = 0 || avail > g.Ring_geom.size then begin
+      Hdr_ops.clear_release32 buf lk;
+      Ring_error.corrupt "sr_avail" avail (Printf.sprintf "popping with avail not in 1..%d" g.Ring_geom.size)
+    end
+    else begin
+      let next = (t.Ring_cons.cons + 1) land g.Ring_geom.mask in
+      t.Ring_cons.cons <- next;
+      Hdr_ops.store16_relaxed buf (Ring_cons.at t off_cur) next;
+      Hdr_ops.store16_relaxed buf (Ring_cons.at t off_avail) (avail - 1);
+      (* Release: the producer, taking the lock, sees that we are done with the slot. *)
+      Hdr_ops.clear_release32 buf lk;
+      Ring_cons.consumed t;
+      Ok ()
+    end
+  end
+
+let prepare_wait t = Ring_cons.prepare_wait t ~fill
+let geometry = Ring_cons.geometry

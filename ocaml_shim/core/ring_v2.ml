@@ -1,0 +1,37 @@
+open Layout
+
+type t = Ring_cons.t
+
+(* Acquire pairs with the producer's store-release of sr_avail: ss_len and the frame bytes of
+   every slot below prod are visible. *)
+let fill t =
+  let prod = Hdr_ops.load16_acquire (Ring_cons.buf t) (Ring_cons.at t off_avail) in
+  let n = (prod - t.Ring_cons.cons) land 0xffff in
+  let size = t.Ring_cons.g.Ring_geom.size in
+  if n > size then
+    Ring_error.corrupt "sr_avail" prod
+      (Printf.sprintf "prod - cons = %d > sr_size %d (cons %d)" n size t.Ring_cons.cons)
+  else Ok n
+
+let of_geom g =
+  if g.Ring_geom.proto <> proto_v2 then Ring_error.corrupt "sr_magic" (magic g.Ring_geom.proto) "not a v2 ring"
+  else Ring_cons.attach g ~fill
+
+let of_buf cs = match Ring_geom.of_cstruct cs with Error _ as e -> e | Ok g -> of_geom g
+
+let avail = fill
+let top_packet t = Ring_cons.top_packet t ~fill
+
+let pop_packet t =
+  if not t.Ring_cons.peeked then Error Ring_error.Not_peeked
+  else begin
+    let next = (t.Ring_cons.cons + 1) land 0xffff in
+    (* Release pairs with the producer's load-acquire of sr_cur: we are done with the slot. *)
+    Hdr_ops.store16_release (Ring_cons.buf t) (Ring_cons.at t off_cur) next;
+    t.Ring_cons.cons <- next;
+    Ring_cons.consumed t;
+    Ok ()
+  end
+
+let prepare_wait t = Ring_cons.prepare_wait t ~fill
+let geometry = Ring_cons.geometry

@@ -1,0 +1,3 @@
+let () =
+  Alcotest.run "mnetif_ocaml"
+    [ ("layout", Test_layout.tests); ("ring", Test_ring.tests); ("differential", Test_diff.tests) ]

@@ -1,0 +1,124 @@
+(* Unit tests of the OCaml consumer port against the C producer (c/src/ring.c through Cring). *)
+open Mnetif_core
+module C = Mnetif_cring.Cring
+
+let protos = [ Layout.proto_v1; Layout.proto_v2 ]
+let pname = Helpers.proto_name
+
+let push_ok p f what = Alcotest.(check int) (what ^ ": mn_prod_push") 0 (C.push p f)
+
+(* Frames come out in order, byte-exact, through the zero-copy view; wrap the u16 index. *)
+let test_fifo proto start () =
+  let ring = Helpers.make ~start ~proto ~nslots:8 ~slotsize:128 () in
+  let p = C.prod_attach ring in
+  let r = Helpers.ok_or_fail "of_buf" (Ring.of_buf ring) in
+  for round = 0 to 9 do
+    let frames = List.init 5 (fun k -> Helpers.frame ((round * 5) + k) (60 + k)) in
+    List.iter (fun f -> push_ok p f (pname proto)) frames;
+    Alcotest.(check int) "avail after 5 pushes" 5 (Helpers.ok_or_fail "avail" (Ring.avail r));
+    List.iteri
+      (fun k f ->
+        match Ring.top_packet r with
+        | Ok (Some v) ->
+            Alcotest.(check bool) (Printf.sprintf "round %d frame %d byte-exact" round k) true (Cstruct.equal v f);
+            Helpers.ok_or_fail "pop" (Ring.pop_packet r)
+        | Ok None -> Alcotest.failf "round %d frame %d: ring empty" round k
+        | Error e -> Alcotest.failf "round %d frame %d: %s" round k (Ring_error.to_string e))
+      frames;
+    Alcotest.(check bool) "empty at the end" true (Ring.top_packet r = Ok None)
+  done
+
+let test_full proto () =
+  let ring = Helpers.make ~proto ~nslots:4 ~slotsize:64 () in
+  let p = C.prod_attach ring in
+  let r = Helpers.ok_or_fail "of_buf" (Ring.of_buf ring) in
+  for k = 0 to 3 do push_ok p (Helpers.frame k 60) "fill" done;
+  Alcotest.(check int) "5th push: -ENOBUFS (full)" (-105) (C.push p (Helpers.frame 4 60));
+  Alcotest.(check int) "avail = size" 4 (Helpers.ok_or_fail "avail" (Ring.avail r));
+  ignore (Helpers.ok_or_fail "top" (Ring.top_packet r));
+  Helpers.ok_or_fail "pop" (Ring.pop_packet r);
+  push_ok p (Helpers.frame 5 60) "after one pop"
+
+let test_not_peeked proto () =
+  let ring = Helpers.make ~proto ~nslots:4 ~slotsize:64 () in
+  let r = Helpers.ok_or_fail "of_buf" (Ring.of_buf ring) in
+  Alcotest.(check bool) "pop without top_packet" true (Ring.pop_packet r = Error Ring_error.Not_peeked)
+
+let test_v1_busy () =
+  let ring = Helpers.make ~proto:Layout.proto_v1 ~nslots:4 ~slotsize:64 () in
+  let p = C.prod_attach ring in
+  let r = Helpers.ok_or_fail "of_buf" (Ring.of_buf ring) in
+  push_ok p (Helpers.frame 0 60) "v1";
+  ignore (Helpers.ok_or_fail "top" (Ring.top_packet r));
+  let buf = ring.Cstruct.buffer in
+  Alcotest.(check int) "someone else takes sr_lock" 0 (Hdr_ops.test_and_set32 buf Layout.off_lock);
+  Alcotest.(check bool) "pop with the lock held elsewhere: Busy" true (Ring.pop_packet r = Error Ring_error.Busy);
+  Alcotest.(check int) "producer with the lock held: -EBUSY" (-16) (C.push p (Helpers.frame 1 60));
+  Hdr_ops.clear_release32 buf Layout.off_lock;
+  Helpers.ok_or_fail "pop after unlock" (Ring.pop_packet r);
+  Alcotest.(check int) "sr_lock free after pop" 0 (Hdr_ops.load32_relaxed buf Layout.off_lock)
+
+let test_prepare_wait proto () =
+  let ring = Helpers.make ~proto ~nslots:4 ~slotsize:64 () in
+  let p = C.prod_attach ring in
+  let r = Helpers.ok_or_fail "of_buf" (Ring.of_buf ring) in
+  let buf = ring.Cstruct.buffer in
+  Alcotest.(check bool) "empty: may sleep" true (Helpers.ok_or_fail "wait" (Ring.prepare_wait r));
+  Alcotest.(check int) "sr_wake armed to seen+1" 1 (Hdr_ops.load32_relaxed buf Layout.off_wake);
+  push_ok p (Helpers.frame 0 60) "wake";
+  Alcotest.(check int) "producer signalled (sr_notify)" 1 (Hdr_ops.load32_relaxed buf Layout.off_notify);
+  Alcotest.(check bool) "non-empty: must not sleep" false (Helpers.ok_or_fail "wait" (Ring.prepare_wait r))
+
+(* Corrupt headers: an error naming the field and the bad value, never an exception. *)
+let corrupt_case name ~proto ~mutate ~field ~value =
+  Alcotest.test_case name `Quick (fun () ->
+      let ring = Helpers.make ~proto ~nslots:8 ~slotsize:64 () in
+      mutate ring.Cstruct.buffer;
+      let res =
+        match Ring.of_buf ring with
+        | Error e -> Error e
+        | Ok r -> ( match Ring.top_packet r with Error e -> Error e | Ok _ -> Ok ())
+      in
+      match res with
+      | Error (Ring_error.Corrupt c) ->
+          Alcotest.(check string) (name ^ ": field") field c.Ring_error.field;
+          Alcotest.(check int) (name ^ ": value") value c.Ring_error.value
+      | Error e -> Alcotest.failf "%s: expected Corrupt %s, got %s" name field (Ring_error.to_string e)
+      | Ok () -> Alcotest.failf "%s: corrupt header accepted (expected an error naming %s)" name field)
+
+let st16 off v b = Hdr_ops.store16_relaxed b off v
+let st32 off v b = Hdr_ops.store32_relaxed b off v
+
+let corrupt_tests =
+  let v1 = Layout.proto_v1 and v2 = Layout.proto_v2 in
+  [ corrupt_case "size 0" ~proto:v2 ~mutate:(st16 Layout.off_size 0) ~field:"sr_size" ~value:0;
+    corrupt_case "size not a power of two" ~proto:v2 ~mutate:(st16 Layout.off_size 6) ~field:"sr_size" ~value:6;
+    corrupt_case "slotsize 100" ~proto:v1 ~mutate:(st16 Layout.off_slotsize 100) ~field:"sr_slotsize" ~value:100;
+    corrupt_case "v1 dataoff moved" ~proto:v1 ~mutate:(st32 Layout.off_dataoff 128) ~field:"sr_dataoff" ~value:128;
+    corrupt_case "v2 dataoff misaligned" ~proto:v2 ~mutate:(st32 Layout.off_dataoff 100) ~field:"sr_dataoff" ~value:100;
+    corrupt_case "slots past the buffer" ~proto:v2 ~mutate:(st16 Layout.off_slotsize 65472)
+      ~field:"sr_dataoff + sr_size*sr_slotsize" ~value:(128 + (8 * 65472));
+    corrupt_case "unknown protocol" ~proto:v2 ~mutate:(st32 Layout.off_magic (Layout.magic 9)) ~field:"sr_magic"
+      ~value:(Layout.magic 9);
+    corrupt_case "no magic" ~proto:v2 ~mutate:(st32 Layout.off_magic 0x12345678) ~field:"sr_magic" ~value:0x12345678;
+    corrupt_case "byte-swapped magic (other endianness)" ~proto:v2
+      ~mutate:(st32 Layout.off_magic 0x02524e4d) ~field:"sr_magic" ~value:0x02524e4d;
+    corrupt_case "v2 prod - cons > size" ~proto:v2 ~mutate:(st16 Layout.off_avail 9) ~field:"sr_avail" ~value:9;
+    corrupt_case "v1 avail > size" ~proto:v1 ~mutate:(st16 Layout.off_avail 9) ~field:"sr_avail" ~value:9;
+    corrupt_case "v1 cur >= size" ~proto:v1
+      ~mutate:(fun b -> st16 Layout.off_cur 8 b; st16 Layout.off_avail 1 b)
+      ~field:"sr_cur" ~value:8;
+    corrupt_case "ss_len > slotsize" ~proto:v2
+      ~mutate:(fun b -> st16 Layout.off_avail 1 b; st16 (Layout.off_len 0) 65 b)
+      ~field:"ss_len[0]" ~value:65 ]
+
+let per_proto name f = List.map (fun p -> Alcotest.test_case (name ^ " " ^ pname p) `Quick (f p)) protos
+
+let tests =
+  per_proto "FIFO byte-exact" (fun p -> test_fifo p 0)
+  @ per_proto "FIFO across the u16 wrap" (fun p -> test_fifo p 0xfffd)
+  @ per_proto "full ring" test_full
+  @ per_proto "pop without top" test_not_peeked
+  @ per_proto "prepare_wait arms sr_wake" test_prepare_wait
+  @ [ Alcotest.test_case "v1 lock busy" `Quick test_v1_busy ]
+  @ corrupt_tests
