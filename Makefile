@@ -24,7 +24,7 @@ LIBS_USER := -lpthread
 ALL_TARGETS :=
 TEST_TARGETS :=
 
-.PHONY: all deps test report asan tsan bench clean
+.PHONY: all deps test test-core report asan tsan bench clean
 .DEFAULT_GOAL := all
 
 # ---- the userspace shared object: production, test (2012 zoo model compiled in), sanitizers ----
@@ -96,3 +96,8 @@ $(BUILD)/zoo/stress_nolock: c/tests/stress.c $(CORE_SRCS) $(USER_SRCS) $(CORE_HD
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_BASE) $(OPT) -DMN_ZOO_V1_NO_LOCK -o $@ $< $(CORE_SRCS) $(USER_SRCS) $(LIBS_USER)
 ALL_TARGETS += $(BUILD)/zoo/stress_nolock
+
+# The main job: bug zoo + proofs (v1/v2 under SC/TSO/PSO) + a fuzz budget; prints the report.
+report: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) -m pyharness report

@@ -228,10 +228,11 @@ static int prod_drop(uint32_t *ctr, mn_u32 *field, int err)
 
 static int prod_corrupt(struct mn_prod *p, uint32_t why)
 {
-	if (p->c.error == MN_ERR_NONE) {
+	/* The first cause is kept privately; the shared flag is (re)raised on every corrupt frame, so
+	 * a consumer that cleared it still sees it. */
+	if (p->c.error == MN_ERR_NONE)
 		p->c.error = why;
-		mn_write_once(&p->hdr->sr_error, why);
-	}
+	mn_write_once(&p->hdr->sr_error, p->c.error);
 	return prod_drop(&p->c.drop_error, &p->hdr->sr_drop_error, -EIO);
 }
 
