@@ -1,0 +1,254 @@
+"""The default campaign (`python -m pyharness report`, `make report`): the bug zoo (each case found,
+shrunk and replayed), bounded proofs of v1/v2 under SC/TSO/PSO by the exhaustive engine, and a fuzz
+budget on the fixed protocols. Each part returns rows; report.py renders them."""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import hypo, runtime, svg
+from .failure import describe
+from .progress import Progress
+from .runtime import Execution, Exploration
+from .strategies import cases
+from .workload import Case, Workload
+from .zoo import ZOO, ZooCase
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "reports"
+
+
+# ---- bug zoo ---------------------------------------------------------------------------------
+@dataclass
+class ZooRow:
+    case: ZooCase
+    mm: str
+    expect: str                      # "found" | "not found (safe)" | "holds"
+    found: Execution | None = None
+    search: hypo.SearchResult | None = None
+    replayed: bool = False           # the token replays to the same violation and step table
+    proof: Exploration | None = None # safe_under / fixed build: exhaustive, within bounds
+    coverage: frozenset = frozenset()
+    svg: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        if self.expect == "found":
+            return self.found is not None and self.replayed and \
+                (self.proof is None or self.proof.proof)
+        if self.expect == "holds":
+            return self.found is None and (self.proof is None or self.proof.proof) and \
+                not self.notes
+        return self.proof is not None and self.proof.proof
+
+
+def replays(ex: Execution) -> bool:
+    """Decodes the token and runs it again: same violation, same step table."""
+    again = runtime.run(Case.from_token(ex.case.token()))
+    return again.violation == ex.violation and again.steps == ex.steps
+
+
+def svg_name(label: str) -> str:
+    safe = "".join(c if c.isalnum() else "-" for c in label).strip("-")
+    while "--" in safe:
+        safe = safe.replace("--", "-")
+    return safe[:60] + "-" + hashlib.sha1(label.encode()).hexdigest()[:6] + ".svg"
+
+
+def hunt(z: ZooCase, mm: str, max_examples: int = 3000, seed: int = 0, outdir: Path = REPORTS,
+         bound: int = 2, progress: bool = True) -> ZooRow:
+    """Search for z under memory model mm; shrink; replay; then show the fixed build passes the
+    counterexample's workload exhaustively within `bound` preemptions."""
+    row = ZooRow(z, mm, "found")
+    prog = Progress(f"{z.name.split(':')[0]} {mm}", progress)
+    res = hypo.search(z.strategy(mm), max_examples=max_examples, seed=seed, accept=z.accept,
+                      progress=prog)
+    prog.done()
+    row.search = res
+    if res.found is None:
+        row.notes.append(f"NOT FOUND in {res.examples} examples")
+        return row
+    row.found = res.found
+    row.replayed = replays(res.found)
+    row.svg = svg.write(res.found, outdir / "zoo" / svg_name(z.name + "-" + mm),
+                        f"{z.name} ({mm})")
+    row.proof = runtime.explore(z.fixed_counterpart(res.found.case.workload), bound)
+    return row
+
+
+def safe(z: ZooCase, mm: str, w: Workload, bound: int = 3) -> ZooRow:
+    """The same variant and workload under a memory model where the bug cannot happen: an
+    exhaustive search within `bound` preemptions finds nothing."""
+    row = ZooRow(z, mm, "not found (safe)")
+    row.proof = runtime.explore(w.with_(memory_model=mm), bound)
+    row.coverage = frozenset(row.proof.stats.coverage_names())
+    if row.proof.counterexample is not None:
+        row.found = row.proof.counterexample
+    return row
+
+
+MUST_REACH = {"KILL+v1-lock": ("killed", "drop-busy")}
+
+
+def holds(z: ZooCase, mm: str, max_examples: int = 500, seed: int = 0,
+          progress: bool = True) -> ZooRow:
+    """A must-hold case: the search finds no violation and reaches the states it is about."""
+    row = ZooRow(z, mm, "holds")
+    seen: set = set()
+
+    def accept(ex):
+        seen.update(ex.coverage)
+        return z.accept(ex)
+
+    prog = Progress(f"{z.name.split(':')[0]} {mm}", progress)
+    res = hypo.search(z.strategy(mm), max_examples=max_examples, seed=seed, accept=accept,
+                      progress=prog)
+    prog.done()
+    row.search, row.found, row.coverage = res, res.found, frozenset(seen)
+    for need in MUST_REACH.get(z.name.split(":")[0], ()):
+        if need not in seen:
+            row.notes.append(f"search never reached {need!r}")
+    return row
+
+
+def run_zoo(selected: tuple[ZooCase, ...] = ZOO, max_examples: int = 3000, seed: int = 0,
+            outdir: Path = REPORTS, progress: bool = True, log=print) -> list[ZooRow]:
+    rows: list[ZooRow] = []
+    for z in selected:
+        if not z.expect_bug:
+            for mm in z.found_under:
+                rows.append(holds(z, mm, min(max_examples, 400), seed, progress))
+                log(zoo_line(rows[-1]))
+            continue
+        for mm in z.found_under:
+            rows.append(hunt(z, mm, max_examples, seed, outdir, progress=progress))
+            log(zoo_line(rows[-1]))
+            if rows[-1].found is None:
+                continue
+            for other in z.safe_under:
+                rows.append(safe(z, other, rows[-1].found.case.workload))
+                log(zoo_line(rows[-1]))
+    return rows
+
+
+def zoo_line(r: ZooRow) -> str:
+    s = r.search
+    status = "ok  " if r.ok else "FAIL"
+    if r.expect == "found" and r.found is not None:
+        return (f"  {status} {r.case.name} [{r.mm}]: {r.found.violation.prop} found in "
+                f"{s.find_s:.2f}s ({s.first_steps} steps), shrunk in {s.shrink_s:.2f}s to "
+                f"{len(r.found.steps)} steps / {sum(1 for c in r.found.case.choices if c)} "
+                f"preemptions, replay {'ok' if r.replayed else 'DIFFERS'}; fixed build: "
+                f"{proof_phrase(r.proof)}")
+    if r.expect == "found":
+        return f"  {status} {r.case.name} [{r.mm}]: " + "; ".join(r.notes)
+    if r.expect == "holds":
+        what = "no violation" if r.found is None else f"VIOLATED: {r.found.violation.prop}"
+        return (f"  {status} {r.case.name} [{r.mm}]: {what} in {s.examples} examples; reached "
+                f"{', '.join(sorted(r.coverage)) or 'nothing'}" +
+                ("; " + "; ".join(r.notes) if r.notes else ""))
+    return f"  {status} {r.case.name} [{r.mm}] (expected safe): {proof_phrase(r.proof)}"
+
+
+def proof_phrase(p: Exploration | None) -> str:
+    if p is None:
+        return "not run"
+    st = p.stats
+    kind = "exhaustive" if st.exhausted else "NOT exhausted"
+    return (f"{st.executions} executions ({kind}, preemptions <= {p.bound}), "
+            f"{st.violations} violations")
+
+
+# ---- proofs ------------------------------------------------------------------------------------
+@dataclass
+class ProofRow:
+    protocol: str
+    mm: str
+    bound: int
+    workloads: int = 0
+    executions: int = 0
+    violations: int = 0
+    exhausted: bool = True
+    seconds: float = 0.0
+    coverage: set = field(default_factory=set)
+    counterexample: Execution | None = None
+
+
+def proof_workloads(protocol: str, mm: str, sizes=(1, 2, 4), max_frames=3,
+                    waits=(False, True), producers=1):
+    """The family a proof statement covers: one producer (or `producers`), the consumer, ring
+    sizes `sizes`, 1..max_frames frames of 8 bytes, with and without the event-channel wait."""
+    for size in sizes:
+        for n in range(1, max_frames + 1):
+            for w in waits:
+                prods = tuple(tuple((8, 16 * p + k) for k in range(n)) for p in range(producers))
+                yield Workload(protocol=protocol, memory_model=mm, size=size, producers=prods,
+                               waits=w)
+
+
+def prove(protocol: str, mm: str, bound: int, max_executions: int = 0, progress: bool = True,
+          **family) -> ProofRow:
+    row = ProofRow(protocol, mm, bound)
+    prog = Progress(f"prove {protocol}/{mm}", progress)
+    for w in proof_workloads(protocol, mm, **family):
+        ex = runtime.explore(w, bound, max_executions)
+        row.workloads += 1
+        row.executions += ex.stats.executions
+        row.violations += ex.stats.violations
+        row.exhausted &= ex.stats.exhausted
+        row.seconds += ex.stats.seconds
+        row.coverage.update(ex.stats.coverage_names())
+        if ex.counterexample is not None and row.counterexample is None:
+            row.counterexample = ex.counterexample
+        prog.tick(row.executions, w.label())
+    prog.done()
+    return row
+
+
+def proof_statement(protocol: str, rows: list[ProofRow], family: dict) -> str:
+    mine = [r for r in rows if r.protocol == protocol]
+    n = sum(r.executions for r in mine)
+    v = sum(r.violations for r in mine)
+    ok = all(r.exhausted for r in mine)
+    mms = "/".join(r.mm for r in mine)
+    sizes = family.get("sizes", (1, 2, 4))
+    frames = family.get("max_frames", 3)
+    bound = mine[0].bound if mine else 0
+    return (f"{protocol}, {mms}, size <= {max(sizes)}, frames <= {frames}, preemptions <= "
+            f"{bound}: {n} executions, {v} violations" +
+            ("" if ok else " (NOT exhausted: an execution budget was hit, this is no proof)"))
+
+
+# ---- fuzz budget -------------------------------------------------------------------------------
+@dataclass
+class FuzzRow:
+    label: str
+    examples: int
+    seconds: float
+    found: Execution | None
+    coverage: set
+
+
+def fuzz(max_examples: int, seed: int = 0, progress: bool = True, **kw) -> FuzzRow:
+    """Hypothesis over the full workload space of the fixed protocols (all actors, all memory
+    models). Any violation is a real bug in the shipped code."""
+    seen: set = set()
+
+    def accept(ex):
+        seen.update(ex.coverage)
+        return True
+
+    label = kw.pop("label", "fixed v1/v2, SC/TSO/PSO, 1-3 producers, waits, unplug, kill")
+    prog = Progress("fuzz", progress)
+    t0 = time.perf_counter()
+    res = hypo.search(cases(**kw), max_examples=max_examples, seed=seed, accept=accept,
+                      progress=prog)
+    prog.done()
+    return FuzzRow(label, res.examples, time.perf_counter() - t0, res.found, seen)
+
+
+def failure_text(ex: Execution) -> str:
+    return describe(ex)

@@ -1,0 +1,87 @@
+"""The Hypothesis engine outside pytest: search a strategy of Cases for a property violation, let
+Hypothesis shrink it, and hand back the minimal failing Execution with find/shrink timings.
+
+Inside pytest the same strategies are used directly with @given (property_tests/); this wrapper is
+for the CLI, the bug-zoo campaign and the benchmark.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+
+from . import runtime
+from .runtime import Execution
+from .workload import Case
+
+
+class PropertyFailed(AssertionError):
+    """Raised inside a Hypothesis example to mark it failing; carries the Execution."""
+
+    def __init__(self, ex: Execution):
+        super().__init__(ex.violation.prop if ex.violation else "?")
+        self.execution = ex
+
+
+@dataclass
+class SearchResult:
+    found: Execution | None      # the shrunk counterexample, or None
+    examples: int                # examples run (generation + shrinking)
+    find_s: float                # seconds until the first violation (or the whole search)
+    shrink_s: float              # seconds spent shrinking after that
+    first_steps: int = 0         # length of the first (unshrunk) counterexample
+    first_choices: int = 0
+
+    @property
+    def total_s(self) -> float:
+        return self.find_s + self.shrink_s
+
+
+def search(strategy: st.SearchStrategy, max_examples: int = 2000, seed: int | None = 0,
+           accept=None, database=None, timeout_s: float | None = None,
+           progress=None) -> SearchResult:
+    """Runs up to max_examples Cases from strategy; a Case fails if its execution violates a
+    property (and accept(execution) is true, when given: e.g. "the violation is the one this zoo
+    case is about"). Deterministic for a given seed (derandomised)."""
+    t0 = time.perf_counter()
+    state = {"n": 0, "first_t": None, "first": None, "last_fail": None}
+
+    def check(case: Case):
+        state["n"] += 1
+        if progress is not None:
+            progress.tick(state["n"], "shrinking" if state["first_t"] else "searching")
+        if timeout_s is not None and state["first_t"] is None and \
+                time.perf_counter() - t0 > timeout_s:
+            return
+        ex = runtime.run(case)
+        if ex.violation is not None and (accept is None or accept(ex)):
+            if state["first_t"] is None:
+                state["first_t"] = time.perf_counter()
+                state["first"] = ex
+            state["last_fail"] = ex
+            raise PropertyFailed(ex)
+
+    test = settings(max_examples=max_examples, deadline=None, database=database,
+                    derandomize=False, report_multiple_bugs=False, verbosity=Verbosity.quiet,
+                    suppress_health_check=list(HealthCheck),
+                    phases=(Phase.explicit, Phase.generate, Phase.shrink))(given(strategy)(check))
+    if seed is not None:
+        test = _seeded(test, seed)
+    try:
+        test()
+    except PropertyFailed as e:
+        t1 = time.perf_counter()
+        first = state["first"]
+        return SearchResult(e.execution, state["n"], state["first_t"] - t0, t1 - state["first_t"],
+                            len(first.steps), len(first.case.choices))
+    except Flaky as e:  # a counterexample that does not replay would be a runtime bug: say so
+        raise RuntimeError(f"counterexample did not reproduce (non-deterministic runtime?): {e}")
+    return SearchResult(None, state["n"], time.perf_counter() - t0, 0.0)
+
+
+def _seeded(test, seed: int):
+    from hypothesis import seed as hseed
+    return hseed(seed)(test)

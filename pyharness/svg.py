@@ -1,0 +1,76 @@
+"""SVG timeline of one execution: one lane per actor, one mark per visible operation (colour by
+kind: loads, stores, fences/RMW, copies, drains), the header state (cur/avail/lock) along the
+bottom, and the violating step outlined in red. Plain SVG 1.1, no dependencies."""
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from .runtime import Execution
+
+COLOURS = {"load": "#4c78a8", "store": "#f58518", "fence": "#54a24b", "tas": "#b279a2",
+           "fetch_add": "#b279a2", "copy_in": "#e45756", "copy_out": "#72b7b2", "spin": "#bab0ac",
+           "notify": "#eeca3b", "drain": "#9d755d", "kill": "#000000"}
+STEP_W, LANE_H, LEFT, TOP = 22, 34, 110, 40
+
+
+def _kind(op: str) -> str:
+    op = op.lower()
+    for k in COLOURS:
+        if op.startswith(k):
+            return k
+    return "load" if "load" in op else "store" if "store" in op else "fence"
+
+
+def timeline(ex: Execution, title: str = "") -> str:
+    actors: list[str] = []
+    for s in ex.steps:
+        if s.actor not in actors:
+            actors.append(s.actor)
+    n = max(len(ex.steps), 1)
+    width = max(LEFT + n * STEP_W + 20, 900)
+    hdr_top = TOP + len(actors) * LANE_H + 10
+    height = hdr_top + 3 * 16 + 40
+    bad = ex.violation.step if ex.violation else -1
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'font-family="monospace" font-size="11">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="8" y="16" font-size="13">{escape(title or ex.case.workload.label())}</text>']
+    if ex.violation:
+        out.append(f'<text x="8" y="32" fill="#c00">{escape(ex.violation.prop)}</text>')
+    for i, a in enumerate(actors):
+        y = TOP + i * LANE_H + LANE_H // 2
+        out.append(f'<text x="8" y="{y + 4}">{escape(a)}</text>')
+        out.append(f'<line x1="{LEFT}" y1="{y}" x2="{width - 10}" y2="{y}" stroke="#ddd"/>')
+    for s in ex.steps:
+        x = LEFT + s.index * STEP_W
+        y = TOP + actors.index(s.actor) * LANE_H + 6
+        colour = COLOURS[_kind(s.op)]
+        tip = f"#{s.index} {s.actor} {s.op} {s.field} {s.order} {s.value}"
+        stroke = ' stroke="#c00" stroke-width="3"' if s.index == bad else ""
+        out.append(f'<rect x="{x}" y="{y}" width="{STEP_W - 4}" height="{LANE_H - 12}" '
+                   f'fill="{colour}"{stroke}><title>{escape(tip)}</title></rect>')
+        if s.index % 5 == 0:
+            out.append(f'<text x="{x}" y="{TOP - 4}" fill="#888">{s.index}</text>')
+    # Header state under the lanes: one row per field, the value printed when it changes.
+    for r, key in enumerate(("cur", "avail", "lock")):
+        y = hdr_top + r * 16 + 12
+        out.append(f'<text x="8" y="{y}">{key}</text>')
+        prev = None
+        for s in ex.steps:
+            v = s.header.get(key)
+            if v is not None and v != prev:
+                out.append(f'<text x="{LEFT + s.index * STEP_W}" y="{y}">{v}</text>')
+                prev = v
+    legend_y = height - 10
+    for i, (k, c) in enumerate(COLOURS.items()):
+        out.append(f'<rect x="{8 + i * 80}" y="{legend_y - 9}" width="10" height="10" fill="{c}"/>'
+                   f'<text x="{22 + i * 80}" y="{legend_y}">{k}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def write(ex: Execution, path: Path, title: str = "") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(timeline(ex, title))
+    return path
