@@ -1,0 +1,40 @@
+(** The OCaml port of the 2012 [Netif] (mirage-kfreebsd lib/netif.ml): one shared receive ring
+    per plugged interface, filled by the C producer (netif_ether_input), consumed here.
+
+    Differences from 2012, each a fix of a known defect (DESIGN §2): header fields are accessed
+    only through ordered stubs; the ring speaks v1 (locked) or v2 (lock-free) and its geometry is
+    validated once; a corrupt header is an [Error] naming the field and the value, never a crash;
+    [listen] blocks on the rings' event channels in one Lwt loop instead of sleeping 1 ms. *)
+
+type t
+
+val create :
+  ?proto:int -> ?pages:int -> ?nslots:int -> ?slotsize:int -> string -> (t, string) result
+(** [create id] lays out an empty ring for interface [id] in fresh [Io_page]s (defaults: v2,
+    33 pages, 2048-byte slots, as many slots as fit — 64 in 2012's geometry). Not plugged yet. *)
+
+val plug : t -> (unit, string) result
+(** Plugs the interface ([Vif.plug_vif]): the producer starts filling the ring. *)
+
+val unplug : t -> unit
+(** Unplugs; no producer touches the ring afterwards. Call it after [listen] on [t] returned
+    (it closes the ring's event channel). A no-op when not plugged. *)
+
+val id : t -> string
+val mac : t -> string option
+(** 6 raw bytes, once plugged. *)
+
+val ifindex : t -> int option
+val ring : t -> Mnetif_core.Ring.t
+
+val rx_poll : ?budget:int -> t -> (Cstruct.t -> unit) -> (int, Mnetif_core.Ring_error.t) result
+(** Hands every frame in the ring now (at most [budget], default the ring size) to the function,
+    as a zero-copy view valid only during the call, and pops it (also if the function raises;
+    the exception is re-raised). Returns the number of frames. Never sleeps. *)
+
+val listen :
+  ?stop:unit Lwt.t -> t list -> (t -> Cstruct.t -> unit) -> (unit, Mnetif_core.Ring_error.t) result Lwt.t
+(** Receives from all the (plugged) interfaces in one Lwt loop until [stop] resolves. When a ring
+    is empty it arms the ring's wake word, issues a full fence, re-checks, and only then waits for
+    its event channel to become readable (no periodic wakeup). A corrupt ring ends [listen] with
+    its error. v1 lock contention ([Busy]) is retried after yielding to the other rings. *)

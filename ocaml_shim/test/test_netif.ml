@@ -1,0 +1,110 @@
+(* Netif and the 2012 externals on software interfaces of the userspace platform. *)
+open Mnetif_core
+open Mnetif
+module U = Mnetif_cring.User_if
+
+let ( >>= ) = Lwt.bind
+let mac = "\x02\x00\x00\x00\x00\x01"
+let fresh_if =
+  let n = ref 0 in
+  fun () ->
+    incr n;
+    let name = Printf.sprintf "ot%d" !n in
+    let idx = U.create name ~mac in
+    if idx < 0 then Alcotest.failf "mn_user_if_create %s: %d" name idx;
+    name
+
+let netif ?proto name =
+  match Netif.create ?proto ~pages:2 ~slotsize:128 name with Ok t -> t | Error m -> Alcotest.fail m
+
+let test_externals () =
+  let name = fresh_if () in
+  Alcotest.(check bool) "get_vifs lists the software interface" true (List.mem name (Vif.get_vifs ()));
+  let page = Io_page.get 2 in
+  (match Vif.ring_init page ~proto:Layout.proto_v2 ~nslots:8 ~slotsize:128 with
+  | Ok () -> () | Error e -> Alcotest.failf "ring_init %d" e);
+  let up, index, m = Vif.plug_vif name page in
+  Alcotest.(check bool) "up" true up;
+  Alcotest.(check bool) "software ifindex" true (index >= 0x40000000);
+  Alcotest.(check string) "mac" mac m;
+  let raises what f =
+    match f () with
+    | _ -> Alcotest.failf "%s: no exception" what
+    | exception Failure msg -> msg
+  in
+  let msg = raises "double plug" (fun () -> Vif.plug_vif name (Io_page.get 2)) in
+  Alcotest.(check bool) ("double plug names EEXIST: " ^ msg) true (Astring_like.contains msg "EEXIST");
+  let msg = raises "unknown" (fun () -> Vif.plug_vif "nosuchif0" page) in
+  Alcotest.(check bool) ("unknown names ENODEV: " ^ msg) true (Astring_like.contains msg "ENODEV");
+  Vif.unplug_vif name;
+  Vif.unplug_vif name (* 2012: unplug of an unplugged name is a no-op *);
+  let bad = Io_page.get 1 in
+  let msg = raises "unformatted ring" (fun () -> Vif.plug_vif name bad) in
+  Alcotest.(check bool) ("bad ring names EINVAL and the check: " ^ msg) true
+    (Astring_like.contains msg "EINVAL" && Astring_like.contains msg "magic");
+  Alcotest.(check int) "destroy" 0 (U.destroy name)
+
+let test_rx_poll proto () =
+  let name = fresh_if () in
+  let t = netif ~proto name in
+  (match Netif.plug t with Ok () -> () | Error m -> Alcotest.fail m);
+  let frames = List.init 20 (fun k -> Helpers.frame k (60 + k)) in
+  let got = ref [] in
+  List.iteri
+    (fun k f ->
+      Alcotest.(check int) (Printf.sprintf "inject %d" k) 0 (U.inject name f);
+      if k mod 7 = 6 then ignore (Netif.rx_poll t (fun v -> got := Cstruct.to_string v :: !got)))
+    frames;
+  ignore (Netif.rx_poll t (fun v -> got := Cstruct.to_string v :: !got));
+  Alcotest.(check (list string)) "delivered in order, byte-exact" (List.map Cstruct.to_string frames) (List.rev !got);
+  Netif.unplug t;
+  Alcotest.(check int) "inject after unplug: -ENODEV" (-19) (U.inject name (Helpers.frame 0 60));
+  Alcotest.(check int) "destroy" 0 (U.destroy name)
+
+(* listen wakes on the event channel: a producer thread injects with pauses; listen must deliver
+   all frames and return once stopped, within a timeout (a lost wakeup would hang it). *)
+let test_listen proto () =
+  let names = [ fresh_if (); fresh_if () ] in
+  let ts = List.map (netif ~proto) names in
+  List.iter (fun t -> match Netif.plug t with Ok () -> () | Error m -> Alcotest.fail m) ts;
+  let n = 400 in
+  let producer name () =
+    for k = 0 to n - 1 do
+      let rec push () = match U.inject name (Helpers.frame k 64) with -105 -> Thread.yield (); push () | r -> r in
+      if push () <> 0 then failwith "inject";
+      if k mod 50 = 0 then Thread.delay 0.002
+    done
+  in
+  let counts = Hashtbl.create 2 and expect = Hashtbl.create 2 in
+  let stop, wake = Lwt.wait () in
+  let total = ref 0 in
+  let handler t v =
+    let k = try Hashtbl.find expect (Netif.id t) with Not_found -> 0 in
+    if not (Cstruct.equal v (Helpers.frame k 64)) then Alcotest.failf "%s frame %d corrupt or out of order" (Netif.id t) k;
+    Hashtbl.replace expect (Netif.id t) (k + 1);
+    Hashtbl.replace counts (Netif.id t) (k + 1);
+    incr total;
+    if !total = 2 * n then Lwt.wakeup_later wake ()
+  in
+  let threads = List.map (fun name -> Thread.create (producer name) ()) names in
+  let res =
+    Lwt_main.run
+      (Lwt.pick
+         [ Netif.listen ~stop ts handler;
+           (Lwt_unix.sleep 20. >>= fun () ->
+            Lwt.fail_with (Printf.sprintf "listen: no progress for 20 s (lost wakeup?): %d of %d delivered" !total (2 * n))) ])
+  in
+  List.iter Thread.join threads;
+  (match res with Ok () -> () | Error e -> Alcotest.failf "listen: %s (delivered %d of %d)" (Ring_error.to_string e) !total (2 * n));
+  Alcotest.(check int) "all frames of both interfaces delivered" (2 * n) !total;
+  List.iter Netif.unplug ts;
+  List.iter (fun name -> ignore (U.destroy name)) names
+
+let tests =
+  [ Alcotest.test_case "get_vifs / plug_vif / unplug_vif" `Quick test_externals ]
+  @ List.concat_map
+      (fun p ->
+        let pn = Helpers.proto_name p in
+        [ Alcotest.test_case ("rx_poll " ^ pn) `Quick (test_rx_poll p);
+          Alcotest.test_case ("listen on two rings " ^ pn) `Quick (test_listen p) ])
+      [ Layout.proto_v1; Layout.proto_v2 ]
