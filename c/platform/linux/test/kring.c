@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: ISC */
+#include "kring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+int kring_open(struct kring *k, const char *ifname, uint32_t proto, uint32_t nslots,
+	       uint32_t slotsize, uint64_t buflen, uint32_t flags)
+{
+	int err;
+
+	memset(k, 0, sizeof(*k));
+	k->fd = open(MNETIF_DEVICE, O_RDWR | O_CLOEXEC);
+	if (k->fd < 0)
+		return -errno;
+	strncpy(k->plug.name, ifname, sizeof(k->plug.name) - 1);
+	k->plug.proto = proto;
+	k->plug.nslots = nslots;
+	k->plug.slotsize = slotsize;
+	k->plug.buflen = buflen;
+	k->plug.flags = flags;
+	if (ioctl(k->fd, MNETIF_IOC_PLUG, &k->plug) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	k->len = k->plug.mmap_len;
+	k->mem = mmap(NULL, k->len, PROT_READ | PROT_WRITE, MAP_SHARED, k->fd, 0);
+	if (k->mem == MAP_FAILED) {
+		err = -errno;
+		k->mem = NULL;
+		goto fail;
+	}
+	err = mn_cons_attach(&k->c, k->mem, k->len);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	kring_close(k);
+	return err;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int kring_next(struct kring *k, int timeout_ms, void *buf, uint32_t cap, uint32_t *len)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	struct mn_slot s;
+	int r, tries;
+
+	for (;;) {
+		r = mn_cons_peek(&k->c, &s);
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			*len = s.len;
+			memcpy(buf, s.data, s.len < cap ? s.len : cap);
+			/* v1: the producer holds the lock only for one bounded push. */
+			for (tries = 0; (r = mn_cons_release(&k->c)) == -EBUSY && tries < 1000000; tries++)
+				;
+			return r ? r : 1;
+		}
+		if (k->hup)
+			return -ENODEV;
+		/* Final check: sleep only if the ring is still empty with sr_wake armed. */
+		if (!mn_cons_prepare_wait(&k->c))
+			continue;
+		{
+			struct pollfd pf = { .fd = k->fd, .events = POLLIN };
+			int wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
+
+			if (deadline >= 0 && wait <= 0)
+				return 0;
+			r = poll(&pf, 1, wait);
+			if (r < 0 && errno != EINTR)
+				return -errno;
+			if (r > 0 && (pf.revents & (POLLHUP | POLLERR)))
+				k->hup = 1;
+		}
+	}
+}
+
+int kring_counters(struct kring *k, struct mnetif_counters *out)
+{
+	return ioctl(k->fd, MNETIF_IOC_COUNTERS, out) < 0 ? -errno : 0;
+}
+
+int kring_unplug(struct kring *k)
+{
+	return ioctl(k->fd, MNETIF_IOC_UNPLUG) < 0 ? -errno : 0;
+}
+
+void kring_close(struct kring *k)
+{
+	if (k->mem)
+		munmap(k->mem, k->len);
+	if (k->fd >= 0)
+		close(k->fd);
+	k->mem = NULL;
+	k->fd = -1;
+}

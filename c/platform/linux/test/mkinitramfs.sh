@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the busybox initramfs of the VM test (never committed; rebuilt by make).
+#   mkinitramfs.sh OUT.cpio.gz KVER BUILD_DIR BENCH_FRAMES
+set -euo pipefail
+out=$1 kver=$2 build=$3 frames=$4
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(mktemp -d "$build/initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,lib,proc,sys,dev,tmp}
+cp /bin/busybox "$root/bin/busybox"
+veth=/lib/modules/$kver/kernel/drivers/net/veth.ko
+[ -f "$veth" ] || { echo "mkinitramfs: $veth missing (apt install linux-image-$kver)" >&2; exit 1; }
+deps=$(modinfo -F depends "$veth")
+[ -z "$deps" ] || { echo "mkinitramfs: veth.ko now depends on '$deps': copy those too" >&2; exit 1; }
+cp "$veth" "$build/kmod/mnetif.ko" "$root/lib/"
+cp "$build/vmtest" "$build/vmbench" "$root/bin/"
+cp "$here/veth.sh" "$root/veth.sh"
+sed "s/^vmbench \$BENCH_FRAMES/vmbench $frames/" "$here/init.sh" > "$root/init"
+chmod +x "$root/init" "$root/veth.sh"
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,38 @@
+# mnetif Linux kernel module (issue 4): mnetif.ko from c/src in place, and its qemu test.
+#   make kmod          the module (against the installed Debian headers) + the VM's static binaries
+#   make kmod-test     boot Debian's kernel under qemu TCG with a busybox initramfs and run the test
+#   make kmod-host-test  the userspace side on the host (uapi layouts vs pyharness/kmod.py)
+KMOD_KVER := $(patsubst /boot/vmlinuz-%,%,$(lastword $(sort $(wildcard /boot/vmlinuz-*-amd64))))
+KMOD_KDIR := /usr/src/linux-headers-$(KMOD_KVER)
+KMOD_DIR := c/platform/linux
+KMOD_TEST := $(KMOD_DIR)/test
+KMOD_KO := $(BUILD)/kmod/mnetif.ko
+KMOD_SRCS := $(wildcard $(KMOD_DIR)/*.c $(KMOD_DIR)/*.h) $(KMOD_DIR)/Kbuild $(CORE_SRCS) $(CORE_HDRS)
+KMOD_VM_BINS := $(BUILD)/vmtest $(BUILD)/vmbench
+KMOD_INITRD := $(BUILD)/kmod-vm/initramfs.cpio.gz
+KMOD_BENCH_FRAMES ?= 30000
+KMOD_VM_TIMEOUT ?= 420
+KMOD_USER_CFLAGS := -static -O2 $(WARN) -Ic/include -Ic/src -I$(KMOD_TEST)
+KMOD_USER_COMMON := $(KMOD_TEST)/kring.c $(KMOD_TEST)/frames.c c/src/ring.c
+
+.PHONY: kmod kmod-test kmod-host-test
+
+$(KMOD_KO): $(KMOD_SRCS)
+	@test -d $(KMOD_KDIR) || { echo "kmod: $(KMOD_KDIR) missing: run make deps"; exit 1; }
+	$(MAKE) --no-print-directory -C $(KMOD_DIR) KDIR=$(KMOD_KDIR) O=$(abspath $(BUILD)/kmod) modules
+
+$(BUILD)/vm%: $(KMOD_TEST)/vm%.c $(KMOD_USER_COMMON) $(wildcard $(KMOD_TEST)/*.h) $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(KMOD_USER_CFLAGS) -o $@ $< $(KMOD_USER_COMMON)
+
+$(KMOD_INITRD): $(KMOD_KO) $(KMOD_VM_BINS) $(KMOD_TEST)/init.sh $(KMOD_TEST)/veth.sh $(KMOD_TEST)/mkinitramfs.sh
+	@mkdir -p $(@D)
+	bash $(KMOD_TEST)/mkinitramfs.sh $@ $(KMOD_KVER) $(BUILD) $(KMOD_BENCH_FRAMES)
+
+kmod: $(KMOD_KO) $(KMOD_VM_BINS)
+
+kmod-test: $(KMOD_INITRD)
+	bash $(KMOD_TEST)/run-vm.sh /boot/vmlinuz-$(KMOD_KVER) $(KMOD_INITRD) $(BUILD)/kmod-vm/console.log $(KMOD_VM_TIMEOUT)
+
+ALL_TARGETS += kmod
+TEST_TARGETS += kmod-test
