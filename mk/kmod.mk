@@ -14,6 +14,7 @@ KMOD_BENCH_FRAMES ?= 30000
 KMOD_VM_TIMEOUT ?= 420
 KMOD_USER_CFLAGS := -static -O2 $(WARN) -Ic/include -Ic/src -I$(KMOD_TEST)
 KMOD_USER_COMMON := $(KMOD_TEST)/kring.c $(KMOD_TEST)/frames.c c/src/ring.c
+KMOD_VMTEST_SRCS := $(KMOD_TEST)/vmtest.c $(KMOD_TEST)/vmtest_abuse.c $(KMOD_TEST)/vmcheck.c
 
 .PHONY: kmod kmod-test kmod-host-test
 
@@ -21,7 +22,11 @@ $(KMOD_KO): $(KMOD_SRCS)
 	@test -d $(KMOD_KDIR) || { echo "kmod: $(KMOD_KDIR) missing: run make deps"; exit 1; }
 	$(MAKE) --no-print-directory -C $(KMOD_DIR) KDIR=$(KMOD_KDIR) O=$(abspath $(BUILD)/kmod) modules
 
-$(BUILD)/vm%: $(KMOD_TEST)/vm%.c $(KMOD_USER_COMMON) $(wildcard $(KMOD_TEST)/*.h) $(CORE_HDRS)
+# Static: the VM has no libc. Linked with c/src/ring.c for the mn_cons_* consumer.
+$(BUILD)/vmtest: $(KMOD_VMTEST_SRCS) $(KMOD_USER_COMMON) $(wildcard $(KMOD_TEST)/*.h) $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(KMOD_USER_CFLAGS) -o $@ $(KMOD_VMTEST_SRCS) $(KMOD_USER_COMMON)
+$(BUILD)/vmbench: $(KMOD_TEST)/vmbench.c $(KMOD_USER_COMMON) $(wildcard $(KMOD_TEST)/*.h) $(CORE_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(KMOD_USER_CFLAGS) -o $@ $< $(KMOD_USER_COMMON)
 

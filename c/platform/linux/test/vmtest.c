@@ -21,88 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "frames.h"
-#include "kring.h"
+#include "vmcheck.h"
 
-#define TXIF "mna"
-#define RXIF "mnb"
 
-static int failures;
-static uint8_t txmac[6], rxmac[6];
-static int txs = -1;
-static uint8_t fbuf[FR_MAX], gbuf[FR_MAX];
-
-static int check(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("CHECK %s: %s", name, ok ? "PASS" : "FAIL");
-	if (fmt && *fmt) {
-		printf(" (");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf(")");
-	}
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-	return ok;
-}
-
-static int setup_links(void)
-{
-	if (txs >= 0)
-		close(txs);
-	txs = tx_open(TXIF);
-	if (txs < 0 || if_mac(TXIF, txmac) || if_mac(RXIF, rxmac))
-		return -1;
-	return 0;
-}
-
-static int send_seq(uint32_t seq, uint32_t len)
-{
-	fr_make(fbuf, seq, len, rxmac, txmac);
-	return tx_send(txs, fbuf, len);
-}
-
-/* Receives the next frame and requires it to be exactly frame (seq, len). */
-static int expect_frame(struct kring *k, uint32_t seq, uint32_t len, char *why, size_t wn)
-{
-	uint32_t got = 0;
-	int r = kring_next(k, 2000, gbuf, sizeof(gbuf), &got);
-
-	if (r != 1) {
-		snprintf(why, wn, "seq %u len %u: kring_next=%d", seq, len, r);
-		return 0;
-	}
-	fr_make(fbuf, seq, len, rxmac, txmac);
-	if (got != len || memcmp(gbuf, fbuf, len)) {
-		snprintf(why, wn, "seq %u: sent %u bytes, got %u (%s)", seq, len, got,
-			 got == len ? "content differs" : "length differs");
-		return 0;
-	}
-	return 1;
-}
-
-static int counters_eq(struct kring *k, struct mnetif_counters *c, const char *name, uint64_t frames,
-		       uint32_t full, uint32_t over, uint32_t busy)
-{
-	struct mn_ring_hdr *h = k->mem;
-	int r = kring_counters(k, c);
-
-	return check(!r && c->frames == frames && c->drop_full == full && c->drop_oversize == over &&
-		     c->drop_busy == busy && c->drop_error == 0 && c->error == 0 &&
-		     mn_read_once(&h->sr_frames) == frames && mn_read_once(&h->sr_drop_full) == full &&
-		     mn_read_once(&h->sr_drop_oversize) == over, name,
-		     "want frames=%llu full=%u oversize=%u busy=%u; kernel frames=%llu full=%u "
-		     "oversize=%u busy=%u error=%u drop_error=%u", (unsigned long long)frames, full, over,
-		     busy, (unsigned long long)c->frames, c->drop_full, c->drop_oversize, c->drop_busy,
-		     c->error, c->drop_error);
-}
-
-/* Frames of every interesting size, sent in batches that fit the ring, consumed byte-exact. */
 static void t_exact(uint32_t proto, uint32_t nslots, uint32_t slotsize)
 {
 	static const uint32_t fixed[] = { 14, 15, 19, 20, 59, 60, 61, 63, 64, 65, 127, 128, 1000, 1514,
@@ -116,7 +37,7 @@ static void t_exact(uint32_t proto, uint32_t nslots, uint32_t slotsize)
 
 	snprintf(name, sizeof(name), "exact-v%u-%ux%u", proto, nslots, slotsize);
 	r = kring_open(&k, RXIF, proto, nslots, slotsize, 0, 0);
-	if (!check(r == 0, name, "plug: %s", strerror(-r)))
+	if (!check_plug(r, name))
 		return;
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		lens[n++] = fixed[i];
@@ -168,7 +89,7 @@ static void t_stall(uint32_t proto)
 	int ok = 1, r = kring_open(&k, RXIF, proto, 8, 2048, 0, 0);
 
 	snprintf(name, sizeof(name), "stall-v%u", proto);
-	if (!check(r == 0, name, "plug: %s", strerror(-r)))
+	if (!check_plug(r, name))
 		return;
 	for (i = 0; i < 20; i++)
 		send_seq(i, 100 + i);
@@ -190,31 +111,6 @@ static void t_stall(uint32_t proto)
 
 /* A child that sends frames (random sizes) until killed or count reached; pause_every > 0 sleeps
  * 1 ms every that many frames. Returns its pid. */
-static pid_t spawn_sender(uint32_t count, uint32_t pause_every, uint32_t maxlen)
-{
-	pid_t pid = fork();
-	uint64_t rnd = 12345;
-	uint32_t seq;
-
-	if (pid != 0)
-		return pid;
-	for (seq = 0; count == 0 || seq < count; seq++) {
-		if (send_seq(seq, 20 + xrand(&rnd) % (maxlen - 20)) == -ENXIO)
-			usleep(1000);   /* the interface is gone: keep going until killed */
-		if (pause_every && seq % pause_every == pause_every - 1)
-			usleep(1000);
-	}
-	_exit(0);
-}
-
-static void reap(pid_t pid, int kill_it)
-{
-	if (kill_it)
-		kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
-/* The consumer sleeps in poll and is woken: every frame accounted for exactly once. */
 static void t_wakeup(uint32_t proto)
 {
 	const uint32_t n = 3000;
@@ -227,7 +123,7 @@ static void t_wakeup(uint32_t proto)
 	int r = kring_open(&k, RXIF, proto, 64, 2048, 0, 0);
 
 	snprintf(name, sizeof(name), "wakeup-v%u", proto);
-	if (!check(r == 0, name, "plug: %s", strerror(-r)))
+	if (!check_plug(r, name))
 		return;
 	pid = spawn_sender(n, 25, 1514);
 	while ((r = kring_next(&k, 3000, gbuf, sizeof(gbuf), &len)) == 1) {
@@ -258,199 +154,6 @@ static void t_wakeup(uint32_t proto)
 }
 
 /* Unplug (ioctl or close) while a sender keeps the interface busy. */
-static void t_unplug_flow(void)
-{
-	struct mnetif_counters c1, c2;
-	uint32_t it, got = 0, bad = 0, frozen = 0, len, j;
-	pid_t pid = spawn_sender(0, 0, 1514);
-	struct kring k;
-	int r, plugfail = 0;
-
-	for (it = 0; it < 200; it++) {
-		r = kring_open(&k, RXIF, it % 2 ? MN_PROTO_V1 : MN_PROTO_V2, 0, 2048, 0, 0);
-		if (r) {
-			plugfail++;
-			continue;
-		}
-		for (j = 0; j < 8 && kring_next(&k, 500, gbuf, sizeof(gbuf), &len) == 1; j++, got++)
-			bad += !fr_valid(gbuf, len, rxmac, txmac);
-		if (it % 4 < 2) {
-			kring_unplug(&k);
-			kring_counters(&k, &c1);
-			usleep(2000);
-			kring_counters(&k, &c2);
-			frozen += c1.plugged == 0 && memcmp(&c1, &c2, sizeof(c1)) == 0;
-		} else {
-			frozen++;   /* close() with traffic flowing */
-		}
-		kring_close(&k);
-	}
-	reap(pid, 1);
-	check(plugfail == 0 && bad == 0 && frozen == 200 && got > 200, "unplug-while-traffic",
-	      "200 plug/unplug cycles: %d failed plugs, %u frames, %u invalid, %u/200 frozen after unplug",
-	      plugfail, got, bad, frozen);
-}
-
-/* The interface is deleted while plugged and traffic flows. */
-static void t_ifdel(void)
-{
-	struct mnetif_counters c;
-	uint32_t got = 0, len, bad = 0;
-	struct kring k;
-	pid_t pid;
-	int r = kring_open(&k, RXIF, MN_PROTO_V2, 0, 2048, 0, 0);
-
-	if (!check(r == 0, "ifdel", "plug: %s", strerror(-r)))
-		return;
-	pid = spawn_sender(0, 0, 1514);
-	while (got < 50 && kring_next(&k, 2000, gbuf, sizeof(gbuf), &len) == 1)
-		got++;
-	r = system("ip link del " TXIF);
-	while ((r = kring_next(&k, 3000, gbuf, sizeof(gbuf), &len)) == 1) {
-		bad += !fr_valid(gbuf, len, rxmac, txmac);
-		got++;
-	}
-	reap(pid, 1);
-	kring_counters(&k, &c);
-	check(r == -ENODEV && k.hup && c.plugged == 0 && c.gone == 1 && c.frames == got && bad == 0,
-	      "ifdel", "after `ip link del`: last kring_next=%d, POLLHUP=%d, plugged=%u gone=%u, "
-	      "delivered %u == published %llu, invalid %u", r, k.hup, c.plugged, c.gone, got,
-	      (unsigned long long)c.frames, bad);
-	r = kring_unplug(&k);
-	check(r == -ENOENT, "ifdel-unplug-after", "MNETIF_IOC_UNPLUG after the interface vanished: %d", r);
-	kring_close(&k);
-	r = system("/bin/sh /veth.sh");
-	check(r == 0 && setup_links() == 0, "ifdel-recreate", "veth pair re-created");
-}
-
-/* v1: a process dies holding sr_lock. The producer must never block: it counts drop_busy. */
-static void t_killlock(void)
-{
-	struct mnetif_counters c;
-	struct kring k;
-	char why[160] = "";
-	int p[2], r = kring_open(&k, RXIF, MN_PROTO_V1, 64, 2048, 0, 0), ok = 1;
-	uint32_t i;
-	pid_t pid;
-	char ch;
-
-	if (!check(r == 0, "killlock", "plug: %s", strerror(-r)))
-		return;
-	if (pipe(p))
-		return;
-	pid = fork();
-	if (pid == 0) {
-		ch = mn_ring_trylock(k.mem) ? 'L' : 'x';
-		if (write(p[1], &ch, 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	if (read(p[0], &ch, 1) != 1 || ch != 'L')
-		ok = 0;
-	for (i = 0; i < 10; i++)
-		send_seq(i, 200);
-	usleep(20000);
-	counters_eq(&k, &c, "killlock-held", 0, 0, 0, 10);
-	reap(pid, 1);
-	for (i = 10; i < 20; i++)
-		send_seq(i, 200);
-	usleep(20000);
-	counters_eq(&k, &c, "killlock-holder-dead", 0, 0, 0, 20);
-	/* The ring's owner knows the holder is dead and frees the lock: delivery resumes. */
-	mn_ring_unlock(k.mem);
-	for (i = 20; i < 30; i++)
-		send_seq(i, 200);
-	for (i = 20; i < 30 && ok; i++)
-		ok = expect_frame(&k, i, 200, why, sizeof(why));
-	check(ok, "killlock-recovered", "%s", ok ? "10 frames byte-exact after the owner cleared the lock" : why);
-	kring_close(&k);
-	close(p[0]);
-	close(p[1]);
-
-	/* The ring's only owner is killed holding the lock while frames flow: the file is released,
-	 * the interface unplugged, and it can be plugged again at once. */
-	if (pipe(p))
-		return;
-	pid = fork();
-	if (pid == 0) {
-		ch = kring_open(&k, RXIF, MN_PROTO_V1, 64, 2048, 0, 0) == 0 && mn_ring_trylock(k.mem) ? 'L' : 'x';
-		if (write(p[1], &ch, 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	r = read(p[0], &ch, 1);
-	{
-		pid_t tx = spawn_sender(0, 0, 1514);
-
-		usleep(100000);
-		reap(pid, 1);
-		r = kring_open(&k, RXIF, MN_PROTO_V2, 0, 2048, 0, 0);
-		reap(tx, 1);
-	}
-	check(ch == 'L' && r == 0, "killlock-owner-killed", "child locked: %c; re-plug after its death: %d",
-	      ch, r);
-	if (r == 0)
-		kring_close(&k);
-	close(p[0]);
-	close(p[1]);
-}
-
-/* A consumer scribbles random bytes over the shared header and length table while frames flow;
- * the part of the buffer past the ring's geometry is a canary the kernel must never touch. */
-static void t_scribble(uint32_t proto, uint32_t rounds)
-{
-	struct mnetif_counters c;
-	uint64_t rnd = 0xdeadbeefcafef00dull + proto, end, i, bad_canary = 0;
-	uint32_t round, len, got = 0, span;
-	unsigned char *mem;
-	struct kring k, k2;
-	char name[64], why[160] = "";
-	pid_t pid;
-	int r = kring_open(&k, RXIF, proto, 16, 256, 0, 0), ok = 1;
-
-	snprintf(name, sizeof(name), "scribble-v%u", proto);
-	if (!check(r == 0, name, "plug: %s", strerror(-r)))
-		return;
-	mem = k.mem;
-	end = k.plug.dataoff + (uint64_t)k.plug.size * k.plug.slot_bytes;
-	span = k.plug.dataoff;    /* header + length table */
-	memset(mem + end, 0xa5, k.len - end);
-	pid = spawn_sender(0, 0, 300);
-	for (round = 0; round < rounds; round++) {
-		uint32_t n = 1 + xrand(&rnd) % 8;
-
-		for (i = 0; i < n; i++)
-			mem[xrand(&rnd) % span] = (unsigned char)xrand(&rnd);
-		if (round % 16 == 0 && mn_cons_attach(&k.c, mem, k.len) == 0 &&
-		    kring_next(&k, 0, gbuf, sizeof(gbuf), &len) == 1)
-			got++;
-		if (round % 1000 == 0)
-			kring_counters(&k, &c);
-	}
-	reap(pid, 1);
-	for (i = end; i < k.len; i++)
-		bad_canary += mem[i] != 0xa5;
-	kring_counters(&k, &c);
-	check(bad_canary == 0, name, "%u rounds of random header bytes; %llu canary bytes past the "
-	      "geometry changed; kernel: frames=%llu drop_error=%u error=%u full=%u busy=%u; %u frames read",
-	      rounds, (unsigned long long)bad_canary, (unsigned long long)c.frames, c.drop_error, c.error,
-	      c.drop_full, c.drop_busy, got);
-	kring_close(&k);
-
-	/* The kernel still works: a fresh ring delivers byte-exact. */
-	r = kring_open(&k2, RXIF, proto, 0, 2048, 0, 0);
-	for (round = 0; round < 10 && r == 0; round++)
-		send_seq(round, 60 + round * 100);
-	for (round = 0; round < 10 && r == 0 && ok; round++)
-		ok = expect_frame(&k2, round, 60 + round * 100, why, sizeof(why));
-	snprintf(name, sizeof(name), "scribble-after-v%u", proto);
-	check(r == 0 && ok, name, "fresh ring after scribbling: %s", r ? strerror(-r) : ok ? "byte-exact" : why);
-	if (r == 0)
-		kring_close(&k2);
-}
-
 static void t_steal(void)
 {
 	struct mnetif_counters c;
@@ -460,7 +163,7 @@ static void t_steal(void)
 	int r = kring_open(&k, RXIF, MN_PROTO_V2, 0, 2048, 0, MNETIF_PLUG_STEAL), ok = 1;
 	uint32_t i;
 
-	if (!check(r == 0, "steal", "plug: %s", strerror(-r)))
+	if (!check_plug(r, "steal"))
 		return;
 	/* Both modes deliver to the ring; steal is observable in the host stack's counters only, so
 	 * this checks the ring side and that the flag is accepted end to end. */
