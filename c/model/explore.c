@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Exhaustive bounded search: stateless model checking by re-execution. Every execution is a choice
+ * list; positions past the list are 0 (model.h). The DFS keeps the current full list c[0..nd) and
+ * the option count at each decision (recorded by the scheduler), and moves to the next list in
+ * lexicographic order whose number of non-zero choices (preemptions) stays within the bound: the
+ * deepest position that can still be incremented is, the suffix after it goes back to 0. Because
+ * an execution is a pure function of its list, the prefix replays the same decisions, so the
+ * option counts recorded before the incremented position stay valid.
+ */
+#include "runtime.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int mn_model_explore(const struct mn_model_workload *w, uint32_t preemption_bound,
+		     uint64_t max_executions, int stop_on_violation, struct mn_explore_stats *st,
+		     uint32_t *cex, uint32_t cap, uint32_t *cex_len)
+{
+	struct mn_model_result r;
+	uint32_t *c = NULL, len = 0, nd, i, used, ccap = 0;
+	uint64_t t0 = now_ns();
+	int err = 0, found = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (cex_len)
+		*cex_len = 0;
+	for (;;) {
+		err = mn_model_run(w, c, len, &r, NULL, 0);
+		if (err) {
+			st->first_violation = r.violation;
+			memcpy(st->message, r.message, sizeof(st->message));
+			break;
+		}
+		st->executions++;
+		st->coverage |= r.coverage;
+		if (r.ndecisions > st->max_decisions)
+			st->max_decisions = r.ndecisions;
+		if (r.nsteps > st->max_steps)
+			st->max_steps = r.nsteps;
+		if (r.violation) {
+			st->violations++;
+			if (!found) {
+				found = 1;
+				st->first_violation = r.violation;
+				memcpy(st->message, r.message, sizeof(st->message));
+				for (i = 0; i < len && cex && i < cap; i++)
+					cex[i] = c[i];
+				if (cex_len)
+					*cex_len = len < cap ? len : cap;
+			}
+			if (stop_on_violation)
+				break;
+		}
+		if (max_executions && st->executions >= max_executions)
+			break;
+		/* The full list of this execution: the prefix, then zeros. */
+		nd = r.ndecisions < mn_g.dec_cap ? r.ndecisions : mn_g.dec_cap;
+		if (nd > ccap) {
+			uint32_t *n = realloc(c, (size_t)nd * 2 * sizeof(uint32_t));
+
+			if (!n) {
+				err = -12;
+				break;
+			}
+			c = n;
+			ccap = nd * 2;
+		}
+		for (i = len; i < nd; i++)
+			c[i] = 0;
+		used = 0;
+		for (i = 0; i < nd; i++)
+			used += c[i] != 0;
+		/* Deepest position that can take its next option within the bound. */
+		for (i = nd; i-- > 0;) {
+			used -= c[i] != 0;
+			if (c[i] + 1 < mn_g.dec_nopt[i] && used + 1 <= preemption_bound)
+				break;
+		}
+		if (i == (uint32_t)-1) {
+			st->exhausted = 1;
+			break;
+		}
+		c[i]++;
+		len = i + 1;
+	}
+	free(c);
+	st->elapsed_ns = now_ns() - t0;
+	return err;
+}

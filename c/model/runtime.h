@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: ISC */
+/* Internal state of the model runtime, shared by its files (not part of the API: see model.h). */
+#ifndef MNETIF_MODEL_RUNTIME_H
+#define MNETIF_MODEL_RUNTIME_H
+
+#include "model.h"
+#include "mnetif/registry.h"
+
+#define SB_CAP 128               /* store-buffer entries per actor; a full buffer drains its oldest */
+#define COMMIT_LOG 4096          /* recent commits, for mn_model_spin's "changed since my load" */
+#define ARENA_BYTES (4u << 20)   /* bytes of buffered region stores, per execution */
+
+/* A buffered store: scalar (bytes == NULL, value in val) or region (frame copy). */
+struct sb_entry {
+	unsigned char *addr;
+	uint32_t size;
+	uint8_t order;
+	uint8_t region;
+	uint64_t val;
+	unsigned char *bytes;
+};
+
+/* The operation an actor is stopped at (filled by the fiber, executed by the scheduler). */
+struct pending {
+	int op;
+	unsigned char *addr;
+	uint32_t size;
+	int order;
+	uint64_t val;
+	unsigned char *dst;          /* COPY_OUT destination (private) */
+	const unsigned char *src;    /* COPY_IN source (private) */
+};
+
+struct actor {
+	int id, kind, state;
+	void *sp;                    /* saved stack pointer while suspended */
+	unsigned char *stack;        /* mmap'ed, guard page at the low end */
+	struct pending pend;
+	uint64_t ret;
+	struct sb_entry sb[SB_CAP];
+	uint32_t nsb;
+	unsigned char *last_load;    /* address and commit sequence of the last load */
+	uint64_t last_load_seq;
+	unsigned char *spin_addr;
+	int producer;                /* producer index, or -1 */
+	int frame;                   /* frame being pushed */
+	uint32_t tas_streak;         /* consecutive failed test-and-sets on sr_lock */
+	int woken;
+};
+
+struct commit_rec {
+	unsigned char *addr;
+	uint32_t size;
+	int actor;
+	uint64_t seq;
+};
+
+/* Decision-point sources. */
+enum chooser_kind { CH_LIST, CH_FN };
+
+struct model {
+	struct mn_model_workload w;
+	struct mn_model_result *r;
+	struct mn_model_step *trace;
+	uint32_t cap;
+	/* chooser */
+	int ch_kind;
+	const uint32_t *list;
+	uint32_t nlist;
+	mn_model_chooser_fn fn;
+	void *fn_arg;
+	uint32_t *taken;
+	uint32_t taken_cap, ntaken;
+	uint32_t *dec_nopt;          /* options at each decision (for explore) */
+	uint32_t dec_cap;
+	/* actors */
+	int nactors, consumer_id, unplugger_id, killer_id;
+	struct actor *a[MN_MODEL_MAX_ACTORS];
+	struct actor *cur;           /* the fiber running now (NULL: scheduler / setup) */
+	int current;                 /* option 0's actor */
+	void *sched_sp;
+	int wakeq[MN_MODEL_MAX_ACTORS * 4];
+	int nwake;
+	/* memory */
+	unsigned char *ring;
+	uint64_t ringlen;
+	struct mn_geom geom;         /* the consumer's (correct) geometry */
+	int ring_freed;
+	struct mn_entry *table;      /* the registry's table (entry 0 = ours) */
+	struct mn_entry *entry;
+	struct mn_cons cons;
+	uint64_t commit_seq;
+	struct commit_rec log[COMMIT_LOG];
+	int committed;               /* this step changed committed memory */
+	unsigned char *arena;
+	uint32_t arena_used;
+	int holder[2];               /* lock holders: 0 sr_lock, 1 entry plock; -1 free */
+	uint32_t notify_pending;
+	uint32_t step_decision;      /* decision index of the step being executed, ~0u if none */
+	uint32_t max_steps;
+	int finishing;               /* a violation was found: finish quietly (external consumer) */
+	int ext_exit;
+	/* reference model */
+	uint32_t next_frame[MN_MODEL_MAX_PRODUCERS];
+	unsigned char pbuf[MN_MODEL_MAX_PRODUCERS][MN_MODEL_MAX_FRAME_LEN];
+};
+
+extern struct model mn_g;
+
+/* fiber.c */
+void mn_fiber_switch(void **save, void *to);
+int mn_fiber_stacks(void);
+void mn_fiber_init(struct actor *a, void (*entry)(struct actor *));
+void mn_fiber_resume(struct actor *a);
+void mn_fiber_yield(struct actor *a);
+
+/* memory.c */
+void mem_exec(struct actor *a);
+void mem_read_view(struct actor *a, unsigned char *addr, uint32_t size, unsigned char *out);
+void mem_commit_entry(struct actor *a, uint32_t i);
+void mem_flush(struct actor *a);
+int mem_drainable(const struct actor *a, uint32_t i);
+void mem_classify(const unsigned char *addr, struct mn_model_step *s);
+uint64_t mem_direct(int op, unsigned char *addr, unsigned size, uint64_t val);
+
+/* sched.c */
+void sched_wake(struct actor *a);
+uint32_t sched_record(struct actor *a, int op, unsigned char *addr, uint32_t size, int order,
+		      uint64_t val, int buffered);
+void sched_violation(int v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int sched_producers_done(void);
+int sched_others_pending(const struct actor *me);
+int mn_model_execute(const struct mn_model_workload *w, struct mn_model_result *r,
+		     struct mn_model_step *trace, uint32_t cap);
+
+/* actors.c */
+int actors_setup(void);
+void actors_teardown(void);
+void actor_exec_mop(struct actor *a);
+
+/* oracles.c */
+void oracle_deliver(const unsigned char *buf, uint32_t len);
+void oracle_released(void);
+void oracle_lock_op(struct actor *a, int op, unsigned char *addr, uint64_t val, uint64_t old);
+void oracle_commit(unsigned char *addr, uint32_t size, uint64_t before);
+void oracle_end(void);
+void oracle_push_result(int p, int k, int err);
+
+#define COV(bit) (mn_g.r->coverage |= 1u << (bit))
+
+#endif

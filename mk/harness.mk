@@ -1,0 +1,38 @@
+# The interleaving harness's model build (c/model/, issue 3): the SAME core sources compiled with
+# -DMNETIF_MODEL (every ordering-layer call is a visible operation of the model runtime), one
+# shared object per bug-zoo variant, and the exhaustive-search benchmark.
+#   build/model/libmnetif_model.so              fixed protocols (+ the 2012 model)
+#   build/model/libmnetif_model_<variant>.so    one MN_ZOO_* switch each (see pyharness/model.py)
+#   build/model/bench_explore                   prints exhaustive executions/s
+MODEL_DIR := c/model
+MODEL_SRCS := $(filter-out $(MODEL_DIR)/bench_explore.c,$(wildcard $(MODEL_DIR)/*.c)) $(MODEL_DIR)/switch.S
+MODEL_HDRS := $(wildcard $(MODEL_DIR)/*.h)
+MODEL_CFLAGS := $(CFLAGS_BASE) $(OPT) -Wno-unused-value -I$(MODEL_DIR) -DMNETIF_MODEL -DMNETIF_WITH_2012 -DMN_MAX_PLUGS=4
+MODEL_VARIANTS := v1_no_lock tas_plain v2_relaxed_publish no_prod_fence no_cons_fence \
+                  unplug_no_wait 2012_same_offset
+MODEL_LIB := $(BUILD)/model/libmnetif_model.so
+MODEL_VARIANT_LIBS := $(foreach v,$(MODEL_VARIANTS),$(BUILD)/model/libmnetif_model_$(v).so)
+MODEL_BENCH := $(BUILD)/model/bench_explore
+
+$(MODEL_LIB): $(MODEL_SRCS) $(MODEL_HDRS) $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(MODEL_CFLAGS) -shared -o $@ $(MODEL_SRCS) $(CORE_SRCS)
+
+$(BUILD)/model/libmnetif_model_%.so: $(MODEL_SRCS) $(MODEL_HDRS) $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(MODEL_CFLAGS) -DMN_ZOO_$(shell echo $* | tr a-z A-Z) -shared -o $@ $(MODEL_SRCS) $(CORE_SRCS)
+
+$(MODEL_BENCH): $(MODEL_DIR)/bench_explore.c $(MODEL_SRCS) $(MODEL_HDRS) $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(MODEL_CFLAGS) -o $@ $< $(MODEL_SRCS) $(CORE_SRCS)
+
+ALL_TARGETS += $(MODEL_LIB) $(MODEL_VARIANT_LIBS) $(MODEL_BENCH)
+
+.PHONY: test-model bench-model
+test-model: $(MODEL_LIB) $(MODEL_VARIANT_LIBS) $(MODEL_BENCH)
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/model
+TEST_TARGETS += test-model
+
+bench-model: $(MODEL_BENCH)
+	$(MODEL_BENCH)
+bench: bench-model
