@@ -1,7 +1,9 @@
 # mnetif Linux kernel module (issue 4): mnetif.ko from c/src in place, and its qemu test.
 #   make kmod          the module (against the installed Debian headers) + the VM's static binaries
 #   make kmod-test     boot Debian's kernel under qemu TCG with a busybox initramfs and run the test
-#   make kmod-host-test  the userspace side on the host (uapi layouts vs pyharness/kmod.py)
+#   make kmod-test-selfcheck  the verdict's negative controls: a panic and a hang must both FAIL
+#   make kmod-host-test  the userspace side on the host (uapi layouts vs pyharness/kmod.py; also
+#                        part of test-core's pytest run)
 KMOD_KVER := $(patsubst /boot/vmlinuz-%,%,$(lastword $(sort $(wildcard /boot/vmlinuz-*-amd64))))
 KMOD_KDIR := /usr/src/linux-headers-$(KMOD_KVER)
 KMOD_DIR := c/platform/linux
@@ -16,11 +18,11 @@ KMOD_USER_CFLAGS := -static -O2 $(WARN) -Ic/include -Ic/src -I$(KMOD_TEST)
 KMOD_USER_COMMON := $(KMOD_TEST)/kring.c $(KMOD_TEST)/frames.c c/src/ring.c
 KMOD_VMTEST_SRCS := $(KMOD_TEST)/vmtest.c $(KMOD_TEST)/vmtest_abuse.c $(KMOD_TEST)/vmcheck.c
 
-.PHONY: kmod kmod-test kmod-host-test
+.PHONY: kmod kmod-test kmod-test-selfcheck kmod-host-test
 
 $(KMOD_KO): $(KMOD_SRCS)
 	@test -d $(KMOD_KDIR) || { echo "kmod: $(KMOD_KDIR) missing: run make deps"; exit 1; }
-	$(MAKE) --no-print-directory -C $(KMOD_DIR) KDIR=$(KMOD_KDIR) O=$(abspath $(BUILD)/kmod) modules
+	$(MAKE) --no-print-directory -C $(KMOD_DIR) KDIR=$(KMOD_KDIR) OUT=$(abspath $(BUILD)/kmod) modules
 
 # Static: the VM has no libc. Linked with c/src/ring.c for the mn_cons_* consumer.
 $(BUILD)/vmtest: $(KMOD_VMTEST_SRCS) $(KMOD_USER_COMMON) $(wildcard $(KMOD_TEST)/*.h) $(CORE_HDRS)
@@ -39,5 +41,19 @@ kmod: $(KMOD_KO) $(KMOD_VM_BINS)
 kmod-test: $(KMOD_INITRD)
 	bash $(KMOD_TEST)/run-vm.sh /boot/vmlinuz-$(KMOD_KVER) $(KMOD_INITRD) $(BUILD)/kmod-vm/console.log $(KMOD_VM_TIMEOUT)
 
+# A VM that panics must not pass (qemu exits 0 like a clean poweroff), nor one that hangs.
+kmod-test-selfcheck: $(KMOD_INITRD)
+	@set -e; for mode in panic:60:'kernel panic' hang:25:'hang'; do \
+	  sel=$${mode%%:*}; rest=$${mode#*:}; lim=$${rest%%:*}; want=$${rest#*:}; \
+	  out=$$(MNETIF_VM_APPEND=mnetif.selftest=$$sel bash $(KMOD_TEST)/run-vm.sh /boot/vmlinuz-$(KMOD_KVER) \
+	        $(KMOD_INITRD) $(BUILD)/kmod-vm/selfcheck-$$sel.log $$lim) && rc=0 || rc=$$?; \
+	  if [ $$rc -ne 1 ] || ! grep -q -- "---- FAIL: .*$$want" <<<"$$out"; then \
+	    echo "$$out"; echo "kmod-test-selfcheck: FAIL: a VM that does '$$sel' was not reported as FAIL ($$want)"; exit 1; fi; \
+	  echo "kmod-test-selfcheck: PASS: '$$sel' -> $$(grep -- '---- FAIL' <<<"$$out")"; \
+	done
+
+kmod-host-test: $(KMOD_KO) $(LIB)
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/kmod
+
 ALL_TARGETS += kmod
-TEST_TARGETS += kmod-test
+TEST_TARGETS += kmod-test kmod-test-selfcheck

@@ -81,7 +81,7 @@ struct mnetif_plug {
 	__u8 mac[6];             /* out */
 	__u8 up;                 /* out */
 	__u8 pad;
-	__u32 pad2;
+	__u32 pad2[2];             /* 80 bytes, no implicit padding */
 };
 
 /* MNETIF_IOC_COUNTERS: the producer's PRIVATE counters (the ring header holds copies a consumer

@@ -15,6 +15,11 @@ verdict() {
 echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
 echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
 echo "MNETIF-VM: booted $(uname -r), $(nproc) cpus"
+# Negative controls of the verdict itself (make kmod-test-selfcheck): both must end in FAIL.
+case " $(cat /proc/cmdline) " in
+	*" mnetif.selftest=panic "*) echo c > /proc/sysrq-trigger;;
+	*" mnetif.selftest=hang "*) while :; do sleep 1; done;;
+esac
 insmod /lib/veth.ko || verdict "FAIL insmod veth.ko"
 insmod /lib/mnetif.ko || verdict "FAIL insmod mnetif.ko"
 [ -c /dev/mnetif ] || verdict "FAIL no /dev/mnetif"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Boots the test VM and turns its console into a verdict.
-#   run-vm.sh KERNEL INITRAMFS LOG [TIMEOUT_S]
+#   run-vm.sh KERNEL INITRAMFS LOG [TIMEOUT_S]      (env: MNETIF_VM_SMP, MNETIF_VM_APPEND)
 # PASS needs BOTH qemu's isa-debug-exit status 33 (vmtest exit 16) AND the console marker
 # "MNETIF-VM: PASS". A panic (panic=-1 + -no-reboot exits qemu with 0), a hang (timeout) or a
 # missing marker is a FAIL. Always TCG: /dev/kvm on these machines does not run a stock kernel.
@@ -10,7 +10,7 @@ smp=${MNETIF_VM_SMP:-2}
 start=$(date +%s)
 timeout --foreground -k 5 "$limit" qemu-system-x86_64 -accel tcg -smp "$smp" -m 512 -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 quiet loglevel=4" \
+	-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 quiet loglevel=4 ${MNETIF_VM_APPEND:-}" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >"$log" 2>&1
 rc=$?
 secs=$(( $(date +%s) - start ))

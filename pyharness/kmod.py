@@ -1,0 +1,204 @@
+"""The /dev/mnetif backend: the Linux module's rings, consumed with the SAME consumer code as the
+userspace library's (pyharness.ring.Consumer over the mmap'ed ring, mn_cons_* from libmnetif.so).
+
+    >>> from pyharness import kmod
+    >>> with kmod.plug("eth1", "v2") as port:       # ioctl PLUG, mmap; close() unplugs
+    ...     if port.wait(1.0):
+    ...         frame = port.consumer.pop()
+
+It mirrors pyharness.registry's Port (ring, consumer, fileno, clear_event, wait, counters, close,
+context manager), get_vifs() and unplug semantics; the differences are the kernel's: the module
+allocates the ring (plug takes a geometry, not a Ring), one open file is one ring, and poll() on
+port.fileno() is the event channel (a POLLIN report consumes the signal, so clear_event is a no-op).
+The struct layouts and ioctl numbers below are checked against c/include/mnetif/uapi.h by
+tests/kmod/ (a C program prints the header's layout). Only root can open the device.
+"""
+from __future__ import annotations
+
+import ctypes as C
+import errno
+import fcntl
+import mmap
+import os
+import select
+
+import numpy as np
+
+from . import ring as _ring
+from .registry import Vif, mac_str
+from .ring import MnetifError, GeometryError, Ring
+
+DEVICE = "/dev/mnetif"
+IFNAMSIZ = 16
+PLUG_STEAL = 0x1
+MAX_BUFLEN = 64 << 20
+
+
+class IfInfo(C.Structure):
+    _fields_ = [("name", C.c_char * IFNAMSIZ), ("index", C.c_uint32), ("mac", C.c_uint8 * 6),
+                ("up", C.c_uint8), ("is_ether", C.c_uint8)]
+
+
+class ListReq(C.Structure):
+    _fields_ = [("max", C.c_uint32), ("count", C.c_uint32), ("ifs", C.c_uint64)]
+
+
+class PlugReq(C.Structure):
+    _fields_ = [("name", C.c_char * IFNAMSIZ), ("proto", C.c_uint32), ("nslots", C.c_uint32),
+                ("slotsize", C.c_uint32), ("flags", C.c_uint32), ("buflen", C.c_uint64),
+                ("mmap_len", C.c_uint64), ("index", C.c_uint32), ("size", C.c_uint32),
+                ("slot_bytes", C.c_uint32), ("dataoff", C.c_uint32), ("mac", C.c_uint8 * 6),
+                ("up", C.c_uint8), ("pad", C.c_uint8), ("pad2", C.c_uint32 * 2)]
+
+
+class CountersReq(C.Structure):
+    _fields_ = [("frames", C.c_uint64), ("bytes", C.c_uint64), ("drop_full", C.c_uint32),
+                ("drop_oversize", C.c_uint32), ("drop_busy", C.c_uint32), ("drop_error", C.c_uint32),
+                ("notify", C.c_uint32), ("error", C.c_uint32), ("plugged", C.c_uint32),
+                ("gone", C.c_uint32)]
+
+
+# asm-generic ioctl encoding (x86, arm, riscv): dir << 30 | size << 16 | type << 8 | nr.
+_IOC_NONE, _IOC_WRITE, _IOC_READ = 0, 1, 2
+
+
+def _ioc(direction: int, nr: int, size: int) -> int:
+    return (direction << 30) | (size << 16) | (0xB7 << 8) | nr
+
+
+IOC_LIST = _ioc(_IOC_READ | _IOC_WRITE, 1, C.sizeof(ListReq))
+IOC_PLUG = _ioc(_IOC_READ | _IOC_WRITE, 2, C.sizeof(PlugReq))
+IOC_UNPLUG = _ioc(_IOC_NONE, 3, 0)
+IOC_COUNTERS = _ioc(_IOC_READ, 4, C.sizeof(CountersReq))
+
+_PLUG_ERRORS = {
+    errno.ENODEV: "no such Ethernet interface", errno.EEXIST: "already plugged",
+    errno.EBUSY: "this file is already plugged, or the interface has another rx_handler",
+    errno.EINVAL: "bad geometry, protocol or flags", errno.ENOSPC: "registry full",
+}
+
+
+def available() -> bool:
+    """True if the module's device exists here (never on the CI host: only inside the test VM)."""
+    return os.path.exists(DEVICE)
+
+
+def _open() -> int:
+    try:
+        return os.open(DEVICE, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise MnetifError(errno.ENOENT, f"{DEVICE} does not exist: load mnetif.ko "
+                                        "(make kmod; it is tested only inside qemu: make kmod-test)")
+
+
+def _ioctl(fd: int, req: int, arg, what: str) -> None:
+    try:
+        fcntl.ioctl(fd, req, arg, True)
+    except OSError as e:
+        raise MnetifError(e.errno, f"{what}: {os.strerror(e.errno)}") from None
+
+
+def get_vifs() -> list[Vif]:
+    """The Ethernet interfaces the module can plug (MNETIF_IOC_LIST)."""
+    fd = _open()
+    try:
+        cap = 64
+        while True:
+            arr = (IfInfo * cap)()
+            req = ListReq(cap, 0, C.addressof(arr))
+            _ioctl(fd, IOC_LIST, req, "MNETIF_IOC_LIST")
+            if req.count <= cap:
+                return [Vif(a.name.decode(), a.index, mac_str(a.mac), bool(a.up))
+                        for a in arr[:req.count]]
+            cap = req.count
+    finally:
+        os.close(fd)
+
+
+def ring_over(buf) -> Ring:
+    """A Ring over a writable buffer (the mmap of a plugged file): attach validates the geometry."""
+    return Ring(np.frombuffer(buf, dtype=np.uint8))
+
+
+class KPort:
+    """A plugged interface through /dev/mnetif: the mapped ring, a consumer, the event channel."""
+
+    def __init__(self, fd: int, req: PlugReq):
+        self._fd = fd
+        self.name = req.name.decode()
+        self.up, self.index, self.mac = bool(req.up), req.index, mac_str(req.mac)
+        self.geometry = {"size": req.size, "slotsize": req.slot_bytes, "dataoff": req.dataoff}
+        self._map = mmap.mmap(fd, req.mmap_len, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        self.ring = ring_over(self._map)
+        self.consumer = self.ring.consumer()
+        self.gone = False
+
+    def fileno(self) -> int:
+        """The device fd: poll()/select()/selectors report it readable when the producer signalled."""
+        return self._fd
+
+    def clear_event(self) -> int:
+        """Nothing to drain: the kernel's POLLIN report consumed the signal."""
+        return 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until a frame is available or timeout (s); True if frames are waiting. Final-check
+        protocol: arm sr_wake (fence, re-check), then poll the device fd."""
+        if self.consumer.fill():
+            return True
+        if self.consumer.prepare_wait():
+            p = select.poll()
+            p.register(self._fd, select.POLLIN)
+            for _fd, ev in p.poll(None if timeout is None else int(timeout * 1000)):
+                if ev & (select.POLLHUP | select.POLLERR):
+                    self.gone = True
+        return self.consumer.fill() > 0
+
+    def counters(self) -> dict:
+        """The producer's private counters (those a scribbling consumer cannot change)."""
+        c = CountersReq()
+        _ioctl(self._fd, IOC_COUNTERS, c, "MNETIF_IOC_COUNTERS")
+        d = {k: int(getattr(c, k)) for k, _ in CountersReq._fields_}
+        self.gone = self.gone or bool(d["gone"])
+        return d
+
+    def unplug(self) -> None:
+        """Stop the producer; the ring stays mapped (and readable) until close()."""
+        _ioctl(self._fd, IOC_UNPLUG, 0, f"unplug {self.name!r}")
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            del self.consumer, self.ring
+            self._map.close()
+            os.close(self._fd)      # release: unplugs if still plugged, frees the ring
+            self._fd = -1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def plug(name: str, proto="v2", nslots: int = 0, slotsize: int = _ring.DEFAULT_SLOTSIZE,
+         buflen: int = 0, steal: bool = False) -> KPort:
+    """Plug `name` to a new kernel ring of this geometry (buflen 0 = 33 pages) and map it."""
+    pid = _ring._proto_id(proto)
+    if pid not in (1, 2):
+        raise ValueError(f"the module speaks v1 and v2, not {proto!r}")
+    if len(name.encode()) >= IFNAMSIZ:
+        raise MnetifError(errno.EINVAL, f"interface name {name!r} longer than {IFNAMSIZ - 1} bytes")
+    req = PlugReq(name=name.encode(), proto=pid, nslots=nslots, slotsize=slotsize,
+                  flags=PLUG_STEAL if steal else 0, buflen=buflen)
+    fd = _open()
+    try:
+        try:
+            fcntl.ioctl(fd, IOC_PLUG, req, True)
+        except OSError as e:
+            cls = GeometryError if e.errno == errno.EINVAL else MnetifError
+            raise cls(e.errno, f"plug {name!r}: {_PLUG_ERRORS.get(e.errno, os.strerror(e.errno))}") \
+                from None
+        return KPort(fd, req)
+    except BaseException:
+        os.close(fd)
+        raise

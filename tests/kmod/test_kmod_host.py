@@ -1,0 +1,102 @@
+"""Host-side checks of the Linux module's userspace contract (the module itself is only ever loaded
+inside qemu: `make kmod-test`). Run: python3 -m pytest -q tests/kmod"""
+from __future__ import annotations
+
+import ctypes as C
+import errno
+import json
+import mmap
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pyharness import kmod, native
+from pyharness.ring import GeometryError, MnetifError, Ring
+
+ROOT = native.ROOT
+KO = native.BUILD / "kmod" / "mnetif.ko"
+
+
+@pytest.fixture(scope="module")
+def c_layout(tmp_path_factory) -> dict:
+    """sizeof/offsetof/ioctl numbers as c/include/mnetif/uapi.h defines them (compiled here)."""
+    exe = tmp_path_factory.mktemp("uapi") / "uapi_layout"
+    subprocess.run(["gcc", "-Wall", "-Werror", f"-I{ROOT}/c/include", "-o", str(exe),
+                    str(ROOT / "c/platform/linux/test/uapi_layout.c")], check=True)
+    return json.loads(subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout)
+
+
+@pytest.mark.parametrize("cname,pyclass", [
+    ("mnetif_ifinfo", kmod.IfInfo), ("mnetif_list", kmod.ListReq),
+    ("mnetif_plug", kmod.PlugReq), ("mnetif_counters", kmod.CountersReq)])
+def test_struct_layout_matches_uapi_header(c_layout, cname, pyclass):
+    assert C.sizeof(pyclass) == c_layout[f"sizeof {cname}"], \
+        f"sizeof(struct {cname}) differs between uapi.h and pyharness/kmod.py"
+    fields = {k.split(".", 1)[1]: v for k, v in c_layout.items() if k.startswith(cname + ".")}
+    assert fields, f"uapi_layout.c prints no fields of {cname}"
+    for name, (off, size) in fields.items():
+        desc = getattr(pyclass, name)
+        assert (desc.offset, desc.size) == (off, size), \
+            f"struct {cname}.{name}: C (offset {off}, size {size}) vs Python ({desc.offset}, {desc.size})"
+
+
+def test_ioctl_numbers_and_constants_match_uapi_header(c_layout):
+    assert kmod.IOC_LIST == c_layout["MNETIF_IOC_LIST"]
+    assert kmod.IOC_PLUG == c_layout["MNETIF_IOC_PLUG"]
+    assert kmod.IOC_UNPLUG == c_layout["MNETIF_IOC_UNPLUG"]
+    assert kmod.IOC_COUNTERS == c_layout["MNETIF_IOC_COUNTERS"]
+    assert kmod.PLUG_STEAL == c_layout["MNETIF_PLUG_STEAL"]
+    assert kmod.MAX_BUFLEN == c_layout["MNETIF_MAX_BUFLEN"]
+
+
+def test_consumer_over_a_shared_mapping_reads_frames_byte_exact():
+    """KPort's consumer path (numpy over an mmap, the library's mn_cons_*), on an anonymous shared
+    mapping a producer fills: what the kernel's ring looks like to the consumer."""
+    mm = mmap.mmap(-1, 33 * 4096, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+    buf = np.frombuffer(mm, dtype=np.uint8)
+    Ring.create("v2", nslots=8, slotsize=256, buf=buf)
+    ring = kmod.ring_over(mm)
+    prod, cons = Ring(buf).producer(), ring.consumer()
+    frames = [bytes((i * 7 + k) & 0xFF for k in range(n)) for i, n in enumerate((14, 60, 256, 100))]
+    for f in frames:
+        prod.push(f)
+    assert [cons.pop() for _ in frames] == frames
+    assert cons.pop() is None
+    assert prod.push(b"x" * 257).name == "OVERSIZE"
+    del cons, prod, ring, buf
+
+
+def test_ring_over_rejects_a_mapping_without_a_valid_header():
+    mm = mmap.mmap(-1, 4096, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+    with pytest.raises(GeometryError, match="magic"):
+        kmod.ring_over(mm)
+
+
+def test_without_the_device_plug_and_list_fail_clearly():
+    if kmod.available():
+        pytest.fail("/dev/mnetif exists on this host: the module must only be loaded inside qemu")
+    with pytest.raises(MnetifError, match="does not exist: load mnetif.ko") as e:
+        kmod.plug("eth0")
+    assert e.value.errno == errno.ENOENT
+    with pytest.raises(MnetifError):
+        kmod.get_vifs()
+    with pytest.raises(ValueError, match="v1 and v2"):
+        kmod.plug("eth0", "2012")
+
+
+def test_module_built_from_the_core_sources_in_place():
+    assert KO.exists(), f"{KO} missing: run `make kmod`"
+    info = subprocess.run(["modinfo", "-F", "vermagic", str(KO)], capture_output=True, text=True,
+                          check=True).stdout
+    kver = sorted(p.name[len("vmlinuz-"):] for p in Path("/boot").glob("vmlinuz-*-amd64"))[-1]
+    assert info.startswith(kver + " "), f"mnetif.ko vermagic {info!r} is not Debian's {kver}"
+    for obj, src in (("src/.ring.o.cmd", "c/src/ring.c"), ("src/.registry.o.cmd", "c/src/registry.c")):
+        cmd = (KO.parent / obj).read_text()
+        assert re.search(rf"\s{re.escape(str(ROOT / src))}\b", cmd), \
+            f"{obj}: the module's {Path(src).name} is not compiled from {src} in place"
+    syms = subprocess.run(["nm", str(KO)], capture_output=True, text=True, check=True).stdout
+    for sym in ("mn_prod_push_copy", "netif_ether_input_copy", "mn_os_attach"):
+        assert re.search(rf"\b{sym}\b", syms), f"{sym} missing from mnetif.ko"
