@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("MNETIF_BUILD", ROOT / "build")) / "bench"
 
-RING_IMPLS = ["memcpy", "ck_ring", "mn-v1", "mn-v2", "mn-v1-batch", "mn-v2-batch"]
+RING_IMPLS = ["memcpy", "xcore-bulk", "ck_ring", "mn-v1", "mn-v2", "mn-v1-batch", "mn-v2-batch"]
 FRAME_LENS = [64, 1500]
 WAKE_METHODS = ["eventfd", "evchan", "poll1ms"]
 HOOKS = [

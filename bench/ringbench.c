@@ -5,6 +5,9 @@
  * Implementations, all carrying the same frames (same bytes, one copy in, one copy out) through a
  * ring of 64 slots, run interleaved in one process so their ratios come from one run:
  *   memcpy       one thread: copy into a slot, copy out of it (the physical limit of the copies)
+ *   xcore-bulk   two threads, the same copies, the least synchronisation a ring can have: the 64
+ *                slots are two halves handed over whole (one flag per half, on its own cache
+ *                line). Not a usable ring: the bound for moving these bytes between the two CPUs.
  *   ck_ring      Concurrency Kit SPSC, frames stored by value (CK_RING_PROTOTYPE): enqueue copies
  *                in, dequeue copies out; 64 entries (ck keeps one empty: 63 usable)
  *   mn-v1/mn-v2  the core API as it is: mn_prod_push / mn_cons_peek + copy out / mn_cons_release
@@ -31,9 +34,9 @@
 #define RING_LEN (33u * 4096u)
 #define BATCH_LIMIT 64u
 
-enum impl { I_MEMCPY, I_CK, I_MN_V1, I_MN_V2, I_MN_V1_BATCH, I_MN_V2_BATCH, I__COUNT };
+enum impl { I_MEMCPY, I_XCORE, I_CK, I_MN_V1, I_MN_V2, I_MN_V1_BATCH, I_MN_V2_BATCH, I__COUNT };
 static const char *const impl_name[I__COUNT] = {
-	"memcpy", "ck_ring", "mn-v1", "mn-v2", "mn-v1-batch", "mn-v2-batch",
+	"memcpy", "xcore-bulk", "ck_ring", "mn-v1", "mn-v2", "mn-v1-batch", "mn-v2-batch",
 };
 
 struct run {
@@ -44,6 +47,7 @@ struct run {
 	int verify_all;
 	int cpus[2];
 	int ready, go;              /* start barrier (atomics) */
+	struct { int full; char pad[60]; } half[2] __attribute__((aligned(64)));   /* xcore-bulk */
 	uint64_t t0, t1;
 	uint64_t verified, bad, retries;
 	void *ring;                 /* mn rings and the memcpy slots */
@@ -52,8 +56,16 @@ struct run {
 	const unsigned char *ref;   /* frame_fill()ed, len bytes */
 };
 
+/* Every implementation waits the same way: pause, and give the CPU away every 1024 spins so a
+ * descheduled peer (the machine is shared) gets to run instead of us burning the time slice. */
 static void relax(void)
 {
+	static __thread unsigned spins;
+
+	if (++spins % 1024 == 0) {
+		sched_yield();
+		return;
+	}
 #if defined(__x86_64__) || defined(__i386__)
 	__builtin_ia32_pause();
 #endif
@@ -254,6 +266,55 @@ static void mn_cons_batches(struct run *r)
 	free(dst);
 }
 
+/* ---- xcore-bulk: halves of the ring handed over whole ---------------------------------------- */
+
+#define HALF (NSLOTS / 2)
+
+static void xcore_prod(struct run *r)
+{
+	unsigned char *src = xalloc(r->len), *slots = r->ring;
+	uint64_t seq = 0, retries = 0;
+	uint32_t j, h = 0;
+
+	frame_fill(src, r->len);
+	while (seq < r->n) {
+		/* Acquire pairs with the consumer's release of the half: it is done reading it. */
+		while (__atomic_load_n(&r->half[h].full, __ATOMIC_ACQUIRE)) {
+			retries++;
+			relax();
+		}
+		for (j = 0; j < HALF && seq < r->n; j++, seq++) {
+			frame_stamp(src, r->len, seq);
+			memcpy(slots + (h * HALF + j) * SLOTSZ, src, r->len);
+		}
+		__atomic_store_n(&r->half[h].full, (int)j, __ATOMIC_RELEASE);
+		h ^= 1;
+	}
+	r->retries = retries;
+	free(src);
+}
+
+static void xcore_cons(struct run *r)
+{
+	unsigned char *dst = xalloc(SLOTSZ), *slots = r->ring;
+	uint64_t seq = 0, ok = 0, bad = 0;
+	uint32_t j, k, h = 0;
+
+	while (seq < r->n) {
+		while (!(k = (uint32_t)__atomic_load_n(&r->half[h].full, __ATOMIC_ACQUIRE)))
+			relax();
+		for (j = 0; j < k; j++, seq++) {
+			memcpy(dst, slots + (h * HALF + j) * SLOTSZ, r->len);
+			check_frame(r, dst, r->len, seq, &ok, &bad);
+		}
+		__atomic_store_n(&r->half[h].full, 0, __ATOMIC_RELEASE);
+		h ^= 1;
+	}
+	r->verified = ok;
+	r->bad = bad;
+	free(dst);
+}
+
 /* ---- memcpy: the same two copies per frame, one thread ----------------------------------------- */
 
 static void memcpy_loop(struct run *r)
@@ -299,6 +360,9 @@ static void *producer(void *arg)
 	wait_go(r);
 	r->t0 = now_ns();
 	switch (r->impl) {
+	case I_XCORE:
+		xcore_prod(r);
+		break;
 	case I_CK:
 		if (r->len == 64)
 			ck_prod_f64(r);
@@ -323,6 +387,9 @@ static void *consumer(void *arg)
 	bench_pin(r->cpus[1]);
 	wait_go(r);
 	switch (r->impl) {
+	case I_XCORE:
+		xcore_cons(r);
+		break;
 	case I_CK:
 		if (r->len == 64)
 			ck_cons_f64(r);
@@ -356,7 +423,7 @@ static void run_one(struct run *r)
 	if (r->impl == I_CK) {
 		ck_ring_init(&r->ck, NSLOTS);
 		r->ckbuf = xalloc((size_t)NSLOTS * r->len);
-	} else if (mn_ring_init(r->ring, RING_LEN, proto, NSLOTS, SLOTSZ)) {
+	} else if (r->impl != I_XCORE && mn_ring_init(r->ring, RING_LEN, proto, NSLOTS, SLOTSZ)) {
 		BENCH_DIE("mn_ring_init failed");
 	}
 	if (pthread_create(&tc, NULL, consumer, r) || pthread_create(&tp, NULL, producer, r))
@@ -372,8 +439,9 @@ static void run_one(struct run *r)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ringbench [-n FRAMES_64B] [-m FRAMES_1500B] [-r REPS] [-b BATCH] [-V]\n"
-			"  -V  verify every byte of every frame (default: the sequence stamps)\n");
+	fprintf(stderr, "usage: ringbench [-n FRAMES_64B] [-m FRAMES_1500B] [-r REPS] [-b BATCH] [-V] [-i IMPL]\n"
+			"  -V  verify every byte of every frame (default: the sequence stamps)\n"
+			"  -i  run only this implementation (for profiling; the report needs all)\n");
 	exit(2);
 }
 
@@ -381,17 +449,23 @@ int main(int argc, char **argv)
 {
 	static const uint32_t lens[2] = { 64, 1500 };
 	uint64_t counts[2] = { 2000000, 1000000 };
-	int reps = 5, verify_all = 0, cpus[2] = { -1, -1 }, pinned, opt, rep, li, impl;
+	int reps = 5, verify_all = 0, cpus[2] = { -1, -1 }, pinned, opt, rep, li, impl, only = -1;
 	uint32_t batch = 16;
 	unsigned char *ref = xalloc(SLOTSZ);
 
-	while ((opt = getopt(argc, argv, "n:m:r:b:V")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:r:b:Vi:")) != -1) {
 		switch (opt) {
 		case 'n': counts[0] = strtoull(optarg, NULL, 0); break;
 		case 'm': counts[1] = strtoull(optarg, NULL, 0); break;
 		case 'r': reps = atoi(optarg); break;
 		case 'b': batch = (uint32_t)atoi(optarg); break;
 		case 'V': verify_all = 1; break;
+		case 'i':
+			for (only = 0; only < I__COUNT && strcmp(optarg, impl_name[only]); only++)
+				;
+			if (only == I__COUNT)
+				usage();
+			break;
 		default: usage();
 		}
 	}
@@ -410,6 +484,8 @@ int main(int argc, char **argv)
 	for (rep = 0; rep < reps; rep++) {
 		for (li = 0; li < 2; li++) {
 			for (impl = 0; impl < I__COUNT; impl++) {
+				if (only >= 0 && impl != only)
+					continue;
 				struct run r = {
 					.impl = impl, .len = lens[li], .n = counts[li], .batch = batch,
 					.verify_all = verify_all, .cpus = { cpus[0], cpus[1] }, .ref = ref,

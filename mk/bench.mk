@@ -5,7 +5,7 @@ BENCH_DIR := $(BUILD)/bench
 BENCH_CORE := $(CORE_SRCS) c/src/ring_batch.c
 BENCH_HDRS := $(CORE_HDRS) bench/bench_util.h
 BENCH_CFLAGS := $(CFLAGS_BASE) -O2 -Ibench
-BENCH_BINS := $(BENCH_DIR)/ringbench $(BENCH_DIR)/wakebench $(BENCH_DIR)/test_ring_batch
+BENCH_BINS := $(BENCH_DIR)/ringbench $(BENCH_DIR)/wakebench $(BENCH_DIR)/test_ring_batch $(BENCH_DIR)/hotpath
 
 $(BENCH_DIR)/ringbench: bench/ringbench.c c/src/ring.c c/src/ring_batch.c $(BENCH_HDRS)
 	@mkdir -p $(@D)
@@ -18,6 +18,10 @@ $(BENCH_DIR)/wakebench: bench/wakebench.c $(BENCH_CORE) $(USER_SRCS) $(BENCH_HDR
 $(BENCH_DIR)/test_ring_batch: bench/test_ring_batch.c c/src/ring.c c/src/ring_batch.c $(BENCH_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< c/src/ring.c c/src/ring_batch.c -lpthread
+
+$(BENCH_DIR)/hotpath: bench/hotpath.c c/src/ring.c c/src/ring_batch.c $(BENCH_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< c/src/ring.c c/src/ring_batch.c
 
 # The batched API under ThreadSanitizer (standalone program: no runtime preloading needed).
 $(BENCH_DIR)/tsan/test_ring_batch: bench/test_ring_batch.c c/src/ring.c c/src/ring_batch.c $(BENCH_HDRS)
