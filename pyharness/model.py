@@ -57,7 +57,7 @@ VIOLATIONS = ["none", "invariant", "frame-lost", "frame-corrupt", "accounting", 
               "consumer-error", "setup"]
 COVERAGE = ["ring-full", "wrap-v2", "wrap-v1", "lock-contended", "killed", "consumer-slept",
             "notified", "drop-full", "drop-oversize", "drop-busy", "drop-error", "unplugged",
-            "spin-blocked", "reordered", "forwarded", "not-plugged"]
+            "spin-blocked", "reordered", "forwarded", "not-plugged", "killed-holder"]
 
 # Variant name -> one-line description of its bug ('fixed' has none). Each is
 # build/model/libmnetif_model_<name>.so built with the switch -DMN_ZOO_<NAME upper>.
@@ -165,6 +165,10 @@ def lib(variant: str = "fixed") -> C.CDLL:
                                         C.POINTER(CExploreStats), C.POINTER(C.c_uint32), C.c_uint32,
                                         C.POINTER(C.c_uint32)]
         so.mn_model_explore.restype = C.c_int
+        so.mn_model_find.argtypes = [C.POINTER(CWorkload), C.c_uint32, C.c_uint64, C.c_uint32,
+                                     C.POINTER(CExploreStats), C.POINTER(C.c_uint32), C.c_uint32,
+                                     C.POINTER(C.c_uint32)]
+        so.mn_model_find.restype = C.c_int
         for fn in ("mn_model_op_name", "mn_model_field_name", "mn_model_violation_name",
                    "mn_model_coverage_name"):
             getattr(so, fn).argtypes = [C.c_int]
@@ -431,6 +435,40 @@ def explore(workload: Workload, preemptions: int = 2, max_executions: int = 0,
         coverage=st.coverage,
         first_violation=VIOLATIONS[fv] if 0 <= fv < len(VIOLATIONS) else str(fv),
         message=st.message.decode(errors="replace"), counterexample=list(cex[:n.value]))
+
+
+def coverage_mask(names: Sequence[str]) -> int:
+    bits = 0
+    for n in names:
+        if n not in COVERAGE:
+            raise ValueError(f"unknown coverage {n!r}; known: {', '.join(COVERAGE)}")
+        bits |= 1 << COVERAGE.index(n)
+    return bits
+
+
+def find(workload: Workload, coverage: Sequence[str], preemptions: int = 2,
+         max_executions: int = 0, variant: str = "fixed",
+         cap: int = 65536) -> tuple[Optional[list[int]], ExploreStats]:
+    """DFS for the first schedule whose execution reaches every state in `coverage` (names from
+    COVERAGE). Returns (choices or None, stats); stats.exhausted with None means unreachable within
+    the bounds."""
+    so = lib(variant)
+    w = workload.to_c()
+    st = CExploreStats()
+    out = (C.c_uint32 * cap)()
+    n = C.c_uint32(0)
+    rc = so.mn_model_find(C.byref(w), preemptions, max_executions, coverage_mask(coverage),
+                          C.byref(st), out, cap, C.byref(n))
+    if rc < 0:
+        raise ValueError(f"mn_model_find: {st.message.decode(errors='replace')}")
+    fv = st.first_violation
+    stats = ExploreStats(
+        executions=st.executions, violations=st.violations, exhausted=bool(st.exhausted),
+        max_decisions=st.max_decisions, max_steps=st.max_steps, seconds=st.elapsed_ns / 1e9,
+        coverage=st.coverage,
+        first_violation=VIOLATIONS[fv] if 0 <= fv < len(VIOLATIONS) else str(fv),
+        message=st.message.decode(errors="replace"), counterexample=list(out[:n.value]))
+    return (list(out[:n.value]) if rc == 0 else None), stats
 
 
 def frame_bytes(p: int, k: int, seed: int, length: int) -> bytes:

@@ -107,6 +107,8 @@ void actor_exec_mop(struct actor *a)
 		if (t->state != MN_AS_DONE && t->state != MN_AS_KILLED) {
 			t->state = MN_AS_KILLED;
 			COV(MN_COV_KILLED);
+			if (mn_g.holder[0] == t->id || mn_g.holder[1] == t->id)
+				COV(MN_COV_KILLED_HOLDER);
 		}
 		break;
 	}
@@ -182,6 +184,7 @@ static void producer_body(struct actor *a)
 		for (j = 0; j < len; j++)
 			mn_g.pbuf[p][j] = mn_model_frame_byte((uint32_t)p, k, mn_g.w.frame_seed[p][k], j);
 		a->frame = (int)k;
+		a->tas_streak = 0;
 		err = netif_ether_input(MN_MODEL_IFINDEX, mn_g.pbuf[p], len);
 		oracle_push_result(p, (int)k, err);
 	}
@@ -209,8 +212,10 @@ static void consumer_body(struct actor *a)
 		if (r == 1) {
 			mn_copy_from_shared(cons_buf, s.data, s.len);
 			oracle_deliver(cons_buf, s.len);
+			/* v1: lock busy after lock_retries attempts. Waiting for the holder is a
+			 * block (the next store to sr_lock), not a spin the scheduler must run. */
 			while ((r = mn_cons_release(c)) == -EBUSY)
-				;
+				mn_spin_wait(&c->hdr->sr_lock);
 			if (r < 0) {
 				sched_violation(MN_VIO_CONSUMER_ERROR, "consumer: mn_cons_release "
 						"returned %d", r);

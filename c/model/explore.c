@@ -22,9 +22,9 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int mn_model_explore(const struct mn_model_workload *w, uint32_t preemption_bound,
-		     uint64_t max_executions, int stop_on_violation, struct mn_explore_stats *st,
-		     uint32_t *cex, uint32_t cap, uint32_t *cex_len)
+static int search(const struct mn_model_workload *w, uint32_t preemption_bound,
+		  uint64_t max_executions, int stop_on_violation, uint32_t want_coverage,
+		  struct mn_explore_stats *st, uint32_t *cex, uint32_t cap, uint32_t *cex_len)
 {
 	struct mn_model_result r;
 	uint32_t *c = NULL, len = 0, nd, i, used, ccap = 0;
@@ -47,9 +47,19 @@ int mn_model_explore(const struct mn_model_workload *w, uint32_t preemption_boun
 			st->max_decisions = r.ndecisions;
 		if (r.nsteps > st->max_steps)
 			st->max_steps = r.nsteps;
+		if (want_coverage && (r.coverage & want_coverage) == want_coverage) {
+			st->first_violation = r.violation;
+			memcpy(st->message, r.message, sizeof(st->message));
+			for (i = 0; i < len && cex && i < cap; i++)
+				cex[i] = c[i];
+			if (cex_len)
+				*cex_len = len < cap ? len : cap;
+			found = 1;
+			break;
+		}
 		if (r.violation) {
 			st->violations++;
-			if (!found) {
+			if (!found && !want_coverage) {
 				found = 1;
 				st->first_violation = r.violation;
 				memcpy(st->message, r.message, sizeof(st->message));
@@ -95,5 +105,24 @@ int mn_model_explore(const struct mn_model_workload *w, uint32_t preemption_boun
 	}
 	free(c);
 	st->elapsed_ns = now_ns() - t0;
+	if (want_coverage && !err)
+		return found ? 0 : 1;
 	return err;
+}
+
+int mn_model_explore(const struct mn_model_workload *w, uint32_t preemption_bound,
+		     uint64_t max_executions, int stop_on_violation, struct mn_explore_stats *st,
+		     uint32_t *cex, uint32_t cap, uint32_t *cex_len)
+{
+	return search(w, preemption_bound, max_executions, stop_on_violation, 0, st, cex, cap,
+		      cex_len);
+}
+
+int mn_model_find(const struct mn_model_workload *w, uint32_t preemption_bound,
+		  uint64_t max_executions, uint32_t coverage, struct mn_explore_stats *st,
+		  uint32_t *choices, uint32_t cap, uint32_t *len)
+{
+	if (!coverage)
+		return -22;
+	return search(w, preemption_bound, max_executions, 0, coverage, st, choices, cap, len);
 }

@@ -314,6 +314,8 @@ void mem_exec(struct actor *a)
 		val = p->op == MN_OP_TAS ? 1 : (old + p->val) & mask_of(p->size);
 		commit(a, p->addr, p->size, NULL, val);
 		oracle_lock_op(a, p->op, p->addr, val, old);
+		a->last_load = p->addr;
+		a->last_load_seq = mn_g.commit_seq;
 		val = old;
 		break;
 	case MN_OP_COPY_IN:

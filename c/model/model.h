@@ -191,6 +191,7 @@ enum mn_model_coverage {
 	MN_COV_REORDERED,        /* a PSO drain overtook an older store of the same actor */
 	MN_COV_FORWARDED,        /* a load was served from the actor's own store buffer */
 	MN_COV_NOT_PLUGGED,      /* an input found no plugged interface (-ENODEV) */
+	MN_COV_KILLED_HOLDER,    /* the killer ended an actor holding sr_lock or the entry's plock */
 	MN_COV__COUNT
 };
 
@@ -271,6 +272,16 @@ struct mn_explore_stats {
 int mn_model_explore(const struct mn_model_workload *w, uint32_t preemption_bound,
 		     uint64_t max_executions, int stop_on_violation, struct mn_explore_stats *st,
 		     uint32_t *cex, uint32_t cap, uint32_t *cex_len);
+
+/*
+ * Reachability: the same DFS, stopping at the first execution whose coverage includes every bit of
+ * `coverage` (bits of enum mn_model_coverage); its choice list goes to choices[0..*len). Returns 0
+ * found, 1 not found within the bounds (st->exhausted says whether the bounds were exhausted),
+ * -EINVAL bad workload. Violations do not stop it (st->violations counts them).
+ */
+int mn_model_find(const struct mn_model_workload *w, uint32_t preemption_bound,
+		  uint64_t max_executions, uint32_t coverage, struct mn_explore_stats *st,
+		  uint32_t *choices, uint32_t cap, uint32_t *len);
 
 /* Byte j of frame k of producer p: the reference model's deterministic contents. */
 uint8_t mn_model_frame_byte(uint32_t p, uint32_t k, uint8_t seed, uint32_t j);

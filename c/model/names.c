@@ -48,7 +48,7 @@ const char *mn_model_coverage_name(int bit)
 	static const char *const n[MN_COV__COUNT] = {
 		"ring-full", "wrap-v2", "wrap-v1", "lock-contended", "killed", "consumer-slept",
 		"notified", "drop-full", "drop-oversize", "drop-busy", "drop-error", "unplugged",
-		"spin-blocked", "reordered", "forwarded", "not-plugged",
+		"spin-blocked", "reordered", "forwarded", "not-plugged", "killed-holder",
 	};
 
 	return NAME_OF(n, bit);

@@ -139,7 +139,7 @@ void oracle_lock_op(struct actor *a, int op, unsigned char *addr, uint64_t val, 
 			return;
 		}
 		COV(MN_COV_LOCK_CONTENDED);
-		if (w == 0 && ++a->tas_streak > retries)
+		if (w == 0 && a->kind == MN_ACTOR_PRODUCER && ++a->tas_streak > retries)
 			sched_violation(MN_VIO_RETRIES, "lock: actor %d (%s) failed %u test-and-sets "
 					"in a row (bound %u)", a->id, actor_kind_name(a->kind),
 					a->tas_streak, retries);
@@ -180,7 +180,8 @@ void oracle_commit(unsigned char *addr, uint32_t size, uint64_t before)
 		if (mn_g.w.proto != MN_PROTO_V2 && addr == mn_g.ring + MN_OFF_CUR && now == 0 &&
 		    before != 0)
 			COV(MN_COV_WRAP_V1);
-		if (committed_fill(&known) >= mn_g.geom.size && known)
+		/* Raw fill: under the v1 lock too (the holder's stores are what fill the ring). */
+		if (committed_fill(&known) >= mn_g.geom.size)
 			COV(MN_COV_RING_FULL);
 	}
 }
