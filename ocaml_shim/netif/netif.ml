@@ -1,7 +1,15 @@
 open Mnetif_core
 
 type plugged = { up : bool; index : int; mac : string; efd : Unix.file_descr }
-type t = { id : string; page : Io_page.t; ring : Ring.t; mutable plugged : plugged option }
+type t = {
+  id : string;
+  page : Io_page.t;
+  ring : Ring.t;
+  mutable plugged : plugged option;
+  mutable pop_pending : bool;
+      (** v1: the frame was handed to the handler but its pop found the lock busy. The next
+          rx_poll completes the pop first; peeking again would deliver the frame twice. *)
+}
 
 let errno_name = function 22 -> "EINVAL" | 28 -> "ENOSPC" | e -> Printf.sprintf "errno %d" e
 
@@ -12,7 +20,7 @@ let create ?(proto = Layout.proto_v2) ?(pages = Layout.default_pages) ?(nslots =
   | Error e -> Error (Printf.sprintf "Netif.create %s: ring_init: %s" id (errno_name e))
   | Ok () -> (
       match Ring.of_buf (Io_page.to_cstruct page) with
-      | Ok ring -> Ok { id; page; ring; plugged = None }
+      | Ok ring -> Ok { id; page; ring; plugged = None; pop_pending = false }
       | Error e -> Error (Printf.sprintf "Netif.create %s: %s" id (Ring_error.to_string e)))
 
 let plug t =
@@ -33,6 +41,12 @@ let mac t = Option.map (fun p -> p.mac) t.plugged
 let ifindex t = Option.map (fun p -> p.index) t.plugged
 let ring t = t.ring
 
+let pop t =
+  match Ring.pop_packet t.ring with
+  | Ok () -> t.pop_pending <- false; Ok ()
+  | Error Ring_error.Busy as e -> t.pop_pending <- true; e
+  | Error _ as e -> e
+
 let rx_poll ?budget t fn =
   let budget = match budget with Some b -> b | None -> (Ring.geometry t.ring).Ring_geom.size in
   let rec go n =
@@ -42,10 +56,10 @@ let rx_poll ?budget t fn =
       | Ok None -> Ok n
       | Error _ as e -> e
       | Ok (Some view) -> (
-          (match fn view with () -> () | exception ex -> ignore (Ring.pop_packet t.ring); raise ex);
-          match Ring.pop_packet t.ring with Ok () -> go (n + 1) | Error _ as e -> e)
+          (match fn view with () -> () | exception ex -> ignore (pop t); raise ex);
+          match pop t with Ok () -> go (n + 1) | Error _ as e -> e)
   in
-  go 0
+  if t.pop_pending then match pop t with Ok () -> go 0 | Error _ as e -> e else go 0
 
 (* The eventfd counts signals; reading it resets it. It is non-blocking: EAGAIN = no signal. *)
 let clear_event fd =

@@ -30,7 +30,9 @@ val ring : t -> Mnetif_core.Ring.t
 val rx_poll : ?budget:int -> t -> (Cstruct.t -> unit) -> (int, Mnetif_core.Ring_error.t) result
 (** Hands every frame in the ring now (at most [budget], default the ring size) to the function,
     as a zero-copy view valid only during the call, and pops it (also if the function raises;
-    the exception is re-raised). Returns the number of frames. Never sleeps. *)
+    the exception is re-raised). Returns the number of frames. Never sleeps. v1: [Error Busy]
+    when the pop found the lock busy; the frame was delivered and the next call completes its
+    pop before anything else (a frame is never delivered twice). *)
 
 val listen :
   ?stop:unit Lwt.t -> t list -> (t -> Cstruct.t -> unit) -> (unit, Mnetif_core.Ring_error.t) result Lwt.t

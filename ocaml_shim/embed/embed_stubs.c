@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * C entry points of the embedded OCaml object, for ctypes (pyharness/ocaml.py).
+ *
+ * Runtime lock protocol (OCaml 4.13 + threads.posix): init() runs caml_startup, which leaves the
+ * runtime lock held by the calling thread; init releases it before returning. Every other entry
+ * registers its thread with the runtime (a no-op when already registered), acquires the runtime
+ * lock, calls the OCaml closure registered under a name (Callback.register), and releases the lock
+ * before returning — so any Python thread may call any entry, one OCaml execution at a time.
+ * Errors: a negative return; mnoc_last_error() then gives the OCaml exception's text.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <caml/alloc.h>
+#include <caml/bigarray.h>
+#include <caml/callback.h>
+#include <caml/memory.h>
+#include <caml/mlvalues.h>
+#include <caml/printexc.h>
+#include <caml/threads.h>
+
+static int started;
+static char last_error[512];
+
+int init(void)
+{
+	static char *argv[] = { "mnetif_ocaml", NULL };
+
+	if (started)
+		return 0;
+	caml_startup(argv);
+	started = 1;
+	caml_release_runtime_system();
+	return 0;
+}
+
+int mnoc_init(void)
+{
+	return init();
+}
+
+const char *mnoc_last_error(void)
+{
+	return last_error;
+}
+
+static const value *closure(const char *name)
+{
+	const value *f = caml_named_value(name);
+
+	if (!f)
+		snprintf(last_error, sizeof(last_error), "no OCaml callback registered as %s", name);
+	return f;
+}
+
+static void enter(void)
+{
+	caml_c_thread_register();
+	caml_acquire_runtime_system();
+}
+
+static void leave(void)
+{
+	caml_release_runtime_system();
+}
+
+static int failed(value res)
+{
+	if (!Is_exception_result(res))
+		return 0;
+	snprintf(last_error, sizeof(last_error), "%s", caml_format_exception(Extract_exception(res)));
+	return 1;
+}
+
+/* Real mode (see embed.ml real_run): out receives nout int64 results. 0 or -1. */
+int mnoc_real_run(const char *ifname, int proto, int64_t nframes, int64_t *out, int nout)
+{
+	const value *f;
+	int ret = -1, i;
+
+	if (!started)
+		return -1;
+	enter();
+	{
+		CAMLparam0();
+		CAMLlocal2(name, res);
+		f = closure("mnetif.real_run");
+		if (f) {
+			name = caml_copy_string(ifname);
+			res = caml_callback3_exn(*f, name, Val_int(proto), Val_long(nframes));
+			if (!failed(res)) {
+				for (i = 0; i < nout && i < (int)Wosize_val(res); i++)
+					out[i] = Long_val(Field(res, i));
+				ret = 0;
+			}
+		}
+		CAMLdrop;
+	}
+	leave();
+	return ret;
+}
+
+/* Pop up to max frames of the Python-owned ring into out/lens (see embed.ml consume). The
+ * Bigarrays are EXTERNAL: OCaml does not keep them past this call. Count, or -1. */
+int mnoc_consume(void *ring, uint64_t ringlen, void *out, uint64_t outlen, uint32_t *lens, int max)
+{
+	const value *f;
+	int ret = -1;
+	const int kind = CAML_BA_CHAR | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL;
+
+	if (!started)
+		return -1;
+	enter();
+	{
+		CAMLparam0();
+		CAMLlocalN(args, 4);
+		CAMLlocal1(res);
+		f = closure("mnetif.consume");
+		if (f) {
+			args[0] = caml_ba_alloc_dims(kind, 1, ring, (intnat)ringlen);
+			args[1] = caml_ba_alloc_dims(kind, 1, out, (intnat)outlen);
+			args[2] = caml_ba_alloc_dims(kind, 1, lens, (intnat)max * 4);
+			args[3] = Val_int(max);
+			res = caml_callbackN_exn(*f, 4, args);
+			if (!failed(res))
+				ret = Int_val(res);
+		}
+		CAMLdrop;
+	}
+	leave();
+	return ret;
+}

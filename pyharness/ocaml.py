@@ -1,0 +1,122 @@
+"""ctypes wrapper of the embedded OCaml object (build/ocaml/mnetif_ocaml.so, built from
+ocaml_shim/embed by `make`): the OCaml runtime, the OCaml ring port and Netif, inside this process.
+
+    from pyharness import ocaml
+    o = ocaml.runtime()                        # loads the object and runs init() once
+    r = o.real_run("oc0", "v2", 1_000_000)     # C producer thread -> OCaml Netif.listen consumer
+    r.verify()                                 # raises AssertionError naming the broken property
+    frames = o.consume(ring.buf, max_frames=64)  # pop frames of a Python-owned ring in OCaml
+
+Threads: init() leaves the OCaml runtime lock released; every entry registers the calling thread
+and takes the lock for the duration of the call (see ocaml_shim/embed/embed_stubs.c), so any Python
+thread may call in, one OCaml execution at a time. ctypes releases the GIL during the calls.
+"""
+from __future__ import annotations
+
+import ctypes as C
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from . import native
+
+LIB = "ocaml/mnetif_ocaml.so"
+PROTOS = {"v1": 1, "v2": 2}
+
+
+class OCamlError(RuntimeError):
+    """An OCaml entry raised; the message is the OCaml exception (e.g. the corrupt header field)."""
+
+
+@dataclass
+class RealRun:
+    """What real_run measured (embed.ml real_run returns these in this order)."""
+    delivered: int        # frames the OCaml consumer received
+    pushed: int           # frames the C producer published
+    drops: int            # frames the producer gave up on (still full after its retries, or -EBUSY)
+    gaps: int             # sequence numbers skipped between consecutive deliveries
+    out_of_order: int     # deliveries with a sequence number below an earlier one
+    corrupt: int          # deliveries with a wrong length, checksum or byte
+    bytes: int
+    sr_drop_full: int     # the ring's own drop counter
+    sr_frames: int        # the ring's published-frames counter
+    elapsed_ns: int
+    first_bad: int        # sequence number of the first corrupt frame, -1
+    sr_notify: int        # event-channel signals the producer sent
+    full: int             # -ENOBUFS answers the producer got, retries included
+    busy: int             # v1: frames the producer dropped with -EBUSY (lock held too long)
+    sr_drop_busy: int     # the ring's drop_busy counter
+    nframes: int = 0
+
+    def verify(self) -> None:
+        """No loss beyond counted drops, FIFO, byte-exact; the ring's counters agree."""
+        ctx = f"(real mode, {self.nframes} frames: {self})"
+        assert self.corrupt == 0, f"byte-exact: {self.corrupt} corrupt frames, first seq {self.first_bad} {ctx}"
+        assert self.out_of_order == 0, f"FIFO: {self.out_of_order} frames out of order {ctx}"
+        assert self.pushed + self.drops == self.nframes, f"producer accounting {ctx}"
+        assert self.delivered == self.pushed, f"no loss: delivered != published {ctx}"
+        assert self.gaps == self.drops, f"every gap in the sequence is a counted drop {ctx}"
+        assert self.sr_drop_full == self.full, f"ring's sr_drop_full != producer's -ENOBUFS count {ctx}"
+        assert self.sr_drop_busy == self.busy, f"ring's sr_drop_busy != producer's -EBUSY drops {ctx}"
+        assert self.sr_frames == self.pushed, f"ring's sr_frames != frames pushed {ctx}"
+
+
+class Runtime:
+    """The loaded object; init() has run."""
+
+    def __init__(self):
+        lib = self.lib = native.load(LIB)
+        lib.init.restype = C.c_int
+        lib.mnoc_last_error.restype = C.c_char_p
+        lib.mnoc_real_run.argtypes = [C.c_char_p, C.c_int, C.c_int64, C.POINTER(C.c_int64), C.c_int]
+        lib.mnoc_consume.argtypes = [C.c_void_p, C.c_uint64, C.c_void_p, C.c_uint64,
+                                     C.POINTER(C.c_uint32), C.c_int]
+        if lib.init() != 0:
+            raise OCamlError("init() failed")
+
+    def _error(self, what: str) -> OCamlError:
+        return OCamlError(f"{what}: {self.lib.mnoc_last_error().decode()}")
+
+    def real_run(self, ifname: str, proto: str, nframes: int) -> RealRun:
+        """Create software interface ifname, plug a fresh ring (proto) with the OCaml Netif, run a C
+        producer thread injecting nframes numbered, checksummed frames, and consume them with
+        Netif.listen (event channel) on this thread. The interface is destroyed afterwards."""
+        mac = (C.c_uint8 * 6)(2, 0, 0, 0xca, 0x4d, 1)
+        idx = self.lib.mn_user_if_create(ifname.encode(), mac)
+        if idx < 0:
+            raise OSError(-idx, f"mn_user_if_create({ifname})")
+        n = len(fields(RealRun)) - 1
+        out = (C.c_int64 * n)()
+        try:
+            if self.lib.mnoc_real_run(ifname.encode(), PROTOS[proto], nframes, out, n):
+                raise self._error(f"real_run({ifname}, {proto}, {nframes})")
+        finally:
+            self.lib.mn_user_if_destroy(ifname.encode())
+        return RealRun(*out, nframes=nframes)
+
+    def consume(self, ring: np.ndarray, max_frames: int, outcap: int = 1 << 20) -> list[bytes]:
+        """Pop up to max_frames frames of a ring in a Python-owned buffer with the OCaml port
+        (Ring.of_buf / top_packet / pop_packet); returns their bytes."""
+        if ring.dtype != np.uint8 or not ring.flags.c_contiguous:
+            raise TypeError("ring must be a C-contiguous uint8 numpy array")
+        out = np.zeros(outcap, dtype=np.uint8)
+        lens = (C.c_uint32 * max(max_frames, 1))()
+        n = self.lib.mnoc_consume(ring.ctypes.data, ring.nbytes, out.ctypes.data, outcap, lens, max_frames)
+        if n < 0:
+            raise self._error("consume")
+        frames, pos = [], 0
+        for i in range(n):
+            frames.append(out[pos:pos + lens[i]].tobytes())
+            pos += lens[i]
+        return frames
+
+
+_runtime: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    """The process's one OCaml runtime (an OCaml runtime cannot be started twice)."""
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime()
+    return _runtime
