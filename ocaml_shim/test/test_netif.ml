@@ -100,8 +100,30 @@ let test_listen proto () =
   List.iter Netif.unplug ts;
   List.iter (fun name -> ignore (U.destroy name)) names
 
+(* v1: a pop that finds the lock busy must not make the next rx_poll deliver the frame again
+   (found by the real-mode test: 14 duplicates in 10^6 frames). *)
+let test_busy_pop_not_redelivered () =
+  let name = fresh_if () in
+  let t = netif ~proto:Layout.proto_v1 name in
+  (match Netif.plug t with Ok () -> () | Error m -> Alcotest.fail m);
+  let g = Ring.geometry (Netif.ring t) in
+  let lock = g.Ring_geom.base + Layout.off_lock in
+  Alcotest.(check int) "inject" 0 (U.inject name (Helpers.frame 1 60));
+  let got = ref 0 in
+  Alcotest.(check int) "another holder takes sr_lock" 0 (Hdr_ops.test_and_set32 g.Ring_geom.buf lock);
+  Alcotest.(check bool) "rx_poll reports Busy" true (Netif.rx_poll t (fun _ -> incr got) = Error Ring_error.Busy);
+  Alcotest.(check int) "the frame was delivered once" 1 !got;
+  Hdr_ops.clear_release32 g.Ring_geom.buf lock;
+  Alcotest.(check bool) "next rx_poll completes the pop, delivers nothing" true
+    (Netif.rx_poll t (fun _ -> incr got) = Ok 0);
+  Alcotest.(check int) "still delivered once" 1 !got;
+  Alcotest.(check int) "ring empty (sr_avail)" 0 (Hdr_ops.load16_relaxed g.Ring_geom.buf (g.Ring_geom.base + Layout.off_avail));
+  Netif.unplug t;
+  ignore (U.destroy name)
+
 let tests =
-  [ Alcotest.test_case "get_vifs / plug_vif / unplug_vif" `Quick test_externals ]
+  [ Alcotest.test_case "get_vifs / plug_vif / unplug_vif" `Quick test_externals;
+    Alcotest.test_case "v1 busy pop is completed, not redelivered" `Quick test_busy_pop_not_redelivered ]
   @ List.concat_map
       (fun p ->
         let pn = Helpers.proto_name p in

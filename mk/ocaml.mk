@@ -1,0 +1,25 @@
+# The OCaml shim (issue 6): dune builds everything under ocaml_shim/ into _build (incremental,
+# so the recipe runs every time and is cheap when nothing changed); the shared objects Python loads
+# are copied to build/ocaml/.
+#   build/ocaml/mnetif_ocaml.so   OCaml runtime + production shim + Netif + entry points (real mode)
+# `make test-ocaml`: the OCaml unit/differential tests (dune test) and the pytest suite tests/ocaml.
+# `make bench-ocaml`: the OCaml consumer figures (ocaml_shim/bench, see ocaml_shim/RESULTS.md).
+DUNE ?= dune
+OCAML_DIR := $(BUILD)/ocaml
+OCAML_SO := $(OCAML_DIR)/mnetif_ocaml.so
+DUNE_SO := _build/default/ocaml_shim/embed/mnetif_ocaml.so
+
+.PHONY: ocaml-dune test-ocaml bench-ocaml
+ocaml-dune:
+	$(DUNE) build --root . --display quiet 2>&1
+	@mkdir -p $(OCAML_DIR)
+	cp -f $(DUNE_SO) $(OCAML_SO)
+
+$(OCAML_SO): ocaml-dune
+
+ALL_TARGETS += $(OCAML_SO)
+
+test-ocaml: $(OCAML_SO) $(LIB)
+	$(DUNE) test --root . --display quiet --force 2>&1
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/ocaml
+TEST_TARGETS += test-ocaml
