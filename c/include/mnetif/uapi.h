@@ -34,9 +34,16 @@
 #ifndef MNETIF_UAPI_H
 #define MNETIF_UAPI_H
 
-#ifdef __KERNEL__
+#if defined(__KERNEL__)
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#elif defined(__FreeBSD__)
+/* The FreeBSD glue (c/platform/freebsd, not compiled here) and its userspace share this header. */
+#include <sys/types.h>
+#include <sys/ioccom.h>
+typedef uint8_t __u8;
+typedef uint32_t __u32;
+typedef uint64_t __u64;
 #else
 #include <linux/types.h>
 #include <sys/ioctl.h>
