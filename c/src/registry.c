@@ -202,7 +202,10 @@ static struct mn_entry *input_get(uint32_t ifindex)
 			continue;
 		/* Fully ordered: pairs with mn_unplug's fence (see there). */
 		mn_fetch_add(&e->users, 1u);
-		if (mn_read_once(&e->state) == MN_ENTRY_LIVE && mn_read_once(&e->ifindex) == ifindex)
+		/* Acquire again: between the two loads the entry may have been unplugged and plugged
+		 * anew (users was 0 when unplug looked); this load is then what orders the new plug's
+		 * ring initialisation and attach before our accesses. */
+		if (mn_load_acquire(&e->state) == MN_ENTRY_LIVE && mn_read_once(&e->ifindex) == ifindex)
 			return e;
 		mn_fetch_add(&e->users, (uint32_t)-1);
 	}
