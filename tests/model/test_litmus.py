@@ -1,0 +1,110 @@
+"""Litmus tests on the model's memory models (SC/TSO/PSO), first as tiny programs of ordering-layer
+operations on ring header words, then on the real ring code paths (the same shapes occur in the
+v2 publish (MP) and in the event-channel final check (SB))."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from conftest import model, repro
+
+L, S, F = model.OP_LOAD, model.OP_STORE, model.OP_FENCE
+X, Y = model.OFF["wake"], model.OFF["error"]       # two 4-byte words of the header
+
+
+def outcomes(prog, mm: str, regs, depth: int = 6) -> set[tuple[int, ...]]:
+    """Every outcome of `regs` over all choice lists of length <= depth with values < 4
+    (more than enough options for two 2-3 operation threads)."""
+    w = model.Workload(proto="litmus", mm=mm, litmus=prog)
+    seen = set()
+    for n in range(depth + 1):
+        for cs in itertools.product(range(4), repeat=n):
+            r = model.run(w, list(cs), trace_cap=0)
+            assert r.ok, f"{r.message}; {repro(w, cs)}"
+            seen.add(tuple(r.litmus_regs[a][i] for a, i in regs))
+    return seen
+
+
+SB = [[(S, X, model.RELAXED, 1), (L, Y, model.RELAXED, 0)],
+      [(S, Y, model.RELAXED, 1), (L, X, model.RELAXED, 0)]]
+SB_MB = [[(S, X, model.RELAXED, 1), (F, 0, model.SEQ_CST, 0), (L, Y, model.RELAXED, 0)],
+         [(S, Y, model.RELAXED, 1), (F, 0, model.SEQ_CST, 0), (L, X, model.RELAXED, 0)]]
+MP = [[(S, X, model.RELAXED, 1), (S, Y, model.RELAXED, 1)],
+      [(L, Y, model.ACQUIRE, 0), (L, X, model.RELAXED, 0)]]
+MP_REL_ACQ = [[(S, X, model.RELAXED, 1), (S, Y, model.RELEASE, 1)],
+              [(L, Y, model.ACQUIRE, 0), (L, X, model.RELAXED, 0)]]
+
+
+@pytest.mark.parametrize("mm", ["sc", "tso", "pso"])
+def test_SB_relaxed_outcome_only_under_store_buffers(mm):
+    got = outcomes(SB, mm, [(0, 1), (1, 1)])
+    assert {(0, 1), (1, 0), (1, 1)} <= got
+    # SB: both loads reading 0 is forbidden under SC, allowed (and reached) under TSO and PSO.
+    assert ((0, 0) in got) == (mm != "sc"), f"SB outcome (0,0) under {mm}: {sorted(got)}"
+
+
+@pytest.mark.parametrize("mm", ["sc", "tso", "pso"])
+def test_SB_mb_mb_forbidden_everywhere(mm):
+    got = outcomes(SB_MB, mm, [(0, 2), (1, 2)])
+    assert (0, 0) not in got, f"SB+mb+mb must forbid (0,0) under {mm}: {sorted(got)}"
+    assert {(0, 1), (1, 0), (1, 1)} <= got
+
+
+@pytest.mark.parametrize("mm", ["sc", "tso", "pso"])
+def test_MP_relaxed_publish_breaks_only_under_PSO(mm):
+    got = outcomes(MP, mm, [(1, 0), (1, 1)])
+    # MP: flag seen (1) but data stale (0): allowed only when stores to different addresses reorder.
+    assert ((1, 0) in got) == (mm == "pso"), f"MP outcome (1,0) under {mm}: {sorted(got)}"
+
+
+@pytest.mark.parametrize("mm", ["sc", "tso", "pso"])
+def test_MP_release_acquire_forbidden_everywhere(mm):
+    got = outcomes(MP_REL_ACQ, mm, [(1, 0), (1, 1)])
+    assert (1, 0) not in got, f"MP+release+acquire must forbid (1,0) under {mm}: {sorted(got)}"
+    assert {(0, 0), (1, 1)} <= got
+
+
+# ---- the same shapes on the real ring code ----------------------------------------------------
+
+def _mp_ring(mm):
+    return model.Workload(proto="v2", mm=mm, nslots=2, frames=[[60]])
+
+
+@pytest.mark.parametrize("mm", ["sc", "tso", "pso"])
+def test_MP_ring_v2_publish_release_acquire_holds(mm):
+    w = _mp_ring(mm)
+    s = model.explore(w, preemptions=3)
+    assert s.exhausted and s.violations == 0, f"{s.message}; {repro(w, s.counterexample)}"
+
+
+@pytest.mark.parametrize("mm,found", [("sc", False), ("tso", False), ("pso", True)])
+def test_MP_ring_v2_relaxed_publish_stale_frame_only_under_PSO(mm, found):
+    w = _mp_ring(mm)
+    s = model.explore(w, preemptions=3, variant="v2_relaxed_publish")
+    assert s.exhausted or found
+    assert (s.violations > 0) == found, f"{mm}: {s.first_violation} {s.message}"
+    if found:
+        assert s.first_violation == "frame-corrupt"
+        r = model.run(w, s.counterexample, variant="v2_relaxed_publish")
+        assert r.violation == "frame-corrupt" and r.covered("reordered"), r.table()
+
+
+@pytest.mark.parametrize("variant", ["no_prod_fence", "no_cons_fence"])
+@pytest.mark.parametrize("mm,found", [("sc", False), ("tso", True), ("pso", True)])
+def test_SB_ring_wakeup_without_a_fence_loses_a_wakeup_under_store_buffers(variant, mm, found):
+    w = model.Workload(proto="v2", mm=mm, nslots=2, frames=[[60]], consumer_waits=True)
+    s = model.explore(w, preemptions=3, variant=variant)
+    assert (s.violations > 0) == found, f"{variant} {mm}: {s.first_violation} {s.message}"
+    if found:
+        assert s.first_violation == "lost-wakeup", s.message
+    else:
+        assert s.exhausted
+
+
+@pytest.mark.parametrize("mm", ["sc", "tso", "pso"])
+def test_SB_ring_wakeup_with_both_fences_never_loses_a_wakeup(mm):
+    w = model.Workload(proto="v2", mm=mm, nslots=2, frames=[[60, 60]], consumer_waits=True)
+    s = model.explore(w, preemptions=3)
+    assert s.exhausted and s.violations == 0, f"{s.message}; {repro(w, s.counterexample)}"
+    assert "consumer-slept" in s.coverage_names() and "notified" in s.coverage_names()

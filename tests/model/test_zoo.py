@@ -1,0 +1,86 @@
+"""The bug zoo: each variant's defect is FOUND by the exhaustive engine within small bounds, and the
+fixed build, on the same workload and bounds, is proven clean (the search is exhausted with no
+violation). The 2012 protocol has no fixed build: its fixed counterparts are v1 and v2."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from conftest import model, repro
+
+W = model.Workload
+BOUND = 2
+
+# (id, variant, workload, memory model, expected violation)
+ZOO = [
+    ("2012-lost-update", "2012_same_offset", W(proto="2012", frames=[[60, 60]]), "sc", "frame-corrupt"),
+    ("2012-overwrite-when-full", "2012_same_offset", W(proto="2012", frames=[[60, 60, 60]], consumer=0), "sc", "invariant"),
+    ("2012-data-offset", "fixed", W(proto="2012", nslots=64, frames=[[60]]), "sc", "frame-corrupt"),
+    ("v1-no-lock-lost-update", "v1_no_lock", W(proto="v1", frames=[[60, 60]], lock_retries=2), "sc", "frame-corrupt"),
+    ("tas-plain-two-holders", "tas_plain", W(proto="v1", frames=[[60, 60]], lock_retries=2), "sc", "two-holders"),
+    ("v2-relaxed-publish", "v2_relaxed_publish", W(proto="v2", frames=[[60]]), "pso", "frame-corrupt"),
+    ("no-prod-fence", "no_prod_fence", W(proto="v2", frames=[[60]], consumer_waits=True), "tso", "lost-wakeup"),
+    ("no-cons-fence", "no_cons_fence", W(proto="v2", frames=[[60]], consumer_waits=True), "tso", "lost-wakeup"),
+    ("unplug-no-wait", "unplug_no_wait", W(proto="v2", frames=[[60]], unplugger=True), "sc", "use-after-free"),
+    ("unplug-no-wait-v1", "unplug_no_wait", W(proto="v1", frames=[[60]], unplugger=True, lock_retries=2), "tso", "use-after-free"),
+]
+
+
+@pytest.mark.parametrize("name,variant,w,mm,expected", ZOO, ids=[z[0] for z in ZOO])
+def test_zoo_bug_is_found_and_replays(name, variant, w, mm, expected):
+    w = dataclasses.replace(w, mm=mm)
+    s = model.explore(w, preemptions=BOUND, variant=variant)
+    assert s.violations > 0, f"{name}: not found within {BOUND} preemptions ({s.executions} executions)"
+    assert s.first_violation == expected, f"{name}: {s.first_violation}: {s.message}"
+    r = model.run(w, s.counterexample, variant=variant)
+    assert r.violation == expected and r.message == s.message, \
+        f"{name}: the counterexample does not replay: {r.message}; {repro(w, s.counterexample, variant)}"
+    assert r.violation_step >= 0 and r.violation_step <= r.nsteps
+
+
+def _fixed_counterparts():
+    seen = set()
+    for name, _variant, w, mm, _ in ZOO:
+        protos = ["v1", "v2"] if w.proto == "2012" else [w.proto]
+        for proto in protos:
+            for m in ("sc", "tso", "pso"):
+                fw = dataclasses.replace(w, proto=proto, mm=m, lock_retries=2)
+                key = repr(fw)
+                if key not in seen:
+                    seen.add(key)
+                    yield pytest.param(fw, id=f"{name}-as-{proto}-{m}")
+
+
+@pytest.mark.parametrize("w", list(_fixed_counterparts()))
+def test_fixed_build_is_clean_within_the_same_bounds(w):
+    s = model.explore(w, preemptions=BOUND, stop_on_violation=True)
+    assert s.violations == 0, f"{s.first_violation}: {s.message}; {repro(w, s.counterexample)}"
+    assert s.exhausted, f"bound not exhausted after {s.executions} executions"
+
+
+@pytest.mark.parametrize("variant,w,mm", [
+    ("v2_relaxed_publish", W(proto="v2", frames=[[60]]), "sc"),
+    ("v2_relaxed_publish", W(proto="v2", frames=[[60]]), "tso"),
+    ("no_prod_fence", W(proto="v2", frames=[[60]], consumer_waits=True), "sc"),
+    ("no_cons_fence", W(proto="v2", frames=[[60]], consumer_waits=True), "sc"),
+])
+def test_memory_model_bugs_need_their_memory_model(variant, w, mm):
+    """The ordering bugs are invisible under a stronger model: proof within the bounds."""
+    w = dataclasses.replace(w, mm=mm)
+    s = model.explore(w, preemptions=3, variant=variant)
+    assert s.exhausted and s.violations == 0, f"{variant} under {mm}: {s.message}"
+
+
+def test_every_variant_is_built_and_names_itself():
+    for v in model.VARIANTS:
+        assert model.lib(v).mn_model_variant().decode() == v
+
+
+def test_proof_v2_three_models_bigger_bound():
+    """A proof statement: v2, size 2, 1 producer x 3 frames + consumer, preemptions <= 3."""
+    for mm in ("sc", "tso", "pso"):
+        w = W(proto="v2", mm=mm, frames=[[60, 60, 60]])
+        s = model.explore(w, preemptions=3, max_executions=2_000_000)
+        assert s.exhausted and s.violations == 0, f"{mm}: {s.message}"
+        assert s.executions > 1000
