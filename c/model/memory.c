@@ -156,8 +156,9 @@ static void commit(struct actor *a, unsigned char *addr, uint32_t size, const un
 
 		if (b == a)
 			continue;
+		/* An idle consumer polls the ring: only a change of ring memory can end its wait. */
 		if ((b->state == MN_AS_SPINNING && overlaps(b->spin_addr, 1, addr, size)) ||
-		    b->state == MN_AS_IDLE)
+		    (b->state == MN_AS_IDLE && in_ring(addr, size)))
 			sched_wake(b);
 	}
 }

@@ -35,7 +35,8 @@ void sched_violation(int v, const char *fmt, ...)
 
 void sched_wake(struct actor *a)
 {
-	if (a->woken || a->state == MN_AS_KILLED || a->state == MN_AS_DONE)
+	if (a->woken || a->state == MN_AS_KILLED || a->state == MN_AS_DONE ||
+	    mn_g.nwake == sizeof(mn_g.wakeq) / sizeof(mn_g.wakeq[0]))
 		return;
 	a->state = MN_AS_RUNNABLE;
 	a->woken = 1;
