@@ -232,11 +232,38 @@ def environment(load_before: float, load_after: float) -> list[str]:
     ]
 
 
+def busy_fraction(seconds: float = 2.0) -> float:
+    """Fraction of all CPUs busy (not idle/iowait) over `seconds`, from /proc/stat."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            vals = [int(v) for v in f.readline().split()[1:]]
+        idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
+        return sum(vals), idle
+    t0, i0 = sample()
+    time.sleep(seconds)
+    t1, i1 = sample()
+    return 1.0 - (i1 - i0) / max(1, t1 - t0)
+
+
+def wait_quiet(limit_s: float, threshold: float = 0.25) -> tuple[float, float]:
+    """Waits (at most limit_s) until other processes use under `threshold` of the CPUs: the
+    benchmarks spin on two CPUs and a busy neighbour halves their figures. Returns (busy, waited)."""
+    t0 = time.monotonic()
+    busy = busy_fraction()
+    while busy >= threshold and time.monotonic() - t0 < limit_s:
+        print(f"bench: machine {busy:.0%} busy, waiting for < {threshold:.0%} "
+              f"({time.monotonic() - t0:.0f}/{limit_s:.0f} s)", file=sys.stderr, flush=True)
+        busy = busy_fraction(5.0)
+    return busy, time.monotonic() - t0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true", help="tiny counts, strict checks, write nothing")
     ap.add_argument("--out", type=Path, help="write the report here (markdown)")
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--quiet-wait", type=float, default=90.0,
+                    help="seconds to wait at most for the machine to be idle before measuring")
     args = ap.parse_args()
 
     ringbench, wakebench = str(BUILD / "ringbench"), str(BUILD / "wakebench")
@@ -246,6 +273,7 @@ def main() -> int:
     else:
         ring_argv = [ringbench, "-n", "2000000", "-m", "1000000", "-r", str(args.reps), "-b", "16"]
         wake_argv = [wakebench, "-s", "2000", "-r", str(args.reps), "-i", "1000"]
+    busy, waited = (0.0, 0.0) if args.smoke else wait_quiet(args.quiet_wait)
     load_before = os.getloadavg()[0]
     try:
         print(f"bench: running {' '.join(ring_argv)}", file=sys.stderr, flush=True)
@@ -266,6 +294,8 @@ def main() -> int:
            "Written by `make bench` (bench/report.py); do not edit by hand. Where time goes: "
            "docs/performance.md.", ""]
     doc += environment(load_before, load_after)
+    doc.append(f"- CPUs busy with other work just before the run: {busy:.0%} (waited {waited:.0f} s for "
+               f"the machine to quiet down, at most {args.quiet_wait:.0f} s)")
     doc += ["", "## 1. Ring throughput, producer thread → consumer thread, copy in and out", ""] + ring_lines
     doc += ["", "## 2. Wakeup latency and idle CPU", ""] + wake_lines
     doc += ["", "## Targets (from the medians above)", ""]
