@@ -13,11 +13,6 @@
 #include "mnetif/ring_batch.h"
 #include "compat.h"
 
-static void batch_copy(void *slot, const void *src, uint32_t len)
-{
-	mn_copy_to_shared(slot, src, len);
-}
-
 static unsigned char *batch_slot(struct mn_prod *p, uint32_t i)
 {
 	return p->base + p->g.dataoff + (uint64_t)(i & p->g.mask) * p->g.slotsize;
@@ -100,7 +95,10 @@ static uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t room, con
 			uint32_t i = (first + k) & p->g.mask;
 
 			mn_write_once(&h->ss_len[i], (uint16_t)f[j].len);
-			copy(batch_slot(p, i), f[j].data, f[j].len);
+			if (copy)
+				copy(batch_slot(p, i), f[j].data, f[j].len);
+			else
+				mn_copy_to_shared(batch_slot(p, i), f[j].data, f[j].len);
 			t->bytes += f[j].len;
 			k++;
 		}
@@ -176,8 +174,6 @@ int mn_prod_push_batch(struct mn_prod *p, const struct mn_frame *f, uint32_t n, 
 
 	if (n > MN_BATCH_MAX || (n && !f))
 		return -EINVAL;
-	if (!copy)
-		copy = batch_copy;
 	switch (p->g.proto) {
 	case MN_PROTO_V2:
 		batch_v2(p, f, n, copy, &t);
