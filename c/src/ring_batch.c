@@ -9,6 +9,18 @@
  *   - the wakeup final check: publish, store sr_frames, full fence, read sr_wake (pairs with the
  *     fence in mn_cons_prepare_wait).
  * Written to be merged into ring.c; until then it reuses nothing static from there.
+ *
+ * Merging into ring.c / ring.h (nothing on the wire changes):
+ *   1. ring.h: move struct mn_frame, MN_BATCH_MAX and the four prototypes in; add the range rule to
+ *      the event-channel paragraph ("signals iff frames_before < sr_wake <= frames_after").
+ *   2. ring.c: replace prod_published(p, len) by batch_published() here (k = 1 gives exactly today's
+ *      `sr_wake == frames` test); push_v2/push_v1 become batch_v2/batch_v1 with n = 1 (or stay, sharing
+ *      fill_slots); prod_slot/prod_drop/prod_corrupt replace batch_slot/store_drops/set_error.
+ *   3. struct mn_cons.peeked becomes a count: mn_cons_peek sets it to 1, mn_cons_release decrements it
+ *      (instead of zeroing), so a per-frame release after mn_cons_peek_n keeps the rest of the batch.
+ *   4. libmnetif.map exports the four symbols; the model build gets a batch-producer actor so the
+ *      harness explores the range rule under TSO/PSO; the registry gets netif_ether_input_batch()
+ *      (one plock hold and one mn_prod_push_batch per receive poll).
  */
 #include "mnetif/ring_batch.h"
 #include "compat.h"
