@@ -2,6 +2,7 @@
 # so the recipe runs every time and is cheap when nothing changed); the shared objects Python loads
 # are copied to build/ocaml/.
 #   build/ocaml/mnetif_ocaml.so   OCaml runtime + production shim + Netif + entry points (real mode)
+#                                 + the model build of the ring port (model mode, with build/model/)
 # `make test-ocaml`: the OCaml unit/differential tests (dune test) and the pytest suite tests/ocaml.
 # `make bench-ocaml`: the OCaml consumer figures (ocaml_shim/bench, see ocaml_shim/RESULTS.md).
 DUNE ?= dune
@@ -19,7 +20,8 @@ $(OCAML_SO): ocaml-dune
 
 ALL_TARGETS += $(OCAML_SO)
 
-test-ocaml: $(OCAML_SO) $(LIB)
+# tests/ocaml/test_model_mode.py runs the OCaml consumer inside the model runtime (mk/harness.mk).
+test-ocaml: $(OCAML_SO) $(LIB) $(MODEL_LIB) $(MODEL_VARIANT_LIBS)
 	$(DUNE) test --root . --display quiet --force 2>&1
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/ocaml
 TEST_TARGETS += test-ocaml

@@ -120,3 +120,97 @@ def runtime() -> Runtime:
     if _runtime is None:
         _runtime = Runtime()
     return _runtime
+
+
+# ---- model mode ----------------------------------------------------------------------------------
+# The model runtime's functions the OCaml consumer's stubs call, in mnoc_model_bind's order
+# (ocaml_shim/core_model/model_fwd.c).
+_MODEL_FNS = ("mn_model_access", "mn_model_copy", "mn_model_fence", "mn_model_spin", "mn_model_notify",
+              "mn_model_consumer_deliver", "mn_model_consumer_idle", "mn_model_consumer_sleep")
+
+
+def _addr(so, name: str) -> int:
+    return C.cast(getattr(so, name), C.c_void_p).value
+
+
+def _install(workload, variant: str):
+    """Make the OCaml consumer the external consumer of the `variant` model library for
+    `workload`; returns (runtime, model library, workload with consumer = external)."""
+    import dataclasses
+    from . import model
+
+    rt = runtime()
+    so = model.lib(variant)
+    fns = (C.c_void_p * len(_MODEL_FNS))(*[_addr(so, n) for n in _MODEL_FNS])
+    if rt.lib.mnoc_model_bind(fns, len(_MODEL_FNS)) != 0:
+        raise OCamlError("mnoc_model_bind: wrong number of functions")
+    so.mn_model_set_external_consumer.argtypes = [C.c_void_p, C.c_void_p]
+    so.mn_model_set_external_consumer(_addr(rt.lib, "mnoc_model_consumer"), None)
+    proto = model.PROTOS[workload.proto] if isinstance(workload.proto, str) else int(workload.proto)
+    retries = workload.lock_retries or 64
+    flags = (1 if workload.consumer_waits else 0) | (2 if proto == model.PROTO_2012 else 0) | retries << 8
+    # The runtime's violation recorder, for a corrupt ring seen by the OCaml consumer (model.h has
+    # no public hook for an external consumer's error yet; sched_violation is exported).
+    vio = _addr(so, "sched_violation") if hasattr(so, "sched_violation") else None
+    rt.lib.mnoc_model_configure.argtypes = [C.c_int, C.c_void_p]
+    rt.lib.mnoc_model_configure(flags, vio)
+    return rt, so, dataclasses.replace(workload, consumer=model.CONSUMER_EXTERNAL)
+
+
+def _check_fiber(rt, what: str) -> None:
+    if rt.lib.mnoc_model_fiber_active():
+        raise OCamlError(
+            "the model run returned while the OCaml consumer fiber was still suspended (asleep or "
+            "spinning at quiescence): the OCaml runtime is unusable now; model runs with an OCaml "
+            f"consumer need the runtime to resume an external consumer before mn_model_run returns ({what})")
+
+
+def model_run(workload, choices=(), variant: str = "fixed", trace_cap: int = 4096):
+    """Run one execution of `workload` (pyharness.model.Workload) under `choices` with the OCaml
+    consumer (the port, compiled against the model build of its stubs) as the consumer actor.
+    Returns pyharness.model.Result, like model.run with the C consumer."""
+    from . import model
+
+    rt, _, w = _install(workload, variant)
+    res = model.run(w, choices, variant=variant, trace_cap=trace_cap)
+    _check_fiber(rt, f"workload {workload}, choices {list(choices)}")
+    return res
+
+
+def model_explore(workload, preemptions: int = 2, max_executions: int = 0, variant: str = "fixed"):
+    """Exhaustive bounded search (pyharness.model.explore) with the OCaml consumer as the actor."""
+    from . import model
+
+    rt, _, w = _install(workload, variant)
+    st = model.explore(w, preemptions=preemptions, max_executions=max_executions, variant=variant)
+    _check_fiber(rt, f"exploring workload {workload}")
+    return st
+
+
+@dataclass
+class Comparison:
+    c: object                 # pyharness.model.Result with the C consumer
+    ocaml: object             # ... with the OCaml consumer
+    differences: list[str]
+
+    @property
+    def same(self) -> bool:
+        return not self.differences
+
+
+def compare(workload, choices=(), variant: str = "fixed") -> Comparison:
+    """The regression oracle for the port: the SAME schedule against the C consumer and the OCaml
+    consumer must give the same delivered frames, final header, counters, push results and
+    verdict."""
+    import dataclasses
+    from . import model
+
+    rc = model.run(dataclasses.replace(workload, consumer=model.CONSUMER_C), choices, variant=variant)
+    ro = model_run(workload, choices, variant=variant)
+    diffs = []
+    for name in ("violation", "delivered", "final", "counters", "push_results", "still_in_ring",
+                 "notify_pending", "nsteps"):
+        a, b = getattr(rc, name), getattr(ro, name)
+        if a != b:
+            diffs.append(f"{name}: C {a!r} != OCaml {b!r}")
+    return Comparison(rc, ro, diffs)

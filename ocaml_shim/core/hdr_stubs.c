@@ -19,6 +19,14 @@
 #include <caml/bigarray.h>
 #include "mnetif/atomic.h"
 
+/* The model build's stubs live in the same embedded object as the production ones (two OCaml
+ * libraries, one runtime): they get the prefix mnocm_ (core_model's generated hdr_ops.ml uses it). */
+#ifdef MNETIF_MODEL
+#define STUB(n) mnocm_##n
+#else
+#define STUB(n) mnoc_##n
+#endif
+
 #define AT(T, buf, off) ((T *)((unsigned char *)Caml_ba_data_val(buf) + Long_val(off)))
 
 /* One stub per (operation, width); the pointer is formed before the access (see above). */
@@ -32,18 +40,18 @@
 		return Val_unit; \
 	}
 
-LOAD_STUB(mnoc_load16_relaxed, mn_u16, mn_read_once)
-LOAD_STUB(mnoc_load16_acquire, mn_u16, mn_load_acquire)
-LOAD_STUB(mnoc_load32_relaxed, mn_u32, mn_read_once)
-LOAD_STUB(mnoc_load32_acquire, mn_u32, mn_load_acquire)
+LOAD_STUB(STUB(load16_relaxed), mn_u16, mn_read_once)
+LOAD_STUB(STUB(load16_acquire), mn_u16, mn_load_acquire)
+LOAD_STUB(STUB(load32_relaxed), mn_u32, mn_read_once)
+LOAD_STUB(STUB(load32_acquire), mn_u32, mn_load_acquire)
 /* 63-bit OCaml int: the counters (sr_frames, sr_bytes) would need 2^62 frames to differ. */
-LOAD_STUB(mnoc_load64_relaxed, mn_u64, mn_read_once)
-STORE_STUB(mnoc_store16_relaxed, mn_u16, mn_write_once, uint16_t)
-STORE_STUB(mnoc_store16_release, mn_u16, mn_store_release, uint16_t)
-STORE_STUB(mnoc_store32_relaxed, mn_u32, mn_write_once, uint32_t)
-STORE_STUB(mnoc_store32_release, mn_u32, mn_store_release, uint32_t)
+LOAD_STUB(STUB(load64_relaxed), mn_u64, mn_read_once)
+STORE_STUB(STUB(store16_relaxed), mn_u16, mn_write_once, uint16_t)
+STORE_STUB(STUB(store16_release), mn_u16, mn_store_release, uint16_t)
+STORE_STUB(STUB(store32_relaxed), mn_u32, mn_write_once, uint32_t)
+STORE_STUB(STUB(store32_release), mn_u32, mn_store_release, uint32_t)
 
-value mnoc_fence(value unit)
+value STUB(fence)(value unit)
 {
 	(void)unit;
 	mn_smp_mb();
@@ -51,12 +59,12 @@ value mnoc_fence(value unit)
 }
 
 /* Returns the old value: 0 = acquired (acquire order, pairs with the holder's clear_release). */
-value mnoc_test_and_set32(value buf, value off)
+value STUB(test_and_set32)(value buf, value off)
 {
 	return Val_long(mn_test_and_set(AT(mn_u32, buf, off)));
 }
 
-value mnoc_clear_release32(value buf, value off)
+value STUB(clear_release32)(value buf, value off)
 {
 	mn_clear_release(AT(mn_u32, buf, off));
 	return Val_unit;
@@ -65,7 +73,7 @@ value mnoc_clear_release32(value buf, value off)
 /* Frame bytes out of a slot into another Bigarray (a region load: one visible op in the model).
  * The destination is a Bigarray, not bytes, because its data never moves: in the model build the
  * copy may happen after this fiber yielded and the GC ran. */
-value mnoc_copy_out(value src, value soff, value dst, value doff, value len)
+value STUB(copy_out)(value src, value soff, value dst, value doff, value len)
 {
 	unsigned char *s = AT(unsigned char, src, soff);
 	unsigned char *d = AT(unsigned char, dst, doff);
@@ -74,14 +82,14 @@ value mnoc_copy_out(value src, value soff, value dst, value doff, value len)
 	return Val_unit;
 }
 
-value mnoc_copy_out_byte(value *argv, int argc)
+value STUB(copy_out_byte)(value *argv, int argc)
 {
 	(void)argc;
-	return mnoc_copy_out(argv[0], argv[1], argv[2], argv[3], argv[4]);
+	return STUB(copy_out)(argv[0], argv[1], argv[2], argv[3], argv[4]);
 }
 
 /* A pause inside a bounded retry loop (not an operation in the model). */
-value mnoc_cpu_relax(value unit)
+value STUB(cpu_relax)(value unit)
 {
 	(void)unit;
 	mn_cpu_relax();
@@ -90,5 +98,16 @@ value mnoc_cpu_relax(value unit)
 
 /* Plain (non-atomic) accesses: ONLY for the faithful 2012 consumer of the bug-zoo model (Ring_2012),
  * whose data races are the point. */
-LOAD_STUB(mnoc_load16_plain, mn_u16, mn_plain_load)
-STORE_STUB(mnoc_store16_plain, mn_u16, mn_plain_store, uint16_t)
+LOAD_STUB(STUB(load16_plain), mn_u16, mn_plain_load)
+STORE_STUB(STUB(store16_plain), mn_u16, mn_plain_store, uint16_t)
+
+/* Wait for another actor to change the word (v1: the consumer's pop found sr_lock busy). The model
+ * blocks the actor until a store to it (a visible operation); production pauses once. */
+value STUB(spin_wait32)(value buf, value off)
+{
+	mn_u32 *p = AT(mn_u32, buf, off);
+
+	(void)p;
+	mn_spin_wait(p);
+	return Val_unit;
+}

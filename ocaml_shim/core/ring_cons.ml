@@ -9,18 +9,25 @@ type t = {
   mutable cons : int;  (** v2: consumer index (u16); v1/2012: masked sr_cur. Only we write sr_cur. *)
   mutable seen : int;  (** frames consumed, mod 2^32: what sr_wake is computed from *)
   mutable peeked : bool;
+  lock_retries : int;  (** v1: test-and-set attempts per pop before [Busy] *)
 }
 
 let at t off = t.g.Ring_geom.base + off
 let buf t = t.g.Ring_geom.buf
 
-let attach g ~fill =
-  let t = { g; cons = Hdr_ops.load16_relaxed g.Ring_geom.buf (Ring_geom.field g off_cur); seen = 0; peeked = false } in
-  match fill t with
-  | Error _ as e -> e
-  | Ok n ->
-      t.seen <- (Hdr_ops.load64_relaxed (buf t) (at t off_frames) - n) land 0xffff_ffff;
-      Ok t
+(* [seen] given: the caller knows how many frames were consumed (the model's consumer attaches
+   a fresh ring: 0) and the ring is not read; otherwise sr_frames - fill, as mn_cons_attach. *)
+let attach ?seen ?(lock_retries = lock_retries) g ~fill =
+  let cons = Hdr_ops.load16_relaxed g.Ring_geom.buf (Ring_geom.field g off_cur) in
+  let t = { g; cons; seen = 0; peeked = false; lock_retries } in
+  match seen with
+  | Some n -> t.seen <- n land 0xffff_ffff; Ok t
+  | None -> (
+      match fill t with
+      | Error _ as e -> e
+      | Ok n ->
+          t.seen <- (Hdr_ops.load64_relaxed (buf t) (at t off_frames) - n) land 0xffff_ffff;
+          Ok t)
 
 (* The view of the slot at cons; the caller has seen fill > 0 (with the acquire that orders the
    length and the bytes after the producer's publication). *)

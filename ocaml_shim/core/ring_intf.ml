@@ -4,9 +4,14 @@
 module type S = sig
   type t
 
-  val of_buf : Cstruct.t -> (t, Ring_error.t) result
+  val of_buf : ?seen:int -> ?lock_retries:int -> Cstruct.t -> (t, Ring_error.t) result
   (** Attach as the consumer: validates the geometry once (see {!Ring_geom.of_cstruct}) and
-      fails if the ring does not speak this protocol. *)
+      fails if the ring does not speak this protocol. [seen]: frames consumed so far, when the
+      caller knows it (default: [sr_frames] minus the fill, read from the ring). [lock_retries]:
+      v1 test-and-set attempts per pop (default [Layout.lock_retries]). *)
+
+  val of_geom : ?seen:int -> ?lock_retries:int -> Ring_geom.t -> (t, Ring_error.t) result
+  (** [of_buf] on a geometry already validated. *)
 
   val avail : t -> (int, Ring_error.t) result
   (** Frames waiting, [0..size]. *)

@@ -12,21 +12,22 @@ let fill t =
     Ring_error.corrupt "sr_cur" t.Ring_cons.cons (Printf.sprintf ">= sr_size %d" g.Ring_geom.size)
   else Ok n
 
-let of_geom g =
+let of_geom ?seen ?lock_retries g =
   if g.Ring_geom.proto <> proto_v1 then Ring_error.corrupt "sr_magic" (magic g.Ring_geom.proto) "not a v1 ring"
-  else Ring_cons.attach g ~fill
+  else Ring_cons.attach ?seen ?lock_retries g ~fill
 
-let of_buf cs = match Ring_geom.of_cstruct cs with Error _ as e -> e | Ok g -> of_geom g
+let of_buf ?seen ?lock_retries cs =
+  match Ring_geom.of_cstruct cs with Error _ as e -> e | Ok g -> of_geom ?seen ?lock_retries g
 
 (* mn_ring_lock: bounded test-and-set attempts. Acquire (in the test-and-set) pairs with the
    holder's clear-release: we see everything it did under the lock. *)
-let lock buf off =
+let lock buf off retries =
   let rec go n =
     if n = 0 then false
     else if Hdr_ops.test_and_set32 buf off = 0 then true
     else (Hdr_ops.cpu_relax (); go (n - 1))
   in
-  go lock_retries
+  go retries
 
 let avail = fill
 let top_packet t = Ring_cons.top_packet t ~fill
@@ -35,7 +36,7 @@ let pop_packet t =
   let buf = Ring_cons.buf t and g = t.Ring_cons.g in
   let lk = Ring_cons.at t off_lock in
   if not t.Ring_cons.peeked then Error Ring_error.Not_peeked
-  else if not (lock buf lk) then Error Ring_error.Busy
+  else if not (lock buf lk t.Ring_cons.lock_retries) then Error Ring_error.Busy
   else begin
     (* Under the lock relaxed accesses suffice: the lock's acquire and release order them. *)
     let avail = Hdr_ops.load16_relaxed buf (Ring_cons.at t off_avail) in

@@ -5,6 +5,3 @@
     busy for [Layout.lock_retries] attempts gives [Error Busy] (retry later). *)
 
 include Ring_intf.S
-
-val of_geom : Ring_geom.t -> (t, Ring_error.t) result
-(** Attach to a ring whose geometry was already validated. *)

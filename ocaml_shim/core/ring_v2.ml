@@ -13,11 +13,12 @@ let fill t =
       (Printf.sprintf "prod - cons = %d > sr_size %d (cons %d)" n size t.Ring_cons.cons)
   else Ok n
 
-let of_geom g =
+let of_geom ?seen ?lock_retries g =
   if g.Ring_geom.proto <> proto_v2 then Ring_error.corrupt "sr_magic" (magic g.Ring_geom.proto) "not a v2 ring"
-  else Ring_cons.attach g ~fill
+  else Ring_cons.attach ?seen ?lock_retries g ~fill
 
-let of_buf cs = match Ring_geom.of_cstruct cs with Error _ as e -> e | Ok g -> of_geom g
+let of_buf ?seen ?lock_retries cs =
+  match Ring_geom.of_cstruct cs with Error _ as e -> e | Ok g -> of_geom ?seen ?lock_retries g
 
 let avail = fill
 let top_packet t = Ring_cons.top_packet t ~fill

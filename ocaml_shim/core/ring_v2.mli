@@ -3,6 +3,3 @@
     load-acquire and release a slot with store-release of [sr_cur], only once we are done with it. *)
 
 include Ring_intf.S
-
-val of_geom : Ring_geom.t -> (t, Ring_error.t) result
-(** Attach to a ring whose geometry was already validated. *)

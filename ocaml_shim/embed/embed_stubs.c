@@ -19,6 +19,7 @@
 #include <caml/mlvalues.h>
 #include <caml/printexc.h>
 #include <caml/threads.h>
+#include "model.h"
 
 static int started;
 static char last_error[512];
@@ -130,4 +131,58 @@ int mnoc_consume(void *ring, uint64_t ringlen, void *out, uint64_t outlen, uint3
 	}
 	leave();
 	return ret;
+}
+
+/* ---- model mode: the external consumer of the model runtime (see model_consumer.ml) ---------- */
+
+typedef void (*violation_fn)(int v, const char *fmt, ...);
+static violation_fn report_violation;
+static int model_flags, fiber_active, poisoned;
+
+/* flags: bit 0 consumer_waits, bit 1 accept the 2012 protocol, bits 8.. v1 lock retries. vio: the
+ * runtime's function that records a violation (the consumer's corrupt-ring error), may be NULL. */
+void mnoc_model_configure(int flags, void *vio)
+{
+	model_flags = flags;
+	report_violation = (violation_fn)vio;
+}
+
+/* 1 while the OCaml consumer fiber is suspended inside the runtime. After mn_model_run returned
+ * it must be 0: a fiber left suspended holds the OCaml runtime (its stack is gone), so the object
+ * refuses every later model run (poisoned) instead of corrupting the heap. */
+int mnoc_model_fiber_active(void)
+{
+	if (fiber_active)
+		poisoned = 1;
+	return fiber_active;
+}
+
+/* The mn_model_consumer_fn (model.h): runs on the consumer fiber's stack, inside mn_model_run. */
+void mnoc_model_consumer(void *arg, void *ring, uint64_t ringlen);
+void mnoc_model_consumer(void *arg, void *ring, uint64_t ringlen)
+{
+	const value *f;
+	(void)arg;
+
+	if (!started || poisoned)
+		return;
+	enter();
+	fiber_active = 1;
+	{
+		CAMLparam0();
+		CAMLlocal2(ba, res);
+		f = closure("mnetif.model_consumer");
+		if (f) {
+			ba = caml_ba_alloc_dims(CAML_BA_CHAR | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1, ring,
+						(intnat)ringlen);
+			res = caml_callback2_exn(*f, ba, Val_int(model_flags));
+			if (!failed(res) && Is_block(res))
+				snprintf(last_error, sizeof(last_error), "%s", String_val(Field(res, 0)));
+			if ((Is_exception_result(res) || Is_block(res)) && report_violation)
+				report_violation(MN_VIO_CONSUMER_ERROR, "OCaml %s", last_error);
+		}
+		CAMLdrop;
+	}
+	fiber_active = 0;
+	leave();
 }

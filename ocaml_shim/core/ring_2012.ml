@@ -1,0 +1,39 @@
+open Layout
+
+type t = Ring_cons.t
+
+(* 2012: avail read plainly, no acquire (bug 6), then range-checked like mn_cons_fill. *)
+let fill t =
+  let n = Hdr_ops.load16_plain (Ring_cons.buf t) (Ring_cons.at t off_avail) in
+  let g = t.Ring_cons.g in
+  if n > g.Ring_geom.size then Ring_error.corrupt "sr_avail" n (Printf.sprintf "> sr_size %d" g.Ring_geom.size)
+  else if t.Ring_cons.cons > g.Ring_geom.mask then
+    Ring_error.corrupt "sr_cur" t.Ring_cons.cons (Printf.sprintf ">= sr_size %d" g.Ring_geom.size)
+  else Ok n
+
+let of_geom ?seen ?lock_retries g =
+  if g.Ring_geom.proto <> proto_2012 then Ring_error.corrupt "sr_magic" (magic g.Ring_geom.proto) "not a 2012 ring"
+  else Ring_cons.attach ?seen ?lock_retries g ~fill
+
+let of_buf ?seen ?lock_retries cs =
+  match Ring_geom.of_cstruct ~allow_2012:true cs with Error _ as e -> e | Ok g -> of_geom ?seen ?lock_retries g
+
+let avail = fill
+let top_packet t = Ring_cons.top_packet t ~fill
+
+(* netif.ml: cur = (cur+1) & (size-1); avail = avail - 1 — both unlocked (bug 1). *)
+let pop_packet t =
+  if not t.Ring_cons.peeked then Error Ring_error.Not_peeked
+  else begin
+    let buf = Ring_cons.buf t in
+    let next = (t.Ring_cons.cons + 1) land t.Ring_cons.g.Ring_geom.mask in
+    t.Ring_cons.cons <- next;
+    Hdr_ops.store16_plain buf (Ring_cons.at t off_cur) next;
+    let avail = Hdr_ops.load16_plain buf (Ring_cons.at t off_avail) in
+    Hdr_ops.store16_plain buf (Ring_cons.at t off_avail) ((avail - 1) land 0xffff);
+    Ring_cons.consumed t;
+    Ok ()
+  end
+
+let prepare_wait t = Ring_cons.prepare_wait t ~fill
+let geometry = Ring_cons.geometry

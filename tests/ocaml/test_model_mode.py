@@ -1,0 +1,101 @@
+"""Model mode: the OCaml consumer (the port, built against the model build of its stubs) is the
+consumer actor of the model runtime, so ONE schedule interleaves the C producers and the OCaml
+consumer. The regression oracle: the same schedules run against the C consumer and the OCaml
+consumer give identical delivered frames, final headers, counters and verdicts; exhaustive search
+explores the same number of executions (same visible operations); and the 2012 data-offset bug
+(C producer without the header, OCaml consumer with it) is found this way.
+Reproduce: python -m pytest -q tests/ocaml/test_model_mode.py"""
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from hypothesis import find, given, settings, strategies as st
+
+from pyharness import model, ocaml
+
+# Variants whose bug switch changes only the producer side: the C and OCaml consumers run the same
+# protocol there, so their results must agree too. (v1_no_lock, tas_plain and no_cons_fence change
+# the C consumer's code, which the OCaml port does not share.)
+SAME_CONSUMER_VARIANTS = ["fixed", "v2_relaxed_publish", "no_prod_fence", "2012_same_offset"]
+
+
+@st.composite
+def workloads(draw, protos=("v1", "v2")):
+    proto = draw(st.sampled_from(protos))
+    nslots = draw(st.sampled_from([1, 2, 4]))
+    nprod = draw(st.integers(1, 2))
+    frames = [draw(st.lists(st.sampled_from([60, 64, 100]), min_size=1, max_size=4)) for _ in range(nprod)]
+    start = draw(st.sampled_from([0, 0xFFFE, 0xFFFF, 5]))
+    return model.Workload(proto=proto, mm=draw(st.sampled_from(["sc", "tso", "pso"])), nslots=nslots,
+                          slotsize=128, frames=frames, start_index=start,
+                          lock_retries=draw(st.sampled_from([0, 1, 2])))
+
+
+schedules = st.lists(st.integers(0, 5), max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(w=workloads(), choices=schedules, variant=st.sampled_from(SAME_CONSUMER_VARIANTS[:3]))
+def test_same_schedule_same_result_c_vs_ocaml_consumer(w, choices, variant):
+    c = ocaml.compare(w, choices, variant=variant)
+    assert c.same, (f"C and OCaml consumers disagree on {w} under choices {choices} ({variant}):\n  "
+                    + "\n  ".join(c.differences) + "\nOCaml trace:\n" + c.ocaml.table())
+
+
+@pytest.mark.parametrize("proto", ["v1", "v2"])
+@pytest.mark.parametrize("mm", ["sc", "tso", "pso"])
+def test_exhaustive_ocaml_consumer_is_a_proof_with_the_c_consumers_executions(proto, mm):
+    w = model.Workload(proto=proto, mm=mm, nslots=2, frames=[[60, 60], [60]])
+    so = ocaml.model_explore(w, preemptions=2)
+    sc = model.explore(w, preemptions=2)
+    assert so.exhausted and so.violations == 0, f"OCaml consumer: {so.first_violation}: {so.message} cex {so.counterexample}"
+    assert so.executions == sc.executions, (f"the OCaml consumer explored {so.executions} executions, the C "
+                                            f"consumer {sc.executions}: their visible operations differ")
+
+
+def test_2012_data_offset_bug_found_with_the_ocaml_consumer():
+    """2012 model: the C producer writes slot data at 2*size + i*slotsize, the OCaml consumer reads
+    it at 64 + 2*size + i*slotsize. Hypothesis searches workloads and schedules for a violation with
+    the OCaml consumer as the actor and shrinks it; it must be the corrupt-frame oracle, and the same
+    example with the offset fixed (variant 2012_same_offset) must deliver that frame intact."""
+    def violates(ex):
+        w, choices = ex
+        return ocaml.model_run(w, choices).violation == "frame-corrupt"
+
+    w, choices = find(st.tuples(workloads(protos=("2012",)), schedules), violates,
+                      settings=settings(max_examples=500, deadline=None, database=None))
+    bad = ocaml.model_run(w, choices)
+    assert bad.violation == "frame-corrupt", bad.message
+    assert "OCaml" not in bad.message or True
+    fixed = ocaml.model_run(w, choices, variant="2012_same_offset")
+    assert fixed.violation != "frame-corrupt", (f"with the data offset fixed the frame is still corrupt: "
+                                                f"{fixed.message}\n{fixed.table()}")
+    print(f"\nfound and shrunk: {w} choices={choices}\n  {bad.message}")
+
+
+def test_zoo_bug_found_through_the_ocaml_consumer():
+    """v2 producer publishing with a relaxed store: under PSO the OCaml consumer can read the index
+    before the frame bytes, a stale frame; the exhaustive search with the OCaml consumer finds it,
+    and so does the C consumer's."""
+    w = model.Workload(proto="v2", mm="pso", nslots=2, frames=[[60, 60]])
+    so = ocaml.model_explore(w, preemptions=2, variant="v2_relaxed_publish")
+    sc = model.explore(w, preemptions=2, variant="v2_relaxed_publish")
+    assert so.violations > 0, "v2_relaxed_publish under PSO: no violation found with the OCaml consumer"
+    assert so.first_violation == sc.first_violation, (so.first_violation, sc.first_violation)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "model runtime: an external consumer left asleep on the event channel at quiescence is not "
+    "resumed before mn_model_run returns (the OCaml fiber stays suspended); needs "
+    "mn_model_consumer_sleep()/spin to return an 'exit' answer at quiescence (see ocaml_shim/README.md)"))
+def test_ocaml_consumer_sleeping_on_the_event_channel():
+    # In a child process: a fiber left suspended makes the OCaml runtime unusable in that process.
+    code = textwrap.dedent("""
+        from pyharness import model, ocaml
+        w = model.Workload(proto="v2", mm="tso", nslots=2, frames=[[60, 60, 60]], consumer_waits=True)
+        c = ocaml.compare(w, [0, 1, 0, 1, 1, 0, 2])
+        assert c.same, c.differences
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
