@@ -201,7 +201,13 @@ def wake_table(run: Run) -> tuple[list[str], dict[str, bool]]:
 
 
 def hook_sections() -> list[str]:
-    out = []
+    out = ["| part | result file | status |", "|---|---|---|"]
+    for title, path in HOOKS:
+        present = path.is_file() and path.read_text().strip()
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(path.stat().st_mtime)) if present else ""
+        status = f"included below (file written {when})" if present else "not yet measured"
+        out.append(f"| {title} | `{path.relative_to(ROOT)}` | {status} |")
+    out.append("")
     for title, path in HOOKS:
         rel = path.relative_to(ROOT)
         out += [f"### {title}", ""]
