@@ -5,11 +5,7 @@ type t = Ring_cons.t
 (* 2012: avail read plainly, no acquire (bug 6), then range-checked like mn_cons_fill. *)
 let fill t =
   let n = Hdr_ops.load16_plain (Ring_cons.buf t) (Ring_cons.at t off_avail) in
-  let g = t.Ring_cons.g in
-  if n > g.Ring_geom.size then Ring_error.corrupt "sr_avail" n (Printf.sprintf "> sr_size %d" g.Ring_geom.size)
-  else if t.Ring_cons.cons > g.Ring_geom.mask then
-    Ring_error.corrupt "sr_cur" t.Ring_cons.cons (Printf.sprintf ">= sr_size %d" g.Ring_geom.size)
-  else Ok n
+  Ring_cons.check_count t n
 
 let of_geom ?seen ?lock_retries g =
   if g.Ring_geom.proto <> proto_2012 then Ring_error.corrupt "sr_magic" (magic g.Ring_geom.proto) "not a 2012 ring"

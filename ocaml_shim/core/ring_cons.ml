@@ -43,6 +43,15 @@ let peek t =
     Ok (Some (Cstruct.of_bigarray g.Ring_geom.buf ~off:(Ring_geom.slot_off g i) ~len))
   end
 
+(* v1 and 2012: sr_avail is a count (<= size) and our masked sr_cur must be < size; mirrors the
+   checks of mn_cons_fill. *)
+let check_count t n =
+  let g = t.g in
+  if n > g.Ring_geom.size then Ring_error.corrupt "sr_avail" n (Printf.sprintf "> sr_size %d" g.Ring_geom.size)
+  else if t.cons > g.Ring_geom.mask then
+    Ring_error.corrupt "sr_cur" t.cons (Printf.sprintf ">= sr_size %d" g.Ring_geom.size)
+  else Ok n
+
 let top_packet t ~fill =
   match fill t with
   | Ok 0 -> Ok None

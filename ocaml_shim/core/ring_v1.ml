@@ -5,12 +5,7 @@ type t = Ring_cons.t
 (* Unlocked: acquire pairs with the producer's store-release of sr_avail under the lock. *)
 let fill t =
   let n = Hdr_ops.load16_acquire (Ring_cons.buf t) (Ring_cons.at t off_avail) in
-  let g = t.Ring_cons.g in
-  if n > g.Ring_geom.size then
-    Ring_error.corrupt "sr_avail" n (Printf.sprintf "> sr_size %d" g.Ring_geom.size)
-  else if t.Ring_cons.cons > g.Ring_geom.mask then
-    Ring_error.corrupt "sr_cur" t.Ring_cons.cons (Printf.sprintf ">= sr_size %d" g.Ring_geom.size)
-  else Ok n
+  Ring_cons.check_count t n
 
 let of_geom ?seen ?lock_retries g =
   if g.Ring_geom.proto <> proto_v1 then Ring_error.corrupt "sr_magic" (magic g.Ring_geom.proto) "not a v1 ring"
