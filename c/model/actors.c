@@ -137,14 +137,12 @@ void actor_exec_mop(struct actor *a)
 
 int mn_model_consumer_idle(void)
 {
-	return mn_g.cur ? (int)model_op(MN_MOP_IDLE) : 0;
+	return mn_g.cur && !mn_g.finishing ? (int)model_op(MN_MOP_IDLE) : 0;
 }
 
 int mn_model_consumer_sleep(void)
 {
-	if (mn_g.cur)
-		model_op(MN_MOP_SLEEP);
-	return 1;
+	return mn_g.cur && !mn_g.finishing ? (int)model_op(MN_MOP_SLEEP) : 0;
 }
 
 void mn_model_consumer_deliver(const void *buf, uint32_t len, int released)
@@ -225,8 +223,8 @@ static void consumer_body(struct actor *a)
 			continue;
 		}
 		if (mn_g.w.consumer_waits) {
-			if (mn_cons_prepare_wait(c))
-				mn_model_consumer_sleep();
+			if (mn_cons_prepare_wait(c) && !mn_model_consumer_sleep())
+				return;
 		} else if (!mn_model_consumer_idle()) {
 			return;
 		}

@@ -302,13 +302,19 @@ const char *mn_model_variant(void);
  * It reports frames and waits with:
  *   mn_model_consumer_deliver(buf, len, released)  a frame given to the handler (released = 0);
  *                            call again with released = 1 (buf may be NULL) once it is popped;
- *   mn_model_consumer_idle()  ring found empty: blocks until something changes; returns 0 when
- *                            every producer is finished and no store is pending (exit), else 1;
- *   mn_model_consumer_sleep() after a successful prepare-wait: blocks until notified; returns 1.
+ *   mn_model_consumer_idle()  ring found empty: blocks until ring memory changes; returns 0 when
+ *                            every producer is finished and no store is pending (return now), else 1;
+ *   mn_model_consumer_sleep() after a successful prepare-wait: blocks until notified; returns 1
+ *                            when notified, 0 when the run is over (return now).
+ * Once the verdict is known (quiescence, a violation, the step bound) idle and sleep return 0 and
+ * the run continues with every choice 0 and the oracles quiet until the external consumer has
+ * returned, so mn_model_run never returns while its fiber is suspended (it must return on 0).
  * Conditions for OCaml (DESIGN §8): stubs that may yield are ordinary externals (not noalloc);
  * raw pointers are taken before a yield and no unregistered value is kept across one; strictly LIFO
- * (one OCaml fiber, and mn_model_run does not return while it is suspended — a killed OCaml
- * fiber is never resumed, so do not kill it); stacks are MN_MODEL_STACK bytes with a guard page.
+ * (one OCaml fiber; no OCaml code may run on the scheduler's stack while it is suspended, so use
+ * mn_model_run, not a chooser callback written in OCaml/Python; a killed fiber is never resumed,
+ * so do not kill the external consumer); stacks are MN_MODEL_STACK bytes with a guard page.
+ * The C consumer follows the same protocol (consumer = MN_CONSUMER_C).
  */
 #define MN_MODEL_STACK (256u * 1024u)
 typedef void (*mn_model_consumer_fn)(void *arg, void *ring, uint64_t ringlen);

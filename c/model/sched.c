@@ -272,6 +272,35 @@ static void loop(void)
 	}
 }
 
+/*
+ * The external consumer's fiber must not stay suspended when mn_model_run returns (LIFO, DESIGN
+ * §8): after the verdict, its idle/sleep calls return 0 ("the run is over") and the run goes on
+ * with every choice 0 and the oracles quiet until it has returned. The result keeps the verdict.
+ */
+static void finish_external(void)
+{
+	struct actor *c = mn_g.a[mn_g.consumer_id];
+	struct mn_model_result keep;
+
+	if (c->state == MN_AS_DONE || c->state == MN_AS_KILLED)
+		return;
+	keep = *mn_g.r;
+	mn_g.finishing = 1;
+	mn_g.nlist = 0;
+	mn_g.ch_kind = CH_LIST;
+	mn_g.r->violation = 0;
+	mn_g.max_steps = mn_g.r->nsteps + mn_g.max_steps;
+	mn_g.cap = 0;
+	if (c->state == MN_AS_SLEEPING || c->state == MN_AS_IDLE) {
+		c->state = MN_AS_RUNNABLE;
+		c->ret = 0;
+		advance(c);
+	}
+	loop();
+	*mn_g.r = keep;
+	mn_g.finishing = 0;
+}
+
 static int setup_error(const char *why)
 {
 	char msg[sizeof(mn_g.r->message)];
@@ -316,21 +345,8 @@ int mn_model_execute(const struct mn_model_workload *w, struct mn_model_result *
 	}
 	prime();
 	loop();
-	if (mn_g.finishing == 0 && mn_g.r->violation && mn_g.consumer_id >= 0 &&
-	    mn_g.w.consumer == MN_CONSUMER_EXTERNAL) {
-		/* The external consumer's fiber must not stay suspended (LIFO, DESIGN §8): finish the
-		 * run with every choice 0 and the oracles quiet. */
-		struct mn_model_result keep = *r;
-
-		mn_g.finishing = 1;
-		mn_g.nlist = 0;
-		mn_g.ch_kind = CH_LIST;
-		r->violation = 0;
-		mn_g.max_steps += r->nsteps;
-		loop();
-		*r = keep;
-		mn_g.finishing = 0;
-	}
+	if (mn_g.consumer_id >= 0 && mn_g.w.consumer == MN_CONSUMER_EXTERNAL)
+		finish_external();
 	actors_teardown();
 	return 0;
 }

@@ -105,36 +105,57 @@ def test_multi_producer_frames_in_order_per_producer():
 CONSUMER_FN = C.CFUNCTYPE(None, C.c_void_p, C.c_void_p, C.c_uint64)
 
 
-def test_external_consumer_hook_runs_as_an_actor():
-    """A consumer written against the hook (here in Python through ctypes; OCaml does the same from
-    yielding stubs): its ordering-layer calls are visible operations and the oracles judge it."""
+def _typed_model_lib():
     so = model.lib()
     so.mn_model_access.argtypes = [C.c_int, C.c_void_p, C.c_uint, C.c_int, C.c_uint64]
     so.mn_model_access.restype = C.c_uint64
     so.mn_model_copy.argtypes = [C.c_int, C.c_void_p, C.c_void_p, C.c_size_t]
+    so.mn_model_fence.argtypes = []
     so.mn_model_consumer_deliver.argtypes = [C.c_void_p, C.c_uint32, C.c_int]
     so.mn_model_consumer_idle.restype = C.c_int
+    so.mn_model_consumer_sleep.restype = C.c_int
     so.mn_model_set_external_consumer.argtypes = [CONSUMER_FN, C.c_void_p]
+    return so
 
+
+def _python_consumer(so, waits: bool, fence: bool, calls: list):
+    """A v2 consumer written against the hook (OCaml does the same from yielding stubs):
+    load-acquire prod, read len + bytes, store-release cons; when empty, idle, or (waits) the
+    event-channel final check: write sr_wake, fence, re-check, sleep."""
     def consumer(_arg, ring, _len):
-        # v2 consumer: load-acquire prod, read len + bytes, store-release cons.
-        cons = 0
+        calls.append("enter")
+        cons, seen = 0, 0
         buf = (C.c_uint8 * 2048)()
         while True:
             prod = so.mn_model_access(model.OP_LOAD, ring + 2, 2, model.ACQUIRE, 0)
             if (prod - cons) & 0xFFFF == 0:
-                if not so.mn_model_consumer_idle():
-                    return
+                if not waits:
+                    if not so.mn_model_consumer_idle():
+                        break
+                    continue
+                so.mn_model_access(model.OP_STORE, ring + 20, 4, model.RELAXED, seen + 1)
+                if fence:
+                    so.mn_model_fence()
+                prod = so.mn_model_access(model.OP_LOAD, ring + 2, 2, model.ACQUIRE, 0)
+                if (prod - cons) & 0xFFFF == 0 and not so.mn_model_consumer_sleep():
+                    break
                 continue
             i = cons & 1
             n = so.mn_model_access(model.OP_LOAD, ring + 64 + 2 * i, 2, model.RELAXED, 0)
             so.mn_model_copy(model.OP_COPY_OUT, buf, ring + 128 + 64 * i, n)
             so.mn_model_consumer_deliver(buf, n, 0)
-            cons = (cons + 1) & 0xFFFF
+            cons, seen = (cons + 1) & 0xFFFF, seen + 1
             so.mn_model_access(model.OP_STORE, ring, 2, model.RELEASE, cons)
             so.mn_model_consumer_deliver(None, 0, 1)
+        calls.append("return")
+    return CONSUMER_FN(consumer)
 
-    fn = CONSUMER_FN(consumer)
+
+def test_external_consumer_hook_runs_as_an_actor():
+    """Its ordering-layer calls are visible operations and the oracles judge it."""
+    so = _typed_model_lib()
+    calls: list = []
+    fn = _python_consumer(so, waits=False, fence=True, calls=calls)
     so.mn_model_set_external_consumer(fn, None)
     try:
         w = W(proto="v2", mm="pso", frames=[[60, 61, 62]], consumer=model.CONSUMER_EXTERNAL)
@@ -145,5 +166,27 @@ def test_external_consumer_hook_runs_as_an_actor():
             published = sum(1 for x in r.push_results[0] if x == 0)
             assert published >= 2 and r.still_in_ring + sum(d[3] for d in r.delivered) == published
             assert any(s.actor == 1 and s.op == "copy_out" for s in r.steps)
+        assert calls == ["enter", "return"] * 3
+    finally:
+        so.mn_model_set_external_consumer(CONSUMER_FN(0), None)
+
+
+@pytest.mark.parametrize("fence,found", [(True, False), (False, True)])
+def test_external_consumer_wakeup_protocol_and_it_always_returns(fence, found):
+    """The oracles judge the external consumer's wakeup protocol too (no fence: lost wakeup
+    under TSO), and its fiber has returned after every run, violating or not (LIFO)."""
+    so = _typed_model_lib()
+    calls: list = []
+    fn = _python_consumer(so, waits=True, fence=fence, calls=calls)
+    so.mn_model_set_external_consumer(fn, None)
+    try:
+        w = W(proto="v2", mm="tso", frames=[[60]], consumer=model.CONSUMER_EXTERNAL,
+              consumer_waits=True)
+        s = model.explore(w, preemptions=2, stop_on_violation=False)
+        assert s.exhausted
+        assert (s.violations > 0) == found, f"fence={fence}: {s.first_violation} {s.message}"
+        if found:
+            assert s.first_violation == "lost-wakeup"
+        assert calls == ["enter", "return"] * s.executions
     finally:
         so.mn_model_set_external_consumer(CONSUMER_FN(0), None)
