@@ -50,7 +50,8 @@
  *                         becomes visible or every producer is finished, then it polls again.
  * Quiescence = nothing runnable and nothing left to drain; the run ends there.
  *
- * Oracles (checked during the run, first violation wins; result.violation_step = its step index):
+ * Oracles (checked during the run, first violation wins; result.violation_step = the index of the
+ * step during or after which it was detected, or -1 when detected at quiescence):
  *   header invariants (mn_ring_check) after every step that changes committed memory;
  *   reference model: each delivered frame is the next published frame of some producer, byte-exact
  *   (frame contents come from mn_model_frame_byte()); at the end every frame pushed is delivered,
@@ -205,7 +206,7 @@ struct mn_model_delivery {
 
 struct mn_model_result {
 	int32_t violation;                /* enum mn_model_violation */
-	int32_t violation_step;           /* step index, or -1 */
+	int32_t violation_step;           /* step index, or -1 (at quiescence / none) */
 	char message[256];                /* names the property, the actor and the field */
 	uint32_t nsteps, ndecisions, nchoices_used;
 	uint32_t coverage;                /* bits of enum mn_model_coverage */

@@ -98,6 +98,8 @@ struct model {
 	uint32_t notify_pending;
 	uint32_t step_decision;      /* decision index of the step being executed, ~0u if none */
 	uint32_t max_steps;
+	int in_step;                 /* executing a step that is not recorded yet */
+	int at_end;                  /* quiescence checks */
 	int finishing;               /* a violation was found: finish quietly (external consumer) */
 	int ext_exit;
 	/* reference model */

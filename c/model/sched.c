@@ -27,7 +27,10 @@ void sched_violation(int v, const char *fmt, ...)
 	if (mn_g.r->violation || mn_g.finishing)
 		return;
 	mn_g.r->violation = v;
-	mn_g.r->violation_step = (int32_t)mn_g.r->nsteps;
+	/* The step being executed (its record comes after the check), the last step recorded, or
+	 * -1 for a verdict at quiescence. */
+	mn_g.r->violation_step = mn_g.at_end ? -1 : mn_g.in_step ? (int32_t)mn_g.r->nsteps
+							       : (int32_t)mn_g.r->nsteps - 1;
 	va_start(ap, fmt);
 	vsnprintf(mn_g.r->message, sizeof(mn_g.r->message), fmt, ap);
 	va_end(ap);
@@ -54,6 +57,8 @@ uint32_t sched_record(struct actor *a, int op, unsigned char *addr, uint32_t siz
 		      uint64_t val, int buffered)
 {
 	uint32_t n = mn_g.r->nsteps++;
+
+	mn_g.in_step = 0;
 
 	if (n < mn_g.cap) {
 		struct mn_model_step *s = &mn_g.trace[n];
@@ -195,6 +200,7 @@ static void quiescence(void)
 {
 	int i;
 
+	mn_g.at_end = 1;
 	for (i = 0; i < mn_g.nactors && !mn_g.r->violation; i++) {
 		struct actor *a = mn_g.a[i];
 		struct mn_model_step s;
@@ -211,6 +217,7 @@ static void quiescence(void)
 	}
 	if (!mn_g.r->violation)
 		oracle_end();
+	mn_g.at_end = 0;
 }
 
 static void prime(void)
@@ -243,6 +250,7 @@ static void loop(void)
 		mn_g.step_decision = ~0u;
 		c = n >= 2 ? choose(o, n) : 0;
 		mn_g.committed = 0;
+		mn_g.in_step = 1;
 		if (o[c].kind == 2) {
 			struct actor *a = mn_g.a[o[c].actor];
 			struct sb_entry e = a->sb[o[c].entry];
@@ -343,6 +351,7 @@ int mn_model_execute(const struct mn_model_workload *w, struct mn_model_result *
 		actors_teardown();
 		return setup_error(r->message[0] ? r->message : "invalid workload");
 	}
+	mn_g.in_step = mn_g.at_end = 0;
 	prime();
 	loop();
 	if (mn_g.consumer_id >= 0 && mn_g.w.consumer == MN_CONSUMER_EXTERNAL)
