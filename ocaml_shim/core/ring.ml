@@ -25,6 +25,12 @@ let pop_packet = function
   | V2 r -> Ring_v2.pop_packet r
   | Z2012 r -> Ring_2012.pop_packet r
 
+let rx_batch t max f =
+  match t with
+  | V1 r -> Ring_v1.rx_batch r max f
+  | V2 r -> Ring_v2.rx_batch r max f
+  | Z2012 r -> Ring_2012.rx_batch r max f
+
 let prepare_wait = function
   | V1 r -> Ring_v1.prepare_wait r
   | V2 r -> Ring_v2.prepare_wait r

@@ -18,18 +18,16 @@ let avail = fill
 let top_packet t = Ring_cons.top_packet t ~fill
 
 (* netif.ml: cur = (cur+1) & (size-1); avail = avail - 1 — both unlocked (bug 1). *)
-let pop_packet t =
-  if not t.Ring_cons.peeked then Error Ring_error.Not_peeked
-  else begin
-    let buf = Ring_cons.buf t in
-    let next = (t.Ring_cons.cons + 1) land t.Ring_cons.g.Ring_geom.mask in
-    t.Ring_cons.cons <- next;
-    Hdr_ops.store16_plain buf (Ring_cons.at t off_cur) next;
-    let avail = Hdr_ops.load16_plain buf (Ring_cons.at t off_avail) in
-    Hdr_ops.store16_plain buf (Ring_cons.at t off_avail) ((avail - 1) land 0xffff);
-    Ring_cons.consumed t;
-    Ok ()
-  end
+let release t k =
+  let buf = Ring_cons.buf t in
+  let next = (t.Ring_cons.cons + k) land t.Ring_cons.g.Ring_geom.mask in
+  Hdr_ops.store16_plain buf (Ring_cons.at t off_cur) next;
+  let avail = Hdr_ops.load16_plain buf (Ring_cons.at t off_avail) in
+  Hdr_ops.store16_plain buf (Ring_cons.at t off_avail) ((avail - k) land 0xffff);
+  Ring_cons.advanced t ~next k;
+  Ok ()
 
+let pop_packet t = Ring_cons.pop_packet t ~release
+let rx_batch t max f = Ring_cons.rx_batch t ~fill ~release max f
 let prepare_wait t = Ring_cons.prepare_wait t ~fill
 let geometry = Ring_cons.geometry

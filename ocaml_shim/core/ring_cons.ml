@@ -10,6 +10,7 @@ type t = {
   mutable seen : int;  (** frames consumed, mod 2^32: what sr_wake is computed from *)
   mutable peeked : bool;
   lock_retries : int;  (** v1: test-and-set attempts per pop before [Busy] *)
+  mutable pending : int;  (** rx_batch: frames handed out, not yet released (v1 lock was busy) *)
 }
 
 let at t off = t.g.Ring_geom.base + off
@@ -19,7 +20,7 @@ let buf t = t.g.Ring_geom.buf
    a fresh ring: 0) and the ring is not read; otherwise sr_frames - fill, as mn_cons_attach. *)
 let attach ?seen ?(lock_retries = lock_retries) g ~fill =
   let cons = Hdr_ops.load16_relaxed g.Ring_geom.buf (Ring_geom.field g off_cur) in
-  let t = { g; cons; seen = 0; peeked = false; lock_retries } in
+  let t = { g; cons; seen = 0; peeked = false; lock_retries; pending = 0 } in
   match seen with
   | Some n -> t.seen <- n land 0xffff_ffff; Ok t
   | None -> (
@@ -58,9 +59,56 @@ let top_packet t ~fill =
   | Ok _ -> peek t
   | Error _ as e -> e
 
-let consumed t =
-  t.peeked <- false;
-  t.seen <- (t.seen + 1) land 0xffff_ffff
+(* After a protocol's release of k frames (the shared index is already stored). *)
+let advanced t ~next k =
+  t.cons <- next;
+  t.seen <- (t.seen + k) land 0xffff_ffff
+
+(* [release t k]: the protocol's release of the k frames from cons on (mn_cons_release for k = 1). *)
+let pop_packet t ~release =
+  if not t.peeked then Error Ring_error.Not_peeked
+  else match release t 1 with Ok () -> t.peeked <- false; Ok () | Error _ as e -> e
+
+let flush t ~release =
+  if t.pending = 0 then Ok ()
+  else match release t t.pending with Ok () -> t.pending <- 0; Ok () | Error _ as e -> e
+
+(* Batched consumption (the production fast path; the model consumer uses top/pop, which mirror
+   the C consumer operation for operation): ONE fill (one acquire of the producer's index) for up
+   to [max] frames, each one's view to [f], then ONE release of all of them. Frames handed out
+   whose release found the v1 lock busy stay [pending]: the next call releases them before it
+   looks at the ring, so no frame is handed out twice. *)
+let rx_batch t ~fill ~release max f =
+  t.peeked <- false (* a batch supersedes an unfinished top_packet *);
+  match flush t ~release with
+  | Error _ as e -> e
+  | Ok () -> (
+      match fill t with
+      | Error _ as e -> e
+      | Ok n ->
+          let n = if n < max then n else max and g = t.g in
+          let rec go k =
+            if k = n then Ok k
+            else begin
+              let i = (t.cons + k) land g.Ring_geom.mask in
+              let len = Hdr_ops.load16_relaxed g.Ring_geom.buf (at t (off_len i)) in
+              if len > g.Ring_geom.slotsize then begin
+                t.pending <- k;
+                ignore (flush t ~release);
+                Ring_error.corrupt (Printf.sprintf "ss_len[%d]" i) len
+                  (Printf.sprintf "longer than sr_slotsize %d" g.Ring_geom.slotsize)
+              end
+              else begin
+                (match f (Cstruct.of_bigarray g.Ring_geom.buf ~off:(Ring_geom.slot_off g i) ~len) with
+                | () -> ()
+                | exception ex -> t.pending <- k + 1; ignore (flush t ~release); raise ex);
+                go (k + 1)
+              end
+            end
+          in
+          match go 0 with
+          | Ok k as ok -> t.pending <- k; ignore (flush t ~release); ok
+          | Error _ as e -> e)
 
 (* Event channel, consumer side (Xen "final check"): arm sr_wake, full fence, re-check.
    The fence pairs with the producer's fence between publishing and reading sr_wake: either it

@@ -23,6 +23,15 @@ module type S = sig
   val pop_packet : t -> (unit, Ring_error.t) result
   (** Releases the frame returned by the last [top_packet]. *)
 
+  val rx_batch : t -> int -> (Cstruct.t -> unit) -> (int, Ring_error.t) result
+  (** [rx_batch t max f]: the fast path. Reads the producer's index once, hands up to [max]
+      frames to [f] (zero-copy views valid during the call), then releases them all at once.
+      Returns how many were handed out. v1: if the release finds the lock busy the frames stay
+      pending and the next call releases them first ([Error Busy] if it still cannot); a frame
+      is never handed out twice. If [f] raises, the frames up to and including that one are
+      released and the exception is re-raised. Do not mix with an unfinished
+      [top_packet]/[pop_packet] pair. *)
+
   val prepare_wait : t -> (bool, Ring_error.t) result
   (** Arms the event channel (sr_wake), full fence, re-checks: [true] = still empty, the
       caller may sleep on the channel; [false] = frames arrived. *)

@@ -27,29 +27,29 @@ let lock buf off retries =
 let avail = fill
 let top_packet t = Ring_cons.top_packet t ~fill
 
-let pop_packet t =
+let release t k =
   let buf = Ring_cons.buf t and g = t.Ring_cons.g in
   let lk = Ring_cons.at t off_lock in
-  if not t.Ring_cons.peeked then Error Ring_error.Not_peeked
-  else if not (lock buf lk t.Ring_cons.lock_retries) then Error Ring_error.Busy
+  if not (lock buf lk t.Ring_cons.lock_retries) then Error Ring_error.Busy
   else begin
     (* Under the lock relaxed accesses suffice: the lock's acquire and release order them. *)
     let avail = Hdr_ops.load16_relaxed buf (Ring_cons.at t off_avail) in
-    if avail = 0 || avail > g.Ring_geom.size then begin
+    if avail < k || avail > g.Ring_geom.size then begin
       Hdr_ops.clear_release32 buf lk;
-      Ring_error.corrupt "sr_avail" avail (Printf.sprintf "popping with avail not in 1..%d" g.Ring_geom.size)
+      Ring_error.corrupt "sr_avail" avail (Printf.sprintf "releasing %d with avail not in %d..%d" k k g.Ring_geom.size)
     end
     else begin
-      let next = (t.Ring_cons.cons + 1) land g.Ring_geom.mask in
-      t.Ring_cons.cons <- next;
+      let next = (t.Ring_cons.cons + k) land g.Ring_geom.mask in
       Hdr_ops.store16_relaxed buf (Ring_cons.at t off_cur) next;
-      Hdr_ops.store16_relaxed buf (Ring_cons.at t off_avail) (avail - 1);
-      (* Release: the producer, taking the lock, sees that we are done with the slot. *)
+      Hdr_ops.store16_relaxed buf (Ring_cons.at t off_avail) (avail - k);
+      (* Release: the producer, taking the lock, sees that we are done with the slots. *)
       Hdr_ops.clear_release32 buf lk;
-      Ring_cons.consumed t;
+      Ring_cons.advanced t ~next k;
       Ok ()
     end
   end
 
+let pop_packet t = Ring_cons.pop_packet t ~release
+let rx_batch t max f = Ring_cons.rx_batch t ~fill ~release max f
 let prepare_wait t = Ring_cons.prepare_wait t ~fill
 let geometry = Ring_cons.geometry

@@ -23,16 +23,14 @@ let of_buf ?seen ?lock_retries cs =
 let avail = fill
 let top_packet t = Ring_cons.top_packet t ~fill
 
-let pop_packet t =
-  if not t.Ring_cons.peeked then Error Ring_error.Not_peeked
-  else begin
-    let next = (t.Ring_cons.cons + 1) land 0xffff in
-    (* Release pairs with the producer's load-acquire of sr_cur: we are done with the slot. *)
-    Hdr_ops.store16_release (Ring_cons.buf t) (Ring_cons.at t off_cur) next;
-    t.Ring_cons.cons <- next;
-    Ring_cons.consumed t;
-    Ok ()
-  end
+(* Release pairs with the producer's load-acquire of sr_cur: we are done with the slots. *)
+let release t k =
+  let next = (t.Ring_cons.cons + k) land 0xffff in
+  Hdr_ops.store16_release (Ring_cons.buf t) (Ring_cons.at t off_cur) next;
+  Ring_cons.advanced t ~next k;
+  Ok ()
 
+let pop_packet t = Ring_cons.pop_packet t ~release
+let rx_batch t max f = Ring_cons.rx_batch t ~fill ~release max f
 let prepare_wait t = Ring_cons.prepare_wait t ~fill
 let geometry = Ring_cons.geometry

@@ -6,9 +6,6 @@ type t = {
   page : Io_page.t;
   ring : Ring.t;
   mutable plugged : plugged option;
-  mutable pop_pending : bool;
-      (** v1: the frame was handed to the handler but its pop found the lock busy. The next
-          rx_poll completes the pop first; peeking again would deliver the frame twice. *)
 }
 
 let errno_name = function 22 -> "EINVAL" | 28 -> "ENOSPC" | e -> Printf.sprintf "errno %d" e
@@ -20,7 +17,7 @@ let create ?(proto = Layout.proto_v2) ?(pages = Layout.default_pages) ?(nslots =
   | Error e -> Error (Printf.sprintf "Netif.create %s: ring_init: %s" id (errno_name e))
   | Ok () -> (
       match Ring.of_buf (Io_page.to_cstruct page) with
-      | Ok ring -> Ok { id; page; ring; plugged = None; pop_pending = false }
+      | Ok ring -> Ok { id; page; ring; plugged = None }
       | Error e -> Error (Printf.sprintf "Netif.create %s: %s" id (Ring_error.to_string e)))
 
 let plug t =
@@ -41,25 +38,11 @@ let mac t = Option.map (fun p -> p.mac) t.plugged
 let ifindex t = Option.map (fun p -> p.index) t.plugged
 let ring t = t.ring
 
-let pop t =
-  match Ring.pop_packet t.ring with
-  | Ok () -> t.pop_pending <- false; Ok ()
-  | Error Ring_error.Busy as e -> t.pop_pending <- true; e
-  | Error _ as e -> e
-
+(* Ring.rx_batch: one read of the producer's index and one release per call (v1: frames whose
+   release found the lock busy are released by the next call before anything is handed out). *)
 let rx_poll ?budget t fn =
   let budget = match budget with Some b -> b | None -> (Ring.geometry t.ring).Ring_geom.size in
-  let rec go n =
-    if n >= budget then Ok n
-    else
-      match Ring.top_packet t.ring with
-      | Ok None -> Ok n
-      | Error _ as e -> e
-      | Ok (Some view) -> (
-          (match fn view with () -> () | exception ex -> ignore (pop t); raise ex);
-          match pop t with Ok () -> go (n + 1) | Error _ as e -> e)
-  in
-  if t.pop_pending then match pop t with Ok () -> go 0 | Error _ as e -> e else go 0
+  Ring.rx_batch t.ring budget fn
 
 (* The eventfd counts signals; reading it resets it. It is non-blocking: EAGAIN = no signal. *)
 let clear_event fd =

@@ -29,10 +29,10 @@ val ring : t -> Mnetif_core.Ring.t
 
 val rx_poll : ?budget:int -> t -> (Cstruct.t -> unit) -> (int, Mnetif_core.Ring_error.t) result
 (** Hands every frame in the ring now (at most [budget], default the ring size) to the function,
-    as a zero-copy view valid only during the call, and pops it (also if the function raises;
-    the exception is re-raised). Returns the number of frames. Never sleeps. v1: [Error Busy]
-    when the pop found the lock busy; the frame was delivered and the next call completes its
-    pop before anything else (a frame is never delivered twice). *)
+    as a zero-copy view valid only during the call, and releases them (also if the function
+    raises; the exception is re-raised). Returns the number of frames. Never sleeps. v1: frames
+    whose release found the lock busy are released by the next call before it hands anything
+    out ([Error Busy] if the lock is still busy): a frame is never delivered twice. *)
 
 val listen :
   ?stop:unit Lwt.t -> t list -> (t -> Cstruct.t -> unit) -> (unit, Mnetif_core.Ring_error.t) result Lwt.t

@@ -5,13 +5,14 @@
 open Mnetif_core
 module C = Mnetif_cring.Cring
 
-type op = Push of int * int (* seq, len *) | Peek | Pop | Wait
+type op = Push of int * int (* seq, len *) | Peek | Pop | Wait | Batch of int
 
 let pp_op = function
   | Push (s, l) -> Printf.sprintf "Push(seq=%d,len=%d)" s l
   | Peek -> "Peek"
   | Pop -> "Pop"
   | Wait -> "Wait"
+  | Batch k -> Printf.sprintf "Batch(%d)" k
 
 type case = { proto : int; nslots : int; slotsize : int; start : int; ops : op list }
 
@@ -28,7 +29,7 @@ let gen_case =
   let op =
     frequency
       [ (4, map2 (fun s l -> Push (s, l)) (int_bound 1000) (int_range 0 (slotsize + 8)));
-        (3, return Peek); (3, return Pop); (1, return Wait) ]
+        (3, return Peek); (3, return Pop); (1, return Wait); (2, map (fun k -> Batch k) (int_range 1 5)) ]
   in
   let* ops = list_size (int_range 1 60) op in
   return { proto; nslots; slotsize; start; ops }
@@ -69,6 +70,24 @@ let run c =
         let x = match Ring.pop_packet ra with Ok () -> 0 | Error e -> errno_of e in
         let y = C.release cb in
         if x <> y then QCheck.Test.fail_reportf "%s: OCaml pop %d, C release %d" what x y
+    | Batch k ->
+        (* OCaml: one rx_batch; C: the same frames one peek/release at a time. *)
+        let got = ref [] in
+        let x = Ring.rx_batch ra k (fun v -> got := Cstruct.to_string v :: !got) in
+        let rec c_side n acc =
+          if n = 0 then List.rev acc
+          else match C.peek cb with
+            | Ok (off, len) ->
+                let f = Cstruct.to_string (Cstruct.sub b off len) in
+                if C.release cb <> 0 then QCheck.Test.fail_reportf "%s: C release failed" what;
+                c_side (n - 1) (f :: acc)
+            | Error _ -> List.rev acc
+        in
+        let y = c_side k [] in
+        (match x with
+        | Ok n when n = List.length y && List.rev !got = y -> ()
+        | Ok n -> QCheck.Test.fail_reportf "%s: OCaml handed out %d frames, C %d (or bytes differ)" what n (List.length y)
+        | Error e -> QCheck.Test.fail_reportf "%s: OCaml rx_batch %s" what (Ring_error.to_string e))
     | Wait ->
         let x = match Ring.prepare_wait ra with Ok true -> 1 | Ok false -> 0 | Error _ -> -5 in
         let y = C.prepare_wait cb in
