@@ -25,3 +25,8 @@ test-ocaml: $(OCAML_SO) $(LIB) $(MODEL_LIB) $(MODEL_VARIANT_LIBS)
 	$(DUNE) test --root . --display quiet --force 2>&1
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/ocaml
 TEST_TARGETS += test-ocaml
+
+# A program that prints figures (not a test); results and the command in ocaml_shim/RESULTS.md.
+bench-ocaml: ocaml-dune
+	$(DUNE) exec --root . --display quiet ocaml_shim/bench/bench.exe
+bench: bench-ocaml

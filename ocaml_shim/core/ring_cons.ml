@@ -41,7 +41,7 @@ let peek t =
       (Printf.sprintf "longer than sr_slotsize %d" g.Ring_geom.slotsize)
   else begin
     t.peeked <- true;
-    Ok (Some (Cstruct.of_bigarray g.Ring_geom.buf ~off:(Ring_geom.slot_off g i) ~len))
+    Ok (Some (Cstruct.sub g.Ring_geom.whole (Ring_geom.slot_off g i) len))
   end
 
 (* v1 and 2012: sr_avail is a count (<= size) and our masked sr_cur must be < size; mirrors the
@@ -87,28 +87,26 @@ let rx_batch t ~fill ~release max f =
       | Error _ as e -> e
       | Ok n ->
           let n = if n < max then n else max and g = t.g in
-          let rec go k =
-            if k = n then Ok k
-            else begin
-              let i = (t.cons + k) land g.Ring_geom.mask in
-              let len = Hdr_ops.load16_relaxed g.Ring_geom.buf (at t (off_len i)) in
-              if len > g.Ring_geom.slotsize then begin
-                t.pending <- k;
-                ignore (flush t ~release);
-                Ring_error.corrupt (Printf.sprintf "ss_len[%d]" i) len
-                  (Printf.sprintf "longer than sr_slotsize %d" g.Ring_geom.slotsize)
-              end
-              else begin
-                (match f (Cstruct.of_bigarray g.Ring_geom.buf ~off:(Ring_geom.slot_off g i) ~len) with
-                | () -> ()
-                | exception ex -> t.pending <- k + 1; ignore (flush t ~release); raise ex);
-                go (k + 1)
-              end
-            end
-          in
-          match go 0 with
-          | Ok k as ok -> t.pending <- k; ignore (flush t ~release); ok
-          | Error _ as e -> e)
+          let k = ref 0 and bad = ref (-1) and bad_i = ref 0 in
+          (* One exception handler for the whole batch; frames 0 .. !k - 1 were handed out. A
+             corrupt length stops the batch: the frames before it are still released. *)
+          (try
+             while !k < n && !bad < 0 do
+               let i = (t.cons + !k) land g.Ring_geom.mask in
+               let len = Hdr_ops.load16_relaxed g.Ring_geom.buf (at t (off_len i)) in
+               if len > g.Ring_geom.slotsize then (bad := len; bad_i := i)
+               else begin
+                 f (Cstruct.sub g.Ring_geom.whole (Ring_geom.slot_off g i) len);
+                 incr k
+               end
+             done
+           with ex -> t.pending <- !k + 1; ignore (flush t ~release); raise ex);
+          t.pending <- !k;
+          ignore (flush t ~release);
+          if !bad < 0 then Ok !k
+          else
+            Ring_error.corrupt (Printf.sprintf "ss_len[%d]" !bad_i) !bad
+              (Printf.sprintf "longer than sr_slotsize %d" g.Ring_geom.slotsize))
 
 (* Event channel, consumer side (Xen "final check"): arm sr_wake, full fence, re-check.
    The fence pairs with the producer's fence between publishing and reading sr_wake: either it

@@ -9,6 +9,7 @@ type t = {
   slotsize : int;
   dataoff : int;
   buflen : int;
+  whole : Cstruct.t;
 }
 
 let ( let* ) = Result.bind
@@ -59,7 +60,7 @@ let of_cstruct ?(allow_2012 = false) cs =
       (dataoff + (size * slotsize))
       (Printf.sprintf "exceeds the buffer length %d" buflen)
   in
-  Ok { buf; base; proto; size; mask = size - 1; slotsize; dataoff; buflen }
+  Ok { buf; base; proto; size; mask = size - 1; slotsize; dataoff; buflen; whole = Cstruct.of_bigarray buf }
 
 let slot_off g i = g.base + g.dataoff + ((i land g.mask) * g.slotsize)
 let field g off = g.base + off

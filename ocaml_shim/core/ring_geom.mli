@@ -11,6 +11,7 @@ type t = private {
   slotsize : int;
   dataoff : int;  (** offset of slot 0's data from the ring's start *)
   buflen : int;
+  whole : Cstruct.t;  (** all of [buf]: slot views are [Cstruct.sub whole (slot_off g i) len] *)
 }
 
 val of_cstruct : ?allow_2012:bool -> Cstruct.t -> (t, Ring_error.t) result

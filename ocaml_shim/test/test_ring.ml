@@ -112,6 +112,31 @@ let corrupt_tests =
       ~mutate:(fun b -> st16 Layout.off_avail 1 b; st16 (Layout.off_len 0) 65 b)
       ~field:"ss_len[0]" ~value:65 ]
 
+exception Stop
+
+(* rx_batch: a handler that raises releases the frames up to and including the raising one; a
+   corrupt length stops the batch after releasing the frames before it. *)
+let test_batch_edges proto () =
+  let ring = Helpers.make ~proto ~nslots:8 ~slotsize:64 () in
+  let p = C.prod_attach ring in
+  let r = Helpers.ok_or_fail "of_buf" (Ring.of_buf ring) in
+  for k = 0 to 4 do push_ok p (Helpers.frame k 60) "batch" done;
+  let seen = ref 0 in
+  (match Ring.rx_batch r 8 (fun _ -> incr seen; if !seen = 2 then raise Stop) with
+  | _ -> Alcotest.fail "the handler's exception was swallowed"
+  | exception Stop -> ());
+  Alcotest.(check int) "3 left after the raising frame" 3 (Helpers.ok_or_fail "avail" (Ring.avail r));
+  let buf = ring.Cstruct.buffer in
+  let next = Hdr_ops.load16_relaxed buf Layout.off_cur land 7 in
+  Hdr_ops.store16_relaxed buf (Layout.off_len ((next + 1) land 7)) 65;
+  let got = ref 0 in
+  (match Ring.rx_batch r 8 (fun _ -> incr got) with
+  | Error (Ring_error.Corrupt c) ->
+      Alcotest.(check string) "names the entry" (Printf.sprintf "ss_len[%d]" ((next + 1) land 7)) c.Ring_error.field
+  | _ -> Alcotest.fail "corrupt length not reported");
+  Alcotest.(check int) "the frame before it was handed out" 1 !got;
+  Alcotest.(check int) "and released" 2 (Helpers.ok_or_fail "avail" (Ring.avail r))
+
 let per_proto name f = List.map (fun p -> Alcotest.test_case (name ^ " " ^ pname p) `Quick (f p)) protos
 
 let tests =
@@ -120,5 +145,6 @@ let tests =
   @ per_proto "full ring" test_full
   @ per_proto "pop without top" test_not_peeked
   @ per_proto "prepare_wait arms sr_wake" test_prepare_wait
+  @ per_proto "rx_batch: raising handler, corrupt length" test_batch_edges
   @ [ Alcotest.test_case "v1 lock busy" `Quick test_v1_busy ]
   @ corrupt_tests
