@@ -27,6 +27,7 @@ test-ocaml: $(OCAML_SO) $(LIB) $(MODEL_LIB) $(MODEL_VARIANT_LIBS)
 TEST_TARGETS += test-ocaml
 
 # A program that prints figures (not a test); results and the command in ocaml_shim/RESULTS.md.
-bench-ocaml: ocaml-dune
+bench-ocaml: ocaml-dune $(MODEL_LIB)
 	$(DUNE) exec --root . --display quiet ocaml_shim/bench/bench.exe
+	$(PYTHON) ocaml_shim/bench/model_rate.py
 bench: bench-ocaml
