@@ -1,10 +1,78 @@
 /* SPDX-License-Identifier: ISC */
 /* Prints the exhaustive engine's executions/s (issue 3 target: >= 100 000/s for 1 producer +
- * consumer, 2 frames, a 2-slot ring, SC). Usage: bench_explore [preemptions] [max_executions] */
-#include "model.h"
+ * consumer, 2 frames, a 2-slot ring, SC), the cost of one step, and of a bare fiber switch.
+ * Usage: bench_explore [preemptions] [max_executions] */
+#include "runtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct actor pinger;
+static void *main_sp;
+
+static void ping(struct actor *a)
+{
+	for (;;)
+		mn_fiber_switch(&a->sp, main_sp);
+}
+
+/* Round trip scheduler -> fiber -> scheduler: two mn_fiber_switch calls. */
+static void bench_switch(void)
+{
+	const int n = 20000000;
+	double t;
+	int i;
+
+	mn_fiber_stacks();
+	pinger.id = 0;
+	mn_fiber_init(&pinger, ping);
+	t = now_s();
+	for (i = 0; i < n; i++)
+		mn_fiber_switch(&main_sp, pinger.sp);
+	t = now_s() - t;
+	printf("fiber switch                 %6.2f ns per switch (%d round trips)\n",
+	       t / n / 2 * 1e9, n);
+}
+
+static void bench_steps(void)
+{
+	struct mn_model_workload w = { 0 };
+	struct mn_model_result r;
+	uint64_t steps = 0;
+	const int n = 200000;
+	double t;
+	int i;
+
+	w.proto = MN_PROTO_V2;
+	w.mm = MN_MM_TSO;
+	w.nslots = 4;
+	w.slotsize = 64;
+	w.nproducers = 1;
+	w.nframes[0] = 4;
+	for (i = 0; i < 4; i++)
+		w.frame_len[0][i] = 60;
+	w.consumer = MN_CONSUMER_C;
+	w.kill_actor = -1;
+	t = now_s();
+	for (i = 0; i < n; i++) {
+		uint32_t c[4] = { (uint32_t)i, (uint32_t)i >> 2, (uint32_t)i >> 4, (uint32_t)i >> 6 };
+
+		mn_model_run(&w, c, 4, &r, NULL, 0);
+		steps += r.nsteps;
+	}
+	t = now_s() - t;
+	printf("mn_model_run (v2 TSO 4 frames) %5.1f ns per step, %.0f steps per execution, "
+	       "%.0f executions/s\n", t / steps * 1e9, (double)steps / n, n / t);
+}
 
 static void bench(const char *name, uint32_t proto, uint32_t mm, uint32_t bound, uint64_t max)
 {
@@ -37,5 +105,7 @@ int main(int argc, char **argv)
 	bench("v1 SC 1P+C 2 frames size 2", MN_PROTO_V1, MN_MM_SC, bound, max);
 	bench("v2 TSO 1P+C 2 frames size 2", MN_PROTO_V2, MN_MM_TSO, bound, max);
 	bench("v2 PSO 1P+C 2 frames size 2", MN_PROTO_V2, MN_MM_PSO, bound, max);
+	bench_steps();
+	bench_switch();
 	return 0;
 }
