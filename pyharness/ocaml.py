@@ -160,9 +160,9 @@ def _install(workload, variant: str):
 def _check_fiber(rt, what: str) -> None:
     if rt.lib.mnoc_model_fiber_active():
         raise OCamlError(
-            "the model run returned while the OCaml consumer fiber was still suspended (asleep or "
-            "spinning at quiescence): the OCaml runtime is unusable now; model runs with an OCaml "
-            f"consumer need the runtime to resume an external consumer before mn_model_run returns ({what})")
+            "the model run returned while the OCaml consumer fiber was suspended inside OCaml code "
+            "(was the consumer actor killed? a killed fiber is never resumed): the OCaml runtime of "
+            f"this process is unusable now and further model runs are refused ({what})")
 
 
 def model_run(workload, choices=(), variant: str = "fixed", trace_cap: int = 4096):

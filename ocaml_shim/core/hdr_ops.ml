@@ -24,7 +24,6 @@ external fence : unit -> unit = "mnoc_fence" [@@noalloc]
 external test_and_set32 : buf -> int -> int = "mnoc_test_and_set32" [@@noalloc]
 external clear_release32 : buf -> int -> unit = "mnoc_clear_release32" [@@noalloc]
 external cpu_relax : unit -> unit = "mnoc_cpu_relax" [@@noalloc]
-external spin_wait32 : buf -> int -> unit = "mnoc_spin_wait32" [@@noalloc]
 external copy_out : buf -> int -> buf -> int -> int -> unit = "mnoc_copy_out_byte" "mnoc_copy_out" [@@noalloc]
 
 (* Plain (racy) accesses for the faithful 2012 consumer only (Ring_2012). *)

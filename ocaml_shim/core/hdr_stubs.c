@@ -100,14 +100,3 @@ value STUB(cpu_relax)(value unit)
  * whose data races are the point. */
 LOAD_STUB(STUB(load16_plain), mn_u16, mn_plain_load)
 STORE_STUB(STUB(store16_plain), mn_u16, mn_plain_store, uint16_t)
-
-/* Wait for another actor to change the word (v1: the consumer's pop found sr_lock busy). The model
- * blocks the actor until a store to it (a visible operation); production pauses once. */
-value STUB(spin_wait32)(value buf, value off)
-{
-	mn_u32 *p = AT(mn_u32, buf, off);
-
-	(void)p;
-	mn_spin_wait(p);
-	return Val_unit;
-}

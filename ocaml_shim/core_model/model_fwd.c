@@ -86,17 +86,7 @@ value mnocm_released(value unit)
 	return Val_unit;
 }
 
-/* Ring found empty (no waiting): blocks until something changes; false = everything is done. */
-value mnocm_idle(value unit)
-{
-	(void)unit;
-	return Val_bool(FN(wait_fn, F_IDLE)());
-}
-
-/* After a successful prepare-wait: blocks until notified. */
-value mnocm_sleep(value unit)
-{
-	(void)unit;
-	FN(wait_fn, F_SLEEP)();
-	return Val_unit;
-}
+/* Called by the embedded object's consumer glue between OCaml steps (never from OCaml: a fiber
+ * must not be left suspended inside OCaml code, see embed/embed_stubs.c). */
+int mnoc_fwd_idle(void) { return FN(wait_fn, F_IDLE)(); }
+int mnoc_fwd_sleep(void) { return FN(wait_fn, F_SLEEP)(); }

@@ -1,8 +1,7 @@
-(* The external consumer's reports to the model runtime (c/model/model.h). Ordinary externals:
-   idle and sleep switch fibers (DESIGN §8: a yielding stub must not be [@@noalloc]). *)
+(* The external consumer's reports to the model runtime (c/model/model.h). Ordinary externals
+   (the model build has no noalloc stub); neither yields: the blocking calls (idle, sleep, spin)
+   are made by the C glue between OCaml steps (embed/embed_stubs.c). *)
 
 external set_quiet : bool -> unit = "mnocm_set_quiet"
 external deliver : Cstruct.buffer -> int -> unit = "mnocm_deliver"
 external released : unit -> unit = "mnocm_released"
-external idle : unit -> bool = "mnocm_idle"
-external sleep : unit -> unit = "mnocm_sleep"

@@ -157,32 +157,76 @@ int mnoc_model_fiber_active(void)
 	return fiber_active;
 }
 
-/* The mn_model_consumer_fn (model.h): runs on the consumer fiber's stack, inside mn_model_run. */
-void mnoc_model_consumer(void *arg, void *ring, uint64_t ringlen);
-void mnoc_model_consumer(void *arg, void *ring, uint64_t ringlen)
+int mnoc_fwd_idle(void);
+int mnoc_fwd_sleep(void);
+void mnoc_fwd_spin(volatile void *addr, unsigned size);
+
+/* Step results of model_consumer.ml. */
+enum { STEP_ERROR = -1, STEP_CONTINUE = 0, STEP_SLEEP = 1, STEP_IDLE = 3, STEP_SPIN = 4 };
+
+/* One OCaml call on the consumer fiber; the runtime lock is held only during it. */
+static int model_call(const char *name, value arg1, int with_ring, void *ring, uint64_t ringlen)
 {
 	const value *f;
-	(void)arg;
+	int code = STEP_ERROR;
 
-	if (!started || poisoned)
-		return;
 	enter();
 	fiber_active = 1;
 	{
 		CAMLparam0();
 		CAMLlocal2(ba, res);
-		f = closure("mnetif.model_consumer");
+		f = closure(name);
 		if (f) {
-			ba = caml_ba_alloc_dims(CAML_BA_CHAR | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1, ring,
-						(intnat)ringlen);
-			res = caml_callback2_exn(*f, ba, Val_int(model_flags));
-			if (!failed(res) && Is_block(res))
-				snprintf(last_error, sizeof(last_error), "%s", String_val(Field(res, 0)));
-			if ((Is_exception_result(res) || Is_block(res)) && report_violation)
-				report_violation(MN_VIO_CONSUMER_ERROR, "OCaml %s", last_error);
+			if (with_ring) {
+				ba = caml_ba_alloc_dims(CAML_BA_CHAR | CAML_BA_C_LAYOUT | CAML_BA_EXTERNAL, 1,
+							ring, (intnat)ringlen);
+				res = caml_callback2_exn(*f, ba, arg1);
+			} else {
+				res = caml_callback_exn(*f, arg1);
+			}
+			if (!failed(res))
+				code = Int_val(res);
+		}
+		if (code == STEP_ERROR && !Is_exception_result(res) && f) {
+			const value *e = caml_named_value("mnetif.model_error");
+
+			if (e) {
+				res = caml_callback_exn(*e, Val_unit);
+				if (!Is_exception_result(res))
+					snprintf(last_error, sizeof(last_error), "%s", String_val(res));
+			}
 		}
 		CAMLdrop;
 	}
 	fiber_active = 0;
 	leave();
+	return code;
+}
+
+/* The mn_model_consumer_fn (model.h): runs on the consumer fiber's stack, inside mn_model_run.
+ * It is c/model/actors.c's consumer loop with each iteration in OCaml (model_consumer.ml step) and
+ * the blocking calls here, outside OCaml: the runtime may end a run with the consumer blocked
+ * (asleep at quiescence) and never resume it; then no OCaml frame is left on the dead fiber and
+ * the OCaml runtime lock is free. */
+void mnoc_model_consumer(void *arg, void *ring, uint64_t ringlen)
+{
+	int code;
+	(void)arg;
+
+	if (!started || poisoned)
+		return;
+	code = model_call("mnetif.model_start", Val_int(model_flags), 1, ring, ringlen);
+	while (code != STEP_ERROR) {
+		code = model_call("mnetif.model_step", Val_unit, 0, NULL, 0);
+		/* idle/sleep return 0 once the run is over (the verdict is known, or every producer is
+		 * finished and nothing is pending): the consumer returns, as the C one does. */
+		if ((code == STEP_SLEEP && !mnoc_fwd_sleep()) || (code == STEP_IDLE && !mnoc_fwd_idle()))
+			return;
+		else if (code == STEP_SPIN)
+			/* v1: release found sr_lock busy; block until the holder stores to it (as the C
+			 * consumer's mn_spin_wait), then the next step retries the pop. */
+			mnoc_fwd_spin((unsigned char *)ring + MN_OFF_LOCK, 4);
+	}
+	if (report_violation)
+		report_violation(MN_VIO_CONSUMER_ERROR, "OCaml %s", last_error);
 }
