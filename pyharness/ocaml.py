@@ -133,7 +133,7 @@ def _addr(so, name: str) -> int:
     return C.cast(getattr(so, name), C.c_void_p).value
 
 
-def _install(workload, variant: str):
+def _install(workload, variant: str, gc_stress: bool = False):
     """Make the OCaml consumer the external consumer of the `variant` model library for
     `workload`; returns (runtime, model library, workload with consumer = external)."""
     import dataclasses
@@ -148,7 +148,8 @@ def _install(workload, variant: str):
     so.mn_model_set_external_consumer(_addr(rt.lib, "mnoc_model_consumer"), None)
     proto = model.PROTOS[workload.proto] if isinstance(workload.proto, str) else int(workload.proto)
     retries = workload.lock_retries or 64
-    flags = (1 if workload.consumer_waits else 0) | (2 if proto == model.PROTO_2012 else 0) | retries << 8
+    flags = ((1 if workload.consumer_waits else 0) | (2 if proto == model.PROTO_2012 else 0)
+             | (4 if gc_stress else 0) | retries << 8)
     # The runtime's violation recorder, for a corrupt ring seen by the OCaml consumer (model.h has
     # no public hook for an external consumer's error yet; sched_violation is exported).
     vio = _addr(so, "sched_violation") if hasattr(so, "sched_violation") else None
@@ -165,13 +166,15 @@ def _check_fiber(rt, what: str) -> None:
             f"this process is unusable now and further model runs are refused ({what})")
 
 
-def model_run(workload, choices=(), variant: str = "fixed", trace_cap: int = 4096):
+def model_run(workload, choices=(), variant: str = "fixed", trace_cap: int = 4096,
+              gc_stress: bool = False):
     """Run one execution of `workload` (pyharness.model.Workload) under `choices` with the OCaml
     consumer (the port, compiled against the model build of its stubs) as the consumer actor.
-    Returns pyharness.model.Result, like model.run with the C consumer."""
+    Returns pyharness.model.Result, like model.run with the C consumer. gc_stress: the consumer
+    allocates and collects (minor GC, compaction) at every step, on its fiber."""
     from . import model
 
-    rt, _, w = _install(workload, variant)
+    rt, _, w = _install(workload, variant, gc_stress)
     res = model.run(w, choices, variant=variant, trace_cap=trace_cap)
     _check_fiber(rt, f"workload {workload}, choices {list(choices)}")
     return res
@@ -198,7 +201,7 @@ class Comparison:
         return not self.differences
 
 
-def compare(workload, choices=(), variant: str = "fixed") -> Comparison:
+def compare(workload, choices=(), variant: str = "fixed", gc_stress: bool = False) -> Comparison:
     """The regression oracle for the port: the SAME schedule against the C consumer and the OCaml
     consumer must give the same delivered frames, final header, counters, push results and
     verdict."""
@@ -206,7 +209,7 @@ def compare(workload, choices=(), variant: str = "fixed") -> Comparison:
     from . import model
 
     rc = model.run(dataclasses.replace(workload, consumer=model.CONSUMER_C), choices, variant=variant)
-    ro = model_run(workload, choices, variant=variant)
+    ro = model_run(workload, choices, variant=variant, gc_stress=gc_stress)
     diffs = []
     for name in ("violation", "delivered", "final", "counters", "push_results", "still_in_ring",
                  "notify_pending", "nsteps"):

@@ -16,6 +16,8 @@ type state = {
   r : Ring.t;
   waits : bool;
   mutable busy_pop : bool;  (** v1: the pop found the lock busy; the glue spins, then we retry *)
+  gc_stress : bool;  (** a minor GC every step and a compaction every 8th: the fiber must survive *)
+  mutable steps : int;
 }
 
 (* Step results, read by the glue (embed_stubs.c keeps the same numbers). *)
@@ -30,18 +32,20 @@ let copy = Bigarray.Array1.create Bigarray.char Bigarray.c_layout 8192
 
 let fail what e = last_error := what ^ ": " ^ Ring_error.to_string e; error
 
-(* flags: bit 0 consumer_waits, bit 1 accept the 2012 protocol, bits 8.. v1 lock retries. The C
+(* flags: bit 0 consumer_waits, bit 1 accept the 2012 protocol, bit 2 GC stress, bits 8.. v1 lock
+   retries. The C
    consumer attaches before the run (mn_cons_attach in setup, seen = 0): attach quietly, reading
    committed memory, so no visible operation is added. *)
 let start ring flags =
   let waits = flags land 1 <> 0 and allow_2012 = flags land 2 <> 0 and lock_retries = flags lsr 8 in
+  let gc_stress = flags land 4 <> 0 in
   state := None;
   Model_ops.set_quiet true;
   let r = Ring.of_buf_any ~allow_2012 ~seen:0 ~lock_retries (Cstruct.of_bigarray ring) in
   Model_ops.set_quiet false;
   match r with
   | Error e -> fail "consumer attach" e
-  | Ok r -> state := Some { r; waits; busy_pop = false }; continue_
+  | Ok r -> state := Some { r; waits; busy_pop = false; gc_stress; steps = 0 }; continue_
 
 let pop s =
   match Ring.pop_packet s.r with
@@ -49,22 +53,33 @@ let pop s =
   | Error Ring_error.Busy -> s.busy_pop <- true; spin
   | Error e -> fail "consumer: pop_packet" e
 
+let stress s =
+  s.steps <- s.steps + 1;
+  (* Garbage that survives into the major heap, then a collection (moving: compaction). *)
+  ignore (Sys.opaque_identity (List.init 64 (fun i -> Bytes.create (i * 8))));
+  if s.steps mod 8 = 0 then Gc.compact () else Gc.minor ()
+
+let step_in s =
+  if s.busy_pop then pop s
+  else
+    match Ring.top_packet s.r with
+    | Error e -> fail "consumer: top_packet" e
+    | Ok (Some v) ->
+        let len = Cstruct.length v in
+        Hdr_ops.copy_out v.Cstruct.buffer v.Cstruct.off copy 0 len;
+        Model_ops.deliver copy len;
+        pop s
+    | Ok None when s.waits -> (
+        (* prepare_wait's error: the C consumer does not sleep; its next peek reports it *)
+        match Ring.prepare_wait s.r with Ok true -> sleep | Ok false | Error _ -> continue_)
+    | Ok None -> idle
+
 let step () =
   match !state with
   | None -> last_error := "consumer: step before start"; error
-  | Some s when s.busy_pop -> pop s
-  | Some s -> (
-      match Ring.top_packet s.r with
-      | Error e -> fail "consumer: top_packet" e
-      | Ok (Some v) ->
-          let len = Cstruct.length v in
-          Hdr_ops.copy_out v.Cstruct.buffer v.Cstruct.off copy 0 len;
-          Model_ops.deliver copy len;
-          pop s
-      | Ok None when s.waits -> (
-          (* prepare_wait's error: the C consumer does not sleep; its next peek reports it *)
-          match Ring.prepare_wait s.r with Ok true -> sleep | Ok false | Error _ -> continue_)
-      | Ok None -> idle)
+  | Some s ->
+      if s.gc_stress then stress s;
+      step_in s
 
 let () =
   Callback.register "mnetif.model_start" start;

@@ -44,6 +44,15 @@ def test_same_schedule_same_result_c_vs_ocaml_consumer(w, choices, variant):
                     + "\n  ".join(c.differences) + "\nOCaml trace:\n" + c.ocaml.table())
 
 
+@settings(max_examples=60, deadline=None)
+@given(w=workloads(), choices=schedules)
+def test_ocaml_fiber_survives_gc_and_compaction(w, choices):
+    """DESIGN §8's conditions, checked: the OCaml consumer allocates, runs minor GCs and compacts
+    the heap on its fiber at every step, between yields inside its stubs; results stay identical."""
+    c = ocaml.compare(w, choices, gc_stress=True)
+    assert c.same, f"with GC stress, {w} under {choices}:\n  " + "\n  ".join(c.differences)
+
+
 @pytest.mark.parametrize("proto", ["v1", "v2"])
 @pytest.mark.parametrize("mm", ["sc", "tso", "pso"])
 def test_exhaustive_ocaml_consumer_is_a_proof_with_the_c_consumers_executions(proto, mm):
