@@ -7,7 +7,9 @@
  *   memcpy       one thread: copy into a slot, copy out of it (the physical limit of the copies)
  *   xcore-bulk   two threads, the same copies, the least synchronisation a ring can have: the 64
  *                slots are two halves handed over whole (one flag per half, on its own cache
- *                line). Not a usable ring: the bound for moving these bytes between the two CPUs.
+ *                line). Not a usable ring: a reference for the cost of moving these bytes between
+ *                the two CPUs (not a strict bound: handing over 32 frames at a time adds latency,
+ *                so a finer-grained ring can beat it at 64 B).
  *   ck_ring      Concurrency Kit SPSC, frames stored by value (CK_RING_PROTOTYPE): enqueue copies
  *                in, dequeue copies out; 64 entries (ck keeps one empty: 63 usable); entries of
  *                64 B and 1536 B (see struct f1500)
