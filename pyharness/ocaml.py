@@ -190,6 +190,32 @@ def model_explore(workload, preemptions: int = 2, max_executions: int = 0, varia
     return st
 
 
+def model_run_chooser(workload, chooser, variant: str = "fixed", probe: int = 0):
+    """model.run_chooser with the OCaml consumer. probe > 0: at every decision, before asking
+    chooser, run OCaml on the scheduler's stack (mnoc_model_probe: allocate `probe` blocks, minor
+    GC, compaction on odd sizes) while the OCaml fiber may be suspended inside a stub, and check the
+    heap (DESIGN §8: sound only because the model build's stubs are ordinary externals)."""
+    from . import model
+
+    rt, _, w = _install(workload, variant)
+    rt.lib.mnoc_model_probe.restype = C.c_long
+    bad: list[str] = []
+
+    def choose(decision, step, options):
+        if probe:
+            got = rt.lib.mnoc_model_probe(probe + decision % 2)
+            n = probe + decision % 2
+            if got != n * (n - 1) // 2:
+                bad.append(f"decision {decision}: probe checksum {got}, expected {n * (n - 1) // 2}")
+        return chooser(decision, step, options)
+
+    res = model.run_chooser(w, choose, variant=variant)
+    _check_fiber(rt, f"workload {workload}, chooser run")
+    if bad:
+        raise OCamlError("OCaml heap inconsistent during the run: " + "; ".join(bad[:3]))
+    return res
+
+
 @dataclass
 class Comparison:
     c: object                 # pyharness.model.Result with the C consumer

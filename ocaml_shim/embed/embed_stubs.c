@@ -230,3 +230,36 @@ void mnoc_model_consumer(void *arg, void *ring, uint64_t ringlen)
 	if (report_violation)
 		report_violation(MN_VIO_CONSUMER_ERROR, "OCaml %s", last_error);
 }
+
+/* OCaml on the CALLER's stack in the middle of a model run, e.g. from a chooser or an oracle, while
+ * the OCaml consumer fiber may be suspended inside one of its stubs. DESIGN §8's LIFO rule: this
+ * call returns before the fiber resumes. The fiber's callback holds the runtime lock on this very
+ * thread, so a nested call must not take it again. This is exactly what requires the model stubs
+ * to be ordinary externals: caml_c_call saved the fiber's young pointer and stack bottom, so this
+ * allocation and GC see a consistent heap and scan the suspended fiber's frames. Only from the
+ * thread running mn_model_run. Returns the probe's checksum, or -1. */
+long mnoc_model_probe(int n)
+{
+	int nested = fiber_active;
+	long ret = -1;
+
+	if (!started || poisoned)
+		return -1;
+	if (!nested)
+		enter();
+	{
+		CAMLparam0();
+		CAMLlocal1(res);
+		const value *f = closure("mnetif.model_probe");
+
+		if (f) {
+			res = caml_callback_exn(*f, Val_int(n));
+			if (!failed(res))
+				ret = Long_val(res);
+		}
+		CAMLdrop;
+	}
+	if (!nested)
+		leave();
+	return ret;
+}

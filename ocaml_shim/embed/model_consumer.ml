@@ -81,7 +81,16 @@ let step () =
       if s.gc_stress then stress s;
       step_in s
 
+(* mnoc_model_probe: allocate [n] small blocks that survive a minor GC and a compaction, then
+   check them; the checksum is n(n-1)/2 exactly when the heap is sound. *)
+let probe n =
+  let l = List.init n (fun i -> Bytes.make 1 (Char.chr (i land 0xff)), i) in
+  Gc.minor ();
+  if n land 1 = 1 then Gc.compact ();
+  List.fold_left (fun acc (b, i) -> if Bytes.get b 0 = Char.chr (i land 0xff) then acc + i else acc - 1_000_000) 0 l
+
 let () =
+  Callback.register "mnetif.model_probe" probe;
   Callback.register "mnetif.model_start" start;
   Callback.register "mnetif.model_step" step;
   Callback.register "mnetif.model_error" (fun () -> !last_error)

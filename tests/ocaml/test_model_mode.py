@@ -5,6 +5,8 @@ consumer give identical delivered frames, final headers, counters and verdicts; 
 explores the same number of executions (same visible operations); and the 2012 data-offset bug
 (C producer without the header, OCaml consumer with it) is found this way.
 Reproduce: python -m pytest -q tests/ocaml/test_model_mode.py"""
+import dataclasses
+
 import pytest
 from hypothesis import find, given, settings, strategies as st
 
@@ -51,6 +53,21 @@ def test_ocaml_fiber_survives_gc_and_compaction(w, choices):
     the heap on its fiber at every step, between yields inside its stubs; results stay identical."""
     c = ocaml.compare(w, choices, gc_stress=True)
     assert c.same, f"with GC stress, {w} under {choices}:\n  " + "\n  ".join(c.differences)
+
+
+@settings(max_examples=60, deadline=None)
+@given(w=workloads(), seed=st.integers(0, 2**32 - 1))
+def test_ocaml_called_from_the_scheduler_while_the_fiber_is_suspended(w, seed):
+    """The LIFO case of DESIGN §8: at every decision the chooser runs OCaml on the scheduler's
+    stack (allocation, minor GC, compaction) while the OCaml consumer fiber is suspended inside a
+    stub; the heap stays sound and the run equals the C consumer's under the same choices. With
+    [@@noalloc] model stubs this corrupts the heap (the reason the model build has none)."""
+    import random
+    rnd = random.Random(seed)
+    ro = ocaml.model_run_chooser(w, lambda d, s, opts: rnd.randrange(len(opts)), probe=200)
+    rc = model.run(dataclasses.replace(w, consumer=model.CONSUMER_C), ro.choices_taken)
+    for name in ("violation", "delivered", "final", "counters", "push_results", "nsteps"):
+        assert getattr(rc, name) == getattr(ro, name), (name, w, ro.choices_taken)
 
 
 @pytest.mark.parametrize("proto", ["v1", "v2"])
