@@ -100,3 +100,24 @@ value STUB(cpu_relax)(value unit)
  * whose data races are the point. */
 LOAD_STUB(STUB(load16_plain), mn_u16, mn_plain_load)
 STORE_STUB(STUB(store16_plain), mn_u16, mn_plain_store, uint16_t)
+
+/* The consumer's private copy of a batch of length-table entries: dst[k] = ss_len[(first + k) &
+ * mask] for k < n, each a relaxed load (ordered after the caller's acquire of the producer index,
+ * as mn_cons_peek's). The caller validates the copy, never the shared table (copy, then validate).
+ * dst is a Bigarray: its data does not move, also if a model-build load yields. */
+value STUB(copy_lens)(value buf, value lens_off, value mask, value first, value n, value dst)
+{
+	mn_u16 *lens = AT(mn_u16, buf, lens_off);
+	uint16_t *d = (uint16_t *)Caml_ba_data_val(dst);
+	long m = Long_val(mask), f = Long_val(first), k, cnt = Long_val(n);
+
+	for (k = 0; k < cnt; k++)
+		d[k] = mn_read_once(&lens[(f + k) & m]);
+	return Val_unit;
+}
+
+value STUB(copy_lens_byte)(value *argv, int argc)
+{
+	(void)argc;
+	return STUB(copy_lens)(argv[0], argv[1], argv[2], argv[3], argv[4], argv[5]);
+}

@@ -11,7 +11,11 @@ type t = {
   mutable peeked : bool;
   lock_retries : int;  (** v1: test-and-set attempts per pop before [Busy] *)
   mutable pending : int;  (** rx_batch: frames handed out, not yet released (v1 lock was busy) *)
+  lens : Cstruct.buffer;  (** rx_batch: private copy of the batch's length-table entries *)
 }
+
+(* Reads the private copy (never shared memory): a checked, inlined 16-bit host-order load. *)
+external get_u16 : Cstruct.buffer -> int -> int = "%caml_bigstring_get16"
 
 let at t off = t.g.Ring_geom.base + off
 let buf t = t.g.Ring_geom.buf
@@ -20,7 +24,8 @@ let buf t = t.g.Ring_geom.buf
    a fresh ring: 0) and the ring is not read; otherwise sr_frames - fill, as mn_cons_attach. *)
 let attach ?seen ?(lock_retries = lock_retries) g ~fill =
   let cons = Hdr_ops.load16_relaxed g.Ring_geom.buf (Ring_geom.field g off_cur) in
-  let t = { g; cons; seen = 0; peeked = false; lock_retries; pending = 0 } in
+  let lens = Bigarray.(Array1.create char c_layout (2 * g.Ring_geom.size)) in
+  let t = { g; cons; seen = 0; peeked = false; lock_retries; pending = 0; lens } in
   match seen with
   | Some n -> t.seen <- n land 0xffff_ffff; Ok t
   | None -> (
@@ -75,7 +80,8 @@ let flush t ~release =
 
 (* Batched consumption (the production fast path; the model consumer uses top/pop, which mirror
    the C consumer operation for operation): ONE fill (one acquire of the producer's index) for up
-   to [max] frames, each one's view to [f], then ONE release of all of them. Frames handed out
+   to [max] frames, one copy of their length-table entries (validated in the copy), each frame's
+   view to [f], then ONE release of all of them. Frames handed out
    whose release found the v1 lock busy stay [pending]: the next call releases them before it
    looks at the ring, so no frame is handed out twice. *)
 let rx_batch t ~fill ~release max f =
@@ -87,13 +93,14 @@ let rx_batch t ~fill ~release max f =
       | Error _ as e -> e
       | Ok n ->
           let n = if n < max then n else max and g = t.g in
+          Hdr_ops.copy_lens g.Ring_geom.buf (at t off_lens) g.Ring_geom.mask t.cons n t.lens;
           let k = ref 0 and bad = ref (-1) and bad_i = ref 0 in
           (* One exception handler for the whole batch; frames 0 .. !k - 1 were handed out. A
              corrupt length stops the batch: the frames before it are still released. *)
           (try
              while !k < n && !bad < 0 do
                let i = (t.cons + !k) land g.Ring_geom.mask in
-               let len = Hdr_ops.load16_relaxed g.Ring_geom.buf (at t (off_len i)) in
+               let len = get_u16 t.lens (2 * !k) in
                if len > g.Ring_geom.slotsize then (bad := len; bad_i := i)
                else begin
                  f (Cstruct.sub g.Ring_geom.whole (Ring_geom.slot_off g i) len);
