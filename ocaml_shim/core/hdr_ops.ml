@@ -28,8 +28,7 @@ external copy_out : buf -> int -> buf -> int -> int -> unit = "mnoc_copy_out_byt
 
 (* copy_lens buf lens_off mask first n dst: dst.{k} (u16, host order) = ss_len[(first + k) land mask]
    for k < n, one relaxed load each: a batch's private copy of the length table. *)
-external copy_lens : buf -> int -> int -> int -> int -> buf -> unit = "mnoc_copy_lens_byte" "mnoc_copy_lens"
-  [@@noalloc]
+external copy_lens : buf -> int -> int -> int -> int -> buf -> unit = "mnoc_copy_lens_byte" "mnoc_copy_lens" [@@noalloc]
 
 (* Plain (racy) accesses for the faithful 2012 consumer only (Ring_2012). *)
 external load16_plain : buf -> int -> int = "mnoc_load16_plain" [@@noalloc]
