@@ -3,6 +3,7 @@
  * /dev/mnetif: one ring per open file; ioctls mirroring the registry, mmap of the ring, poll() as
  * the event channel. The user/kernel contract is c/include/mnetif/uapi.h; locking in mnetif_linux.h.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -88,6 +89,10 @@ static long ioc_plug(struct mnk_file *f, void __user *arg)
 	u64 buflen;
 	long err;
 
+	/* Plugging is sniffing: the device is 0600 root, and the caller must be able to open a raw
+	 * packet socket in the initial namespace (the only one the module serves). */
+	if (!capable(CAP_NET_RAW))
+		return -EPERM;
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
 	if (strnlen(req.name, sizeof(req.name)) == sizeof(req.name) || (req.flags & ~MNETIF_PLUG_FLAGS))

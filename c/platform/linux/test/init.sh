@@ -25,6 +25,7 @@ insmod /lib/mnetif.ko || verdict "FAIL insmod mnetif.ko"
 [ -c /dev/mnetif ] || verdict "FAIL no /dev/mnetif"
 sh /veth.sh || verdict "FAIL veth pair"
 vmtest all; rc=$?
+[ -f /lib/pktgen.ko ] && insmod /lib/pktgen.ko
 vmbench $BENCH_FRAMES 64 512 1500 || rc=1
 rmmod mnetif || { echo "CHECK rmmod: FAIL"; rc=1; }
 lsmod | grep -q '^mnetif' && { echo "CHECK rmmod-gone: FAIL"; rc=1; }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -57,7 +58,7 @@ int kring_next(struct kring *k, int timeout_ms, void *buf, uint32_t cap, uint32_
 {
 	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	struct mn_slot s;
-	int r, tries;
+	int r;
 
 	for (;;) {
 		r = mn_cons_peek(&k->c, &s);
@@ -66,9 +67,12 @@ int kring_next(struct kring *k, int timeout_ms, void *buf, uint32_t cap, uint32_
 		if (r == 1) {
 			*len = s.len;
 			memcpy(buf, s.data, s.len < cap ? s.len : cap);
-			/* v1: the producer holds the lock only for one bounded push. */
-			for (tries = 0; (r = mn_cons_release(&k->c)) == -EBUSY && tries < 1000000; tries++)
-				;
+			/* v1: the producer holds the lock for one bounded push, but its vCPU may be
+			 * descheduled meanwhile: retry until the deadline, then say -EBUSY (the frame
+			 * stays unreleased; a dead holder is the caller's business). */
+			while ((r = mn_cons_release(&k->c)) == -EBUSY &&
+			       (deadline < 0 || now_ms() < deadline))
+				sched_yield();
 			return r ? r : 1;
 		}
 		if (k->hup)

@@ -22,7 +22,8 @@ struct kring {
 int kring_open(struct kring *k, const char *ifname, uint32_t proto, uint32_t nslots,
 	       uint32_t slotsize, uint64_t buflen, uint32_t flags);
 /* Next frame copied to buf (at most cap bytes): 1, 0 on timeout, -ENODEV after POLLHUP with the
- * ring empty, -EIO corrupt header, other -errno. timeout_ms < 0 waits forever. */
+ * ring empty, -EIO corrupt header, -EBUSY frame copied but the v1 lock stayed busy until the
+ * deadline (not released), other -errno. timeout_ms < 0 waits forever. */
 int kring_next(struct kring *k, int timeout_ms, void *buf, uint32_t cap, uint32_t *len);
 int kring_counters(struct kring *k, struct mnetif_counters *out);
 int kring_unplug(struct kring *k);

@@ -12,7 +12,9 @@ veth=/lib/modules/$kver/kernel/drivers/net/veth.ko
 [ -f "$veth" ] || { echo "mkinitramfs: $veth missing (apt install linux-image-$kver)" >&2; exit 1; }
 deps=$(modinfo -F depends "$veth")
 [ -z "$deps" ] || { echo "mkinitramfs: veth.ko now depends on '$deps': copy those too" >&2; exit 1; }
+pktgen=/lib/modules/$kver/kernel/net/core/pktgen.ko   # the figure's in-kernel source (optional)
 cp "$veth" "$build/kmod/mnetif.ko" "$root/lib/"
+if [ -f "$pktgen" ] && [ -z "$(modinfo -F depends "$pktgen")" ]; then cp "$pktgen" "$root/lib/"; fi
 cp "$build/vmtest" "$build/vmbench" "$root/bin/"
 cp "$here/veth.sh" "$root/veth.sh"
 sed "s/^vmbench \$BENCH_FRAMES/vmbench $frames/" "$here/init.sh" > "$root/init"

@@ -150,31 +150,42 @@ void t_killlock(void)
 	close(p[1]);
 }
 
-/* One corruption of the shared header/length table: random bytes, plausible-but-wrong indices,
- * the lock word, or the geometry and magic the producer must never re-read. */
-static void scribble_once(unsigned char *mem, uint32_t span, uint32_t size, uint64_t *rnd)
+/*
+ * One corruption of the shared header/length table: random bytes, plausible-but-wrong indices
+ * (near the producer's for v2, so it keeps publishing into a header it cannot trust), the lock
+ * word, garbage geometry and magic (which the producer must never re-read), or a consumer's repair
+ * of the geometry (so the consumer side keeps attaching and reading too).
+ */
+static void scribble_once(const struct kring *k, uint64_t *rnd)
 {
-	struct mn_ring_hdr *h = (struct mn_ring_hdr *)mem;
-	uint32_t i, n;
+	struct mn_ring_hdr *h = k->mem;
+	unsigned char *mem = k->mem;
+	uint32_t i, n, size = k->plug.size, pick = xrand(rnd) % 100;
 
-	switch (xrand(rnd) % 4) {
-	case 0:
+	if (pick < 30) {
 		for (i = 0, n = 1 + xrand(rnd) % 8; i < n; i++)
-			mem[xrand(rnd) % span] = (unsigned char)xrand(rnd);
-		break;
-	case 1:
-		mn_write_once(&h->sr_cur, (uint16_t)(xrand(rnd) % (2 * size)));
-		mn_write_once(&h->sr_avail, (uint16_t)(xrand(rnd) % (2 * size + 1)));
-		break;
-	case 2:
+			mem[xrand(rnd) % k->plug.dataoff] = (unsigned char)xrand(rnd);
+	} else if (pick < 60) {
+		uint16_t back = (uint16_t)(xrand(rnd) % (size + 3));
+
+		if (k->plug.proto == MN_PROTO_V2) {
+			mn_write_once(&h->sr_cur, (uint16_t)(mn_read_once(&h->sr_avail) - back));
+		} else {
+			mn_write_once(&h->sr_cur, (uint16_t)(xrand(rnd) % (size + 2)));
+			mn_write_once(&h->sr_avail, back);
+		}
+	} else if (pick < 75) {
 		mn_write_once(&h->sr_lock, xrand(rnd) % 4 ? 0u : (uint32_t)xrand(rnd));
-		break;
-	default:
+	} else if (pick < 85) {
 		mn_write_once(&h->sr_size, (uint16_t)xrand(rnd));
 		mn_write_once(&h->sr_slotsize, (uint16_t)xrand(rnd));
 		mn_write_once(&h->sr_dataoff, (uint32_t)xrand(rnd));
 		mn_write_once(&h->sr_magic, (uint32_t)xrand(rnd));
-		break;
+	} else {
+		mn_write_once(&h->sr_size, (uint16_t)size);
+		mn_write_once(&h->sr_slotsize, (uint16_t)k->plug.slot_bytes);
+		mn_write_once(&h->sr_dataoff, k->plug.dataoff);
+		mn_write_once(&h->sr_magic, MN_MAGIC(k->plug.proto));
 	}
 }
 
@@ -205,7 +216,7 @@ void t_scribble(uint32_t proto, uint32_t rounds)
 	memset(mem + end, 0xa5, k.len - end);
 	pid = spawn_sender(0, 0, 300);
 	for (round = 0; round < rounds; round++) {
-		scribble_once(mem, k.plug.dataoff, k.plug.size, &rnd);
+		scribble_once(&k, &rnd);
 		send_seq(round, 20 + xrand(&rnd) % 280);
 		if (round % 16 == 0 && mn_cons_attach(&k.c, mem, k.len) == 0 &&
 		    kring_next(&k, 0, gbuf, sizeof(gbuf), &len) == 1)
