@@ -202,3 +202,17 @@ def plug(name: str, proto="v2", nslots: int = 0, slotsize: int = _ring.DEFAULT_S
     except BaseException:
         os.close(fd)
         raise
+
+
+def open_port(name: str, proto="v2", nslots: int = 0, slotsize: int = _ring.DEFAULT_SLOTSIZE,
+              backend: str = "auto"):
+    """Plug `name` through the backend that exists here: the kernel module when /dev/mnetif exists
+    ("auto" or "kmod"), else libmnetif in this process ("user": a ring in a numpy buffer, frames from
+    an AF_PACKET thread or a software interface). Either way the caller gets the same consumer
+    interface: .consumer (peek/release/pop/drain), .wait(timeout), .fileno(), .counters(), .close()."""
+    if backend not in ("auto", "kmod", "user"):
+        raise ValueError(f"backend {backend!r}: expected 'auto', 'kmod' or 'user'")
+    if backend == "kmod" or (backend == "auto" and available()):
+        return plug(name, proto, nslots, slotsize)
+    from . import registry
+    return registry.plug(name, Ring.create(proto, nslots=nslots, slotsize=slotsize))

@@ -100,3 +100,26 @@ def test_module_built_from_the_core_sources_in_place():
     syms = subprocess.run(["nm", str(KO)], capture_output=True, text=True, check=True).stdout
     for sym in ("mn_prod_push_copy", "netif_ether_input_copy", "mn_os_attach"):
         assert re.search(rf"\b{sym}\b", syms), f"{sym} missing from mnetif.ko"
+
+
+def test_open_port_chooses_the_userspace_backend_without_the_device():
+    """The bindings pick the backend: no /dev/mnetif here, so 'auto' plugs through libmnetif, and
+    the port offers the consumer interface KPort offers."""
+    from pyharness import registry
+    assert not kmod.available()
+    registry.create_interface("kmsw0", "02:00:00:00:00:42")
+    try:
+        with kmod.open_port("kmsw0", "v1", nslots=16) as port:
+            assert isinstance(port, registry.Port)
+            frame = bytes(range(60))
+            registry.inject("kmsw0", frame)
+            assert port.wait(1.0)
+            assert port.consumer.pop() == frame
+            assert port.counters()["frames"] == 1
+            assert port.fileno() >= 0
+    finally:
+        registry.destroy_interface("kmsw0")
+    with pytest.raises(MnetifError, match="does not exist"):
+        kmod.open_port("kmsw0", backend="kmod")
+    with pytest.raises(ValueError):
+        kmod.open_port("kmsw0", backend="xdp")
