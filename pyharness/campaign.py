@@ -90,7 +90,7 @@ def safe(z: ZooCase, mm: str, w: Workload, bound: int = 3) -> ZooRow:
     return row
 
 
-MUST_REACH = {"KILL+v1-lock": ("killed", "drop-busy")}
+MUST_REACH = {"KILL+v1-lock": ("killed-holder", "drop-busy")}
 
 
 def holds(z: ZooCase, mm: str, max_examples: int = 500, seed: int = 0,
@@ -98,14 +98,9 @@ def holds(z: ZooCase, mm: str, max_examples: int = 500, seed: int = 0,
     """A must-hold case: the search finds no violation and reaches the states it is about."""
     row = ZooRow(z, mm, "holds")
     seen: set = set()
-
-    def accept(ex):
-        seen.update(ex.coverage)
-        return z.accept(ex)
-
     prog = Progress(f"{z.name.split(':')[0]} {mm}", progress)
-    res = hypo.search(z.strategy(mm), max_examples=max_examples, seed=seed, accept=accept,
-                      progress=prog)
+    res = hypo.search(z.strategy(mm), max_examples=max_examples, seed=seed, accept=z.accept,
+                      progress=prog, observe=lambda ex: seen.update(ex.coverage))
     prog.done()
     row.search, row.found, row.coverage = res, res.found, frozenset(seen)
     for need in MUST_REACH.get(z.name.split(":")[0], ()):
@@ -124,12 +119,13 @@ def run_zoo(selected: tuple[ZooCase, ...] = ZOO, max_examples: int = 3000, seed:
                 log(zoo_line(rows[-1]))
             continue
         for mm in z.found_under:
-            rows.append(hunt(z, mm, max_examples, seed, outdir, progress=progress))
-            log(zoo_line(rows[-1]))
-            if rows[-1].found is None:
+            hit = hunt(z, mm, max_examples, seed, outdir, progress=progress)
+            rows.append(hit)
+            log(zoo_line(hit))
+            if hit.found is None:
                 continue
             for other in z.safe_under:
-                rows.append(safe(z, other, rows[-1].found.case.workload))
+                rows.append(safe(z, other, hit.found.case.workload))
                 log(zoo_line(rows[-1]))
     return rows
 
@@ -232,20 +228,18 @@ class FuzzRow:
     coverage: set
 
 
-def fuzz(max_examples: int, seed: int = 0, progress: bool = True, **kw) -> FuzzRow:
-    """Hypothesis over the full workload space of the fixed protocols (all actors, all memory
-    models). Any violation is a real bug in the shipped code."""
+FUZZ_SPACE = "fixed v1/v2, SC/TSO/PSO, 1-3 producers x 1-3 frames, waits, unplug, kill"
+
+
+def fuzz(max_examples: int, seed: int = 0, label: str = FUZZ_SPACE, strategy=None,
+         progress: bool = True) -> FuzzRow:
+    """Hypothesis over a space of Cases (default: the full workload space of the fixed protocols,
+    all actors, all memory models). Any violation is a real bug in the shipped code."""
     seen: set = set()
-
-    def accept(ex):
-        seen.update(ex.coverage)
-        return True
-
-    label = kw.pop("label", "fixed v1/v2, SC/TSO/PSO, 1-3 producers, waits, unplug, kill")
     prog = Progress("fuzz", progress)
     t0 = time.perf_counter()
-    res = hypo.search(cases(**kw), max_examples=max_examples, seed=seed, accept=accept,
-                      progress=prog)
+    res = hypo.search(strategy if strategy is not None else cases(), max_examples=max_examples,
+                      seed=seed, progress=prog, observe=lambda ex: seen.update(ex.coverage))
     prog.done()
     return FuzzRow(label, res.examples, time.perf_counter() - t0, res.found, seen)
 

@@ -34,6 +34,7 @@ class SearchResult:
     shrink_s: float              # seconds spent shrinking after that
     first_steps: int = 0         # length of the first (unshrunk) counterexample
     first_choices: int = 0
+    first_preemptions: int = 0
 
     @property
     def total_s(self) -> float:
@@ -42,10 +43,11 @@ class SearchResult:
 
 def search(strategy: st.SearchStrategy, max_examples: int = 2000, seed: int | None = 0,
            accept=None, database=None, timeout_s: float | None = None,
-           progress=None) -> SearchResult:
+           progress=None, polish_schedule: bool = True, observe=None) -> SearchResult:
     """Runs up to max_examples Cases from strategy; a Case fails if its execution violates a
     property (and accept(execution) is true, when given: e.g. "the violation is the one this zoo
-    case is about"). Deterministic for a given seed (derandomised)."""
+    case is about"). observe(execution), when given, sees every execution (coverage). Deterministic
+    for a given seed."""
     t0 = time.perf_counter()
     state = {"n": 0, "first_t": None, "first": None, "last_fail": None}
 
@@ -56,7 +58,9 @@ def search(strategy: st.SearchStrategy, max_examples: int = 2000, seed: int | No
         if timeout_s is not None and state["first_t"] is None and \
                 time.perf_counter() - t0 > timeout_s:
             return
-        ex = runtime.run(case)
+        ex = runtime.run(case, trace=False)
+        if observe is not None:
+            observe(ex)
         if ex.violation is not None and (accept is None or accept(ex)):
             if state["first_t"] is None:
                 state["first_t"] = time.perf_counter()
@@ -73,13 +77,55 @@ def search(strategy: st.SearchStrategy, max_examples: int = 2000, seed: int | No
     try:
         test()
     except PropertyFailed as e:
-        t1 = time.perf_counter()
         first = state["first"]
-        return SearchResult(e.execution, state["n"], state["first_t"] - t0, t1 - state["first_t"],
-                            len(first.steps), len(first.case.choices))
+        case = polish(e.execution.case, accept) if polish_schedule else e.execution.case
+        t1 = time.perf_counter()
+        shrunk = runtime.run(case)                  # again, with the step table
+        return SearchResult(shrunk, state["n"], state["first_t"] - t0, t1 - state["first_t"],
+                            first.nsteps, len(first.case.choices),
+                            sum(1 for c in first.case.choices if c))
     except Flaky as e:  # a counterexample that does not replay would be a runtime bug: say so
         raise RuntimeError(f"counterexample did not reproduce (non-deterministic runtime?): {e}")
     return SearchResult(None, state["n"], time.perf_counter() - t0, 0.0)
+
+
+def _key(choices) -> tuple:
+    return (sum(1 for c in choices if c), len(choices), sum(choices))
+
+
+def polish(case: Case, accept=None, budget: int = 3000) -> Case:
+    """After Hypothesis: greedy minimisation of the schedule alone, on the schedule's own terms.
+    Hypothesis shrinks the bytes it drew, but zeroing one preemption shifts what every later
+    choice means, so its result can keep preemptions it no longer needs. Here each candidate
+    (a preemption removed, a choice deleted, a value lowered) is kept when the execution still
+    fails with an accepted violation and (preemptions, length, sum) decreases. Deterministic."""
+    def fails(choices) -> bool:
+        nonlocal budget
+        budget -= 1
+        ex = runtime.run(Case(case.workload, tuple(choices)), trace=False)
+        return ex.violation is not None and (accept is None or accept(ex))
+
+    best = list(case.choices)
+    while best and best[-1] == 0:
+        best.pop()
+    improved = True
+    while improved and budget > 0:
+        improved = False
+        for i in reversed(range(len(best))):
+            if i >= len(best) or budget <= 0:
+                continue
+            cands = []
+            if best[i]:
+                cands.append(best[:i] + [0] + best[i + 1:])
+            cands.append(best[:i] + best[i + 1:])
+            cands += [best[:i] + [v] + best[i + 1:] for v in range(1, best[i])]
+            for c in cands:
+                while c and c[-1] == 0:
+                    c.pop()
+                if _key(c) < _key(best) and fails(c):
+                    best, improved = c, True
+                    break
+    return Case(case.workload, tuple(best))
 
 
 def _seeded(test, seed: int):

@@ -63,11 +63,79 @@ class PCTScheduler:
         return self.prio[e]
 
     def pick(self, enabled: list):
-        self.step += 1
-        if self.changed < len(self.change) and self.step == self.change[self.changed] \
+        """enabled: the entities that may run now (PCT's enabled set). self.step is the number
+        of steps executed so far (the caller updates it; change points are step numbers)."""
+        if self.changed < len(self.change) and self.step >= self.change[self.changed] \
                 and self.running in self.prio:
             self.prio[self.running] = self.d - 1 - self.changed
             self.changed += 1
         best = max(enabled, key=self._priority)
         self.running = best
         return best
+
+
+# ---- running PCT on the model runtime ----------------------------------------------------------
+@dataclass
+class PCTResult:
+    workload: object
+    runs: int
+    depth: int
+    k: int
+    n: int
+    seconds: float
+    found: object | None          # the first failing Execution (its Case replays it)
+    first_run: int = -1
+
+    @property
+    def bound(self) -> Bound:
+        return Bound(self.n, self.k, self.depth, self.runs)
+
+
+def _entity(o, pso: bool):
+    """What an option schedules: an actor (kind 0/1) or a store buffer of an actor (kind 2): one
+    per actor under TSO (FIFO), one per actor and address under PSO, so that the drain order
+    between addresses gets its own random priority too."""
+    if o.kind == 2:
+        return ("drain", o.actor, o.field, o.index, o.off) if pso else ("drain", o.actor)
+    return ("actor", o.actor)
+
+
+def run_pct(workload, runs: int, depth: int = 2, seed: int = 0, progress=None,
+            stop_at_first: bool = True) -> PCTResult:
+    """runs PCT executions of workload (pyharness.workload.Workload) with bug depth `depth`."""
+    import time
+
+    from . import runtime
+    t0 = time.perf_counter()
+    # k: steps of one default (no preemption) execution; change points are drawn among them
+    k = max(len(runtime.run(_case(workload)).steps), 1)
+    n_seen = 1
+    pso = workload.memory_model == "PSO"
+    found, first = None, -1
+    rng = random.Random(seed)
+    done = 0
+    for i in range(runs):
+        sched = PCTScheduler(random.Random(rng.getrandbits(64)), k, depth)
+
+        def chooser(decision, step, opts):
+            nonlocal n_seen
+            ents = [_entity(o, pso) for o in opts]
+            n_seen = max(n_seen, len(set(ents)))
+            sched.step = step     # change points count executed steps, not decisions
+            pick = sched.pick(ents)
+            return ents.index(pick)
+
+        ex = runtime.run_chooser(workload, chooser)
+        done += 1
+        if progress is not None:
+            progress.tick(done)
+        if ex.violation is not None and found is None:
+            found, first = ex, i
+            if stop_at_first:
+                break
+    return PCTResult(workload, done, depth, k, n_seen, time.perf_counter() - t0, found, first)
+
+
+def _case(w):
+    from .workload import Case
+    return Case(w, ())

@@ -37,6 +37,7 @@ class Execution:
     coverage: frozenset[str] = frozenset()   # abstract states reached: wrap, full, contended, killed, ...
     final: dict = field(default_factory=dict)
     decisions: int = 0                       # decision points met (a schedule longer is ignored)
+    nsteps: int = 0                          # steps run (len(steps) unless run without a trace)
 
     @property
     def failed(self) -> bool:
@@ -87,11 +88,13 @@ def _execution(case: Case, r: model.Result) -> Execution:
     final.update(delivered=sum(1 for d in r.delivered if d[3]), in_ring=r.still_in_ring,
                  **{k: v for k, v in r.counters.items() if v})
     final["actors"] = " ".join(f"{n}:{st}" for n, st in zip(names, r.actor_states))
-    return Execution(case, steps, vio, frozenset(r.coverage_names()), final, r.ndecisions)
+    return Execution(case, steps, vio, frozenset(r.coverage_names()), final, r.ndecisions,
+                     r.nsteps)
 
 
 def run(case: Case, trace: bool = True) -> Execution:
-    """Runs one execution of case on the model build of its variant."""
+    """Runs one execution of case on the model build of its variant (trace=False: no step
+    table, for searches; rerun with the trace to show a counterexample)."""
     r = model.run(to_model(case.workload), case.choices, variant=case.workload.variant,
                   trace_cap=4096 if trace else 0)
     return _execution(case, r)

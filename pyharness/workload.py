@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 
 PROTOCOLS = ("2012", "v1", "v2")
 MEMORY_MODELS = ("SC", "TSO", "PSO")
-# Actors a killer may target. The unplugger is never killed: a killed control path is not a
-# scenario the registry promises anything about.
+# Actors a killer may target. The unplugger is never killed (a killed control path is not a
+# scenario the registry promises anything about), nor a producer while another producer runs
+# (it may die holding the entry's producer lock; see strategies.workloads).
 KILL_TARGETS = ("none", "consumer", "producer0")
 
 

@@ -1,0 +1,94 @@
+"""Harness figures (a benchmark program, not a test): `python -m pyharness bench` (or `make
+bench-harness`). Prints them and writes reports/harness_bench.md.
+
+  1. exhaustive engine executions/s: 2 actors (1 producer, consumer), 2 frames, size-2 ring, SC
+     (target >= 100 000/s), and the same under TSO/PSO;
+  2. Hypothesis examples/s of a harness property (draw workload + schedule, run it in the model,
+     check) vs a bare Hypothesis test with the same settings and the same strategy whose body does
+     nothing (target >= 0.5x);
+  3. time to find + shrink each bug-zoo case (target < 2 s for the 2012 lost update, < 10 s each).
+"""
+from __future__ import annotations
+
+import os
+import platform
+import time
+
+from hypothesis import HealthCheck, Phase, given, settings
+
+from . import campaign, runtime, zoo
+from .progress import table
+from .strategies import cases
+from .workload import Workload
+
+OUT = campaign.REPORTS / "harness_bench.md"
+
+
+def exhaustive_rate(mm: str, bound: int = 8, budget: int = 300_000) -> tuple[int, float, bool]:
+    w = Workload(protocol="v2", memory_model=mm, size=2, producers=(((8, 0), (8, 1)),))
+    ex = runtime.explore(w, bound, budget)
+    return ex.stats.executions, ex.stats.executions_per_second, ex.stats.exhausted
+
+
+def _examples_per_s(body, n: int) -> float:
+    strat = cases(protocols=("v2", "v1"), max_producers=2, max_frames=2)
+    count = [0]
+
+    @settings(max_examples=n, deadline=None, database=None, phases=(Phase.generate,),
+              suppress_health_check=list(HealthCheck))
+    @given(strat)
+    def t(case):
+        count[0] += 1
+        body(case)
+
+    t0 = time.perf_counter()
+    t()
+    return count[0] / (time.perf_counter() - t0)
+
+
+def hypothesis_rates(n: int) -> tuple[float, float]:
+    def harness(case):
+        ex = runtime.run(case, trace=False)
+        assert ex.violation is None, ex.violation
+
+    bare = _examples_per_s(lambda case: None, n)
+    return _examples_per_s(harness, n), bare
+
+
+def main(a) -> int:
+    quick = getattr(a, "quick", False)
+    lines = [f"# Harness figures ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+             f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()})", ""]
+    rows = []
+    for mm in ("SC", "TSO", "PSO"):
+        n, rate, exh = exhaustive_rate(mm, budget=50_000 if quick else 300_000)
+        rows.append((f"exhaustive, v2 1 producer x 2 frames + consumer, size 2, {mm}", f"{n}",
+                     f"{rate:,.0f} executions/s", ">= 100 000/s" if mm == "SC" else "-",
+                     ("ok" if rate >= 100_000 else "MISSED") if mm == "SC" else "-"))
+        print(rows[-1], flush=True)
+    h, bare = hypothesis_rates(200 if quick else 1000)
+    rows.append(("Hypothesis: harness property (v1/v2, <= 2 producers x 2 frames)", "",
+                 f"{h:,.0f} examples/s", "", ""))
+    rows.append(("Hypothesis: bare test, same strategy and settings, empty body", "",
+                 f"{bare:,.0f} examples/s", "", ""))
+    rows.append(("ratio harness / bare", "", f"{h / bare:.2f}x", ">= 0.5x",
+                 "ok" if h / bare >= 0.5 else "MISSED"))
+    print(rows[-1], flush=True)
+    zrows = campaign.run_zoo(zoo.ZOO, 3000, 0, progress=True,
+                             log=lambda s: print(s, flush=True))
+    for r in zrows:
+        if r.expect != "found":
+            continue
+        target = 2.0 if r.case.name.startswith("LU+2012") else 10.0
+        total = r.search.total_s if r.search else float("nan")
+        rows.append((f"find + shrink {r.case.name} [{r.mm}]",
+                     f"{r.search.examples if r.search else 0} examples",
+                     f"{r.search.find_s:.2f} s + {r.search.shrink_s:.2f} s" if r.search else "-",
+                     f"< {target:.0f} s", "ok" if r.found is not None and total < target
+                     else "MISSED"))
+    text = "\n".join(lines + [table(rows, ("figure", "work", "measured", "target", "verdict"))])
+    print(text)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(text + "\n")
+    print(f"written to {OUT}")
+    return 0

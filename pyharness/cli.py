@@ -1,0 +1,258 @@
+"""python -m pyharness {fuzz,explore,pct,replay,zoo,report,bench}: the harness from the shell.
+
+Every command prints progress on stderr while it runs and a summary table at the end; a found
+violation is printed as the step table + replay token (see failure.py). Exit status: 0 when every
+expectation holds (no violation in fuzz/explore/pct, every zoo case as expected), 1 otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import campaign, hypo, pct, report, runtime, svg, zoo
+from .failure import describe
+from .progress import Progress, table
+from .strategies import cases
+from .workload import KILL_TARGETS, MEMORY_MODELS, PROTOCOLS, Case, Workload
+
+REPORTS = campaign.REPORTS
+
+
+def _csv(choices):
+    def parse(s):
+        vals = [v.strip() for v in s.split(",") if v.strip()]
+        bad = [v for v in vals if v not in choices]
+        if bad:
+            raise argparse.ArgumentTypeError(f"{bad} not in {choices}")
+        return tuple(vals)
+    return parse
+
+
+def _workload_args(p):
+    p.add_argument("--protocol", default="v2", choices=PROTOCOLS)
+    p.add_argument("--mm", default="SC", choices=MEMORY_MODELS, help="memory model")
+    p.add_argument("--variant", default="fixed", help="build variant (a zoo switch or 'fixed')")
+    p.add_argument("--size", type=int, default=2, help="ring slots")
+    p.add_argument("--frames", type=int, default=2, help="frames per producer")
+    p.add_argument("--producers", type=int, default=1)
+    p.add_argument("--len", type=int, default=8, dest="length", help="frame length")
+    p.add_argument("--waits", action="store_true", help="consumer sleeps on the event channel")
+    p.add_argument("--unplug", action="store_true", help="an unplugger actor runs concurrently")
+    p.add_argument("--kill", default="none", choices=KILL_TARGETS)
+    p.add_argument("--start", type=int, default=0, help="initial ring index (wrap coverage)")
+
+
+def _workload(a) -> Workload:
+    prods = tuple(tuple((a.length, 16 * p + k) for k in range(a.frames))
+                  for p in range(a.producers))
+    return Workload(protocol=a.protocol, variant=a.variant, memory_model=a.mm, size=a.size,
+                    producers=prods, waits=a.waits, unplug=a.unplug, kill=a.kill,
+                    start_index=a.start)
+
+
+def _show_failure(ex, name: str) -> Path:
+    print(describe(ex))
+    path = svg.write(ex, REPORTS / "cli" / campaign.svg_name(name))
+    print(f"timeline: {path}")
+    return path
+
+
+def cmd_fuzz(a) -> int:
+    strat = cases(protocols=a.protocols, memory_models=a.mms, variant=a.variant,
+                  max_producers=a.max_producers, max_frames=a.max_frames)
+    row = campaign.fuzz(a.examples, a.seed, strategy_label(a), strat)
+    print(table([(row.label, row.examples, f"{row.seconds:.1f}",
+                  f"{row.examples / max(row.seconds, 1e-9):,.0f}",
+                  "none" if row.found is None else row.found.violation.prop,
+                  ", ".join(sorted(row.coverage)))],
+                ("space", "examples", "seconds", "examples/s", "violation", "states reached")))
+    if row.found is not None:
+        _show_failure(row.found, "fuzz-" + row.found.case.workload.label())
+        return 1
+    return 0
+
+
+def strategy_label(a) -> str:
+    return (f"{a.variant} {'/'.join(a.protocols)}, {'/'.join(a.mms)}, <= {a.max_producers} "
+            f"producers x {a.max_frames} frames")
+
+
+def cmd_explore(a) -> int:
+    w = _workload(a)
+    t0 = time.perf_counter()
+    ex = runtime.explore(w, a.preemptions, a.max_executions)
+    st = ex.stats
+    print(table([(w.label(), a.preemptions, st.executions, st.violations,
+                  "yes" if st.exhausted else "NO", f"{time.perf_counter() - t0:.2f}",
+                  f"{st.executions_per_second:,.0f}", ", ".join(st.coverage_names()))],
+                ("workload", "preemptions <=", "executions", "violations", "exhausted",
+                 "seconds", "executions/s", "states reached")))
+    if ex.counterexample is not None:
+        _show_failure(ex.counterexample, "explore-" + w.label())
+        return 1
+    if st.exhausted:
+        print(f"PROOF: {w.label()}, preemptions <= {a.preemptions}: {st.executions} executions, "
+              f"0 violations")
+        return 0
+    print(f"no proof: execution budget {a.max_executions} hit before the search was exhausted")
+    return 1
+
+
+def cmd_pct(a) -> int:
+    w = _workload(a)
+    prog = Progress("pct", True)
+    res = pct.run_pct(w, a.runs, a.depth, a.seed, prog)
+    prog.done()
+    print(table([(w.label(), res.runs, a.depth, res.n, res.k, f"{res.seconds:.2f}",
+                  "none" if res.found is None else
+                  f"{res.found.violation.prop} (run {res.first_run + 1})")],
+                ("workload", "runs", "depth d", "entities n", "steps k", "seconds", "violation")))
+    print(res.bound.statement())
+    if res.found is not None:
+        _show_failure(res.found, "pct-" + w.label())
+        return 1
+    return 0
+
+
+def cmd_replay(a) -> int:
+    case = Case.from_token(a.token)
+    if a.mm:
+        case = Case(case.workload.with_(memory_model=a.mm), case.choices)
+    if a.variant:
+        case = Case(case.workload.with_(variant=a.variant), case.choices)
+    ex = runtime.run(case)
+    print(describe(ex, limit=None))
+    path = svg.write(ex, Path(a.svg) if a.svg else
+                     REPORTS / "replay" / campaign.svg_name(case.token()))
+    print(f"timeline: {path}")
+    return 1 if ex.violation else 0
+
+
+def cmd_zoo(a) -> int:
+    sel = tuple(zoo.get(n) for n in a.names) if a.names else zoo.ZOO
+    t0 = time.perf_counter()
+    rows = campaign.run_zoo(sel, a.examples, a.seed)
+    print(report.zoo_table(rows))
+    print(f"{sum(r.ok for r in rows)}/{len(rows)} as expected in {time.perf_counter() - t0:.1f}s;"
+          f" timelines under {REPORTS / 'zoo'}")
+    for r in rows:
+        if r.expect == "found" and r.found is not None and a.verbose:
+            print(f"\n### {r.case.name} ({r.mm})\n{describe(r.found)}")
+    return 0 if all(r.ok for r in rows) else 1
+
+
+# Proof bounds of the default campaign (the statement printed at the end names them).
+PROOF_FAMILY = dict(sizes=(1, 2, 4), max_frames=3, waits=(False, True))
+PROOF_BOUND = 3
+
+
+def cmd_report(a) -> int:
+    t0 = time.perf_counter()
+    log = lambda s: print(s, flush=True)
+    log("== bug zoo")
+    zrows = campaign.run_zoo(zoo.ZOO, a.examples, a.seed, log=log)
+    log("== proofs (exhaustive engine)")
+    prows = []
+    family = dict(PROOF_FAMILY)
+    for proto in ("v1", "v2"):
+        for mm in MEMORY_MODELS:
+            prows.append(campaign.prove(proto, mm, a.bound, a.max_executions, **family))
+            r = prows[-1]
+            log(f"  {proto}/{mm}: {r.executions} executions, {r.violations} violations, "
+                f"{'exhausted' if r.exhausted else 'NOT exhausted'}, {r.seconds:.1f}s")
+    for proto in ("v1", "v2"):
+        log("  PROOF: " + campaign.proof_statement(proto, prows, family))
+    log("== fuzz budget (Hypothesis over the fixed protocols)")
+    frows = [campaign.fuzz(a.fuzz, a.seed)]
+    log(f"  {frows[0].examples} examples, "
+        f"{'no violation' if frows[0].found is None else frows[0].found.violation.prop}")
+    log("== PCT")
+    pct_lines = []
+    w = Workload(protocol="v2", variant="no_prod_fence", memory_model="TSO", size=2,
+                 producers=(((8, 0),),), waits=True)
+    res = pct.run_pct(w, a.pct_runs, 2, a.seed, stop_at_first=False)
+    pct_lines.append(f"{w.label()}: {res.runs} runs, depth 2: " +
+                     ("found " + res.found.violation.prop + f" at run {res.first_run + 1}"
+                      if res.found else "not found") + "; " + res.bound.statement())
+    log("  " + pct_lines[-1])
+    text = report.render(zrows, prows, family, frows, pct_lines, time.perf_counter() - t0)
+    path = report.write(text, REPORTS / "report.md")
+    print()
+    print(text)
+    print(f"\nreport written to {path}")
+    ok = all(r.ok for r in zrows) and all(r.violations == 0 and r.exhausted for r in prows) \
+        and all(f.found is None for f in frows)
+    return 0 if ok else 1
+
+
+def cmd_bench(a) -> int:
+    from . import bench
+    return bench.main(a)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pyharness", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("fuzz", help="Hypothesis search over workloads + schedules")
+    p.add_argument("--protocols", type=_csv(PROTOCOLS), default=("v1", "v2"))
+    p.add_argument("--mms", type=_csv(MEMORY_MODELS), default=MEMORY_MODELS)
+    p.add_argument("--variant", default="fixed")
+    p.add_argument("--examples", type=int, default=2000)
+    p.add_argument("--max-producers", type=int, default=3)
+    p.add_argument("--max-frames", type=int, default=3)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(fn=cmd_fuzz)
+
+    p = sub.add_parser("explore", help="exhaustive bounded search (a proof within bounds)")
+    _workload_args(p)
+    p.add_argument("--preemptions", type=int, default=2)
+    p.add_argument("--max-executions", type=int, default=0, help="0 = no limit")
+    p.set_defaults(fn=cmd_explore)
+
+    p = sub.add_parser("pct", help="PCT runs (random priorities + d-1 change points)")
+    _workload_args(p)
+    p.add_argument("--runs", type=int, default=1000)
+    p.add_argument("--depth", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(fn=cmd_pct)
+
+    p = sub.add_parser("replay", help="replay a token: same step table, SVG timeline")
+    p.add_argument("token")
+    p.add_argument("--mm", choices=MEMORY_MODELS, help="replay the schedule under another model")
+    p.add_argument("--variant", help="replay on another build variant (e.g. fixed)")
+    p.add_argument("--svg", help="where to write the timeline")
+    p.set_defaults(fn=cmd_replay)
+
+    p = sub.add_parser("zoo", help="find, shrink and replay the bug-zoo cases")
+    p.add_argument("names", nargs="*", help=f"short names: {', '.join(zoo.BY_NAME)}")
+    p.add_argument("--examples", type=int, default=3000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-v", "--verbose", action="store_true", help="print each counterexample")
+    p.set_defaults(fn=cmd_zoo)
+
+    p = sub.add_parser("report", help="the default campaign: zoo + proofs + fuzz + PCT")
+    p.add_argument("--examples", type=int, default=3000, help="zoo search budget per case")
+    p.add_argument("--bound", type=int, default=PROOF_BOUND, help="proof preemption bound")
+    p.add_argument("--max-executions", type=int, default=0,
+                   help="per-workload execution budget of the proofs (0 = none)")
+    p.add_argument("--fuzz", type=int, default=3000, help="fuzz budget (examples)")
+    p.add_argument("--pct-runs", type=int, default=300)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(fn=cmd_report)
+
+    p = sub.add_parser("bench", help="harness figures (executions/s, examples/s, zoo times)")
+    p.add_argument("--quick", action="store_true")
+    p.set_defaults(fn=cmd_bench)
+
+    a = ap.parse_args(argv)
+    try:
+        return a.fn(a)
+    except runtime.SetupError as e:
+        print(f"invalid workload: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

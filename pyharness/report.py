@@ -1,0 +1,93 @@
+"""The campaign report (Markdown): bug zoo table, proof statements, fuzz budget, PCT bound, and the
+failure text of every zoo counterexample. Written to reports/report.md and printed."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from . import campaign
+from .campaign import ROOT, FuzzRow, ProofRow, ZooRow
+from .failure import describe
+from .progress import table
+
+
+def zoo_table(rows: list[ZooRow]) -> str:
+    out = []
+    for r in rows:
+        s = r.search
+        if r.expect == "found":
+            f = r.found
+            out.append((r.case.name, r.mm, "found" if f else "NOT FOUND",
+                        f.violation.prop if f else "-",
+                        f"{s.find_s:.2f}" if s else "-", f"{s.shrink_s:.2f}" if s and f else "-",
+                        f"{s.first_steps}->{len(f.steps)}" if f else "-",
+                        sum(1 for c in f.case.choices if c) if f else "-",
+                        "yes" if r.replayed else "NO", campaign.proof_phrase(r.proof),
+                        "ok" if r.ok else "FAIL"))
+        elif r.expect == "holds":
+            out.append((r.case.name, r.mm, "holds" if r.found is None else "VIOLATED",
+                        r.found.violation.prop if r.found else "-",
+                        f"{s.find_s:.2f}" if s else "-", "-", "-", "-", "-",
+                        f"{s.examples} examples; reached {', '.join(sorted(r.coverage))}",
+                        "ok" if r.ok else "FAIL"))
+        else:
+            out.append((r.case.name, r.mm, "not found (expected)" if r.ok else "FOUND",
+                        r.found.violation.prop if r.found else "-", "-", "-", "-", "-", "-",
+                        campaign.proof_phrase(r.proof), "ok" if r.ok else "FAIL"))
+    return table(out, ("case", "memory model", "result", "property", "find s", "shrink s",
+                       "steps first->shrunk", "preemptions", "replayed", "fixed build / proof",
+                       "verdict"))
+
+
+def proofs_table(rows: list[ProofRow]) -> str:
+    return table([(r.protocol, r.mm, r.bound, r.workloads, r.executions, r.violations,
+                   "yes" if r.exhausted else "NO", f"{r.seconds:.1f}",
+                   f"{r.executions / r.seconds:,.0f}" if r.seconds else "-",
+                   ", ".join(sorted(r.coverage))) for r in rows],
+                 ("protocol", "memory model", "preemptions <=", "workloads", "executions",
+                  "violations", "exhausted", "seconds", "executions/s", "states reached"))
+
+
+def render(zoo: list[ZooRow], proofs: list[ProofRow], family: dict, fuzz: list[FuzzRow],
+           pct_lines: list[str], elapsed: float) -> str:
+    ok = all(r.ok for r in zoo) and all(r.violations == 0 and r.exhausted for r in proofs) and \
+        all(f.found is None for f in fuzz)
+    lines = [f"# mnetif harness report ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
+             f"Verdict: **{'PASS' if ok else 'FAIL'}** ({elapsed:.0f} s)", "",
+             "## Bug zoo", "",
+             "Each case is a compile-time variant of the same sources (MN_ZOO_* switches). "
+             "`found`: Hypothesis found it, shrank it and the replay token reproduces it; the "
+             "fixed build passes the shrunk workload exhaustively. `not found (expected)`: the same "
+             "variant under a memory model where the bug cannot show, exhaustively. `holds`: a "
+             "must-hold property, searched and never violated.", "", zoo_table(zoo), ""]
+    if proofs:
+        lines += ["## Proofs (exhaustive, bounded)", ""]
+        for proto in dict.fromkeys(r.protocol for r in proofs):
+            lines.append(f"- **{campaign.proof_statement(proto, proofs, family)}**")
+        lines += ["", proofs_table(proofs), ""]
+    if fuzz:
+        lines += ["## Fuzz budget (Hypothesis, fixed protocols)", ""]
+        lines.append(table([(f.label, f.examples, f"{f.seconds:.1f}",
+                             "none" if f.found is None else f.found.violation.prop,
+                             ", ".join(sorted(f.coverage))) for f in fuzz],
+                           ("space", "examples", "seconds", "violations", "states reached")))
+        lines.append("")
+        for f in fuzz:
+            if f.found is not None:
+                lines += ["```", describe(f.found), "```", ""]
+    if pct_lines:
+        lines += ["## PCT", ""] + [f"- {p}" for p in pct_lines] + [""]
+    lines += ["## Zoo counterexamples", ""]
+    for r in zoo:
+        if r.expect == "found" and r.found is not None:
+            rel = r.svg.relative_to(ROOT / "reports") if r.svg else None
+            lines += [f"### {r.case.name} ({r.mm})", "", r.case.doc, "",
+                      f"Timeline: [{rel}]({rel})" if rel else "", "", "```",
+                      describe(r.found), "```", ""]
+    return "\n".join(lines)
+
+
+def write(text: str, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
