@@ -41,8 +41,23 @@ kmod: $(KMOD_KO) $(KMOD_VM_BINS)
 kmod-test: $(KMOD_INITRD)
 	bash $(KMOD_TEST)/run-vm.sh /boot/vmlinuz-$(KMOD_KVER) $(KMOD_INITRD) $(BUILD)/kmod-vm/console.log $(KMOD_VM_TIMEOUT)
 
-# A VM that panics must not pass (qemu exits 0 like a clean poweroff), nor one that hangs.
-kmod-test-selfcheck: $(KMOD_INITRD)
+# Negative control of the byte-exact checks: a module that forgets the Ethernet header.
+KMOD_ZOO_KO := $(BUILD)/kmod-zoo/mnetif.ko
+KMOD_ZOO_INITRD := $(BUILD)/kmod-vm/initramfs-zoo.cpio.gz
+$(KMOD_ZOO_KO): $(KMOD_SRCS)
+	$(MAKE) --no-print-directory -C $(KMOD_DIR) KDIR=$(KMOD_KDIR) OUT=$(abspath $(BUILD)/kmod-zoo) \
+	  MNETIF_KMOD_CFLAGS=-DMNK_ZOO_NO_MAC_HEADER modules
+$(KMOD_ZOO_INITRD): $(KMOD_ZOO_KO) $(KMOD_INITRD)
+	bash $(KMOD_TEST)/mkinitramfs.sh $@ $(KMOD_KVER) $(BUILD) 0 $(KMOD_ZOO_KO)
+
+# A VM that panics must not pass (qemu exits 0 like a clean poweroff), nor one that hangs, nor a
+# module that delivers frames without their Ethernet header.
+kmod-test-selfcheck: $(KMOD_INITRD) $(KMOD_ZOO_INITRD)
+	@out=$$(MNETIF_VM_APPEND=mnetif.vmtest=exact bash $(KMOD_TEST)/run-vm.sh /boot/vmlinuz-$(KMOD_KVER) \
+	        $(KMOD_ZOO_INITRD) $(BUILD)/kmod-vm/selfcheck-zoo.log 120) && rc=0 || rc=$$?; \
+	if [ $$rc -ne 1 ] || ! grep -q "exact-v2-0x2048: FAIL" <<<"$$out" || ! grep -q "exact-v1-4x1024: FAIL" <<<"$$out"; then \
+	  echo "$$out"; echo "kmod-test-selfcheck: FAIL: a module without the Ethernet header passed the byte-exact checks"; exit 1; fi; \
+	echo "kmod-test-selfcheck: PASS: no-MAC-header module -> $$(grep -m1 'exact-v2-0x2048: FAIL' <<<"$$out")"
 	@set -e; for mode in panic:60:'kernel panic' hang:25:'hang'; do \
 	  sel=$${mode%%:*}; rest=$${mode#*:}; lim=$${rest%%:*}; want=$${rest#*:}; \
 	  out=$$(MNETIF_VM_APPEND=mnetif.selftest=$$sel bash $(KMOD_TEST)/run-vm.sh /boot/vmlinuz-$(KMOD_KVER) \

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the busybox initramfs of the VM test (never committed; rebuilt by make).
-#   mkinitramfs.sh OUT.cpio.gz KVER BUILD_DIR BENCH_FRAMES
+#   mkinitramfs.sh OUT.cpio.gz KVER BUILD_DIR BENCH_FRAMES [MODULE.ko]
 set -euo pipefail
-out=$1 kver=$2 build=$3 frames=$4
+out=$1 kver=$2 build=$3 frames=$4 ko=${5:-$3/kmod/mnetif.ko}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(mktemp -d "$build/initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
@@ -13,7 +13,8 @@ veth=/lib/modules/$kver/kernel/drivers/net/veth.ko
 deps=$(modinfo -F depends "$veth")
 [ -z "$deps" ] || { echo "mkinitramfs: veth.ko now depends on '$deps': copy those too" >&2; exit 1; }
 pktgen=/lib/modules/$kver/kernel/net/core/pktgen.ko   # the figure's in-kernel source (optional)
-cp "$veth" "$build/kmod/mnetif.ko" "$root/lib/"
+cp "$veth" "$root/lib/"
+cp "$ko" "$root/lib/mnetif.ko"
 if [ -f "$pktgen" ] && [ -z "$(modinfo -F depends "$pktgen")" ]; then cp "$pktgen" "$root/lib/"; fi
 cp "$build/vmtest" "$build/vmbench" "$root/bin/"
 cp "$here/veth.sh" "$root/veth.sh"
