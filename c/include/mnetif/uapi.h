@@ -106,4 +106,36 @@ struct mnetif_counters {
 #define MNETIF_IOC_UNPLUG   _IO(MNETIF_IOC_MAGIC, 3)
 #define MNETIF_IOC_COUNTERS _IOR(MNETIF_IOC_MAGIC, 4, struct mnetif_counters)
 
+#if (defined(__KERNEL__) || defined(_KERNEL)) && defined(MNETIF_REGISTRY_H)
+/* Kernel glue (Linux and FreeBSD): replies are built from the producer's PRIVATE state, never from
+ * a re-read of the shared header. Include mnetif/registry.h first. */
+static inline void mnetif_counters_fill(struct mnetif_counters *out, const struct mn_counters *c,
+					int plugged, int gone)
+{
+	memset(out, 0, sizeof(*out));
+	out->frames = c->frames;
+	out->bytes = c->bytes;
+	out->drop_full = c->drop_full;
+	out->drop_oversize = c->drop_oversize;
+	out->drop_busy = c->drop_busy;
+	out->drop_error = c->drop_error;
+	out->notify = c->notify;
+	out->error = c->error;
+	out->plugged = plugged;
+	out->gone = gone;
+}
+
+static inline void mnetif_plug_fill(struct mnetif_plug *req, const struct mn_geom *g, uint64_t buflen,
+				    const struct mn_plug_info *info)
+{
+	req->mmap_len = buflen;
+	req->size = g->size;
+	req->slot_bytes = g->slotsize;
+	req->dataoff = g->dataoff;
+	req->index = info->index;
+	memcpy(req->mac, info->mac, sizeof(req->mac));
+	req->up = info->up;
+}
+#endif
+
 #endif /* MNETIF_UAPI_H */

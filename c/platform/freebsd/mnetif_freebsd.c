@@ -259,14 +259,7 @@ static int ioc_plug(struct mnk_file *f, struct mnetif_plug *req)
 		goto out;
 	f->plugged = 1;
 	strlcpy(f->name, f->entry->name, sizeof(f->name));
-	/* The producer's private, validated geometry; never a re-read of the shared header. */
-	req->mmap_len = f->buflen;
-	req->index = info.index;
-	req->size = f->entry->prod.g.size;
-	req->slot_bytes = f->entry->prod.g.slotsize;
-	req->dataoff = f->entry->prod.g.dataoff;
-	memcpy(req->mac, info.mac, sizeof(req->mac));
-	req->up = info.up;
+	mnetif_plug_fill(req, &f->entry->prod.g, f->buflen, &info);
 out:
 	sx_xunlock(&mnk_sx);
 	return (-err);
@@ -290,17 +283,7 @@ static void ioc_counters(struct mnk_file *f, struct mnetif_counters *out)
 	} else {
 		c = f->last;
 	}
-	memset(out, 0, sizeof(*out));
-	out->frames = c.frames;
-	out->bytes = c.bytes;
-	out->drop_full = c.drop_full;
-	out->drop_oversize = c.drop_oversize;
-	out->drop_busy = c.drop_busy;
-	out->drop_error = c.drop_error;
-	out->notify = c.notify;
-	out->error = c.error;
-	out->plugged = f->plugged;
-	out->gone = f->gone;
+	mnetif_counters_fill(out, &c, f->plugged, f->gone);
 	sx_xunlock(&mnk_sx);
 }
 

@@ -86,6 +86,7 @@ done:
 static long ioc_plug(struct mnk_file *f, void __user *arg)
 {
 	struct mnetif_plug req;
+	struct mn_plug_info info;
 	u64 buflen;
 	long err;
 
@@ -125,17 +126,9 @@ static long ioc_plug(struct mnk_file *f, void __user *arg)
 	err = mn_ring_init(f->ring, f->buflen, req.proto, req.nslots, req.slotsize);
 	if (err)
 		goto out;
-	err = mnk_plug(f, req.name, req.flags);
-	if (err)
-		goto out;
-	/* Report the producer's private, validated geometry, never a re-read of the shared header. */
-	req.mmap_len = f->buflen;
-	req.index = f->dev->ifindex;
-	req.size = f->entry->prod.g.size;
-	req.slot_bytes = f->entry->prod.g.slotsize;
-	req.dataoff = f->entry->prod.g.dataoff;
-	memcpy(req.mac, f->dev->dev_addr, ETH_ALEN);
-	req.up = !!(f->dev->flags & IFF_UP);
+	err = mnk_plug(f, req.name, req.flags, &info);
+	if (!err)
+		mnetif_plug_fill(&req, &f->entry->prod.g, f->buflen, &info);
 out:
 	rtnl_unlock();
 	mutex_unlock(&f->mu);

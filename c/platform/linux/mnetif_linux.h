@@ -44,7 +44,8 @@ struct mnk_file {
 };
 
 /* mnetif_os.c */
-int mnk_plug(struct mnk_file *f, const char *name, u32 flags);   /* rtnl held */
+/* rtnl held; info gets mn_plug()'s reply */
+int mnk_plug(struct mnk_file *f, const char *name, u32 flags, struct mn_plug_info *info);
 int mnk_unplug(struct mnk_file *f);                              /* rtnl held */
 void mnk_counters(struct mnk_file *f, struct mnetif_counters *out); /* rtnl held */
 int mnk_os_init(void);

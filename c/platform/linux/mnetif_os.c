@@ -181,9 +181,8 @@ void mn_os_notify(void *arg)
 	wake_up_interruptible_poll(&f->wq, EPOLLIN | EPOLLRDNORM);
 }
 
-int mnk_plug(struct mnk_file *f, const char *name, u32 flags)
+int mnk_plug(struct mnk_file *f, const char *name, u32 flags, struct mn_plug_info *info)
 {
-	struct mn_plug_info info;
 	int err;
 
 	ASSERT_RTNL();
@@ -192,7 +191,7 @@ int mnk_plug(struct mnk_file *f, const char *name, u32 flags)
 	f->flags = flags;
 	f->gone = false;
 	mnk_plugging = f;
-	err = mn_plug(name, f->ring, f->buflen, &info);
+	err = mn_plug(name, f->ring, f->buflen, info);
 	mnk_plugging = NULL;
 	if (err)
 		return err;
@@ -229,17 +228,7 @@ void mnk_counters(struct mnk_file *f, struct mnetif_counters *out)
 	} else {
 		c = f->last;
 	}
-	memset(out, 0, sizeof(*out));
-	out->frames = c.frames;
-	out->bytes = c.bytes;
-	out->drop_full = c.drop_full;
-	out->drop_oversize = c.drop_oversize;
-	out->drop_busy = c.drop_busy;
-	out->drop_error = c.drop_error;
-	out->notify = c.notify;
-	out->error = c.error;
-	out->plugged = f->plugged;
-	out->gone = f->gone;
+	mnetif_counters_fill(out, &c, f->plugged, f->gone);
 }
 
 static int mnk_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
