@@ -3,6 +3,7 @@
 #include "vmcheck.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,21 +95,33 @@ int counters_eq(struct kring *k, struct mnetif_counters *c, const char *name, ui
 }
 
 /* Frames of every interesting size, sent in batches that fit the ring, consumed byte-exact. */
-pid_t spawn_sender(uint32_t count, uint32_t pause_every, uint32_t maxlen)
+pid_t spawn_sender_on(int cpu, uint32_t base, uint32_t count, uint32_t pause_every, uint32_t maxlen)
 {
 	pid_t pid = fork();
-	uint64_t rnd = 12345;
-	uint32_t seq;
+	uint64_t rnd = 12345 + base;
+	uint32_t i;
 
 	if (pid != 0)
 		return pid;
-	for (seq = 0; count == 0 || seq < count; seq++) {
-		if (send_seq(seq, 20 + xrand(&rnd) % (maxlen - 20)) == -ENXIO)
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
+	for (i = 0; count == 0 || i < count; i++) {
+		if (send_seq(base + i, 20 + xrand(&rnd) % (maxlen - 20)) == -ENXIO)
 			usleep(1000);   /* the interface is gone: keep going until killed */
-		if (pause_every && seq % pause_every == pause_every - 1)
+		if (pause_every && i % pause_every == pause_every - 1)
 			usleep(1000);
 	}
 	_exit(0);
+}
+
+pid_t spawn_sender(uint32_t count, uint32_t pause_every, uint32_t maxlen)
+{
+	return spawn_sender_on(-1, 0, count, pause_every, maxlen);
 }
 
 void reap(pid_t pid, int kill_it)

@@ -30,6 +30,8 @@ int counters_eq(struct kring *k, struct mnetif_counters *c, const char *name, ui
 /* A child sending frames of random sizes 20..maxlen: count of them (0 = until killed), sleeping
  * 1 ms every pause_every frames (0 = never). */
 pid_t spawn_sender(uint32_t count, uint32_t pause_every, uint32_t maxlen);
+/* The same, pinned to cpu (-1: anywhere), sequence numbers from base. */
+pid_t spawn_sender_on(int cpu, uint32_t base, uint32_t count, uint32_t pause_every, uint32_t maxlen);
 void reap(pid_t pid, int kill_it);
 
 /* vmtest_abuse.c */
