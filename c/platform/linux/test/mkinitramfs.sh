@@ -18,7 +18,7 @@ cp "$ko" "$root/lib/mnetif.ko"
 if [ -f "$pktgen" ] && [ -z "$(modinfo -F depends "$pktgen")" ]; then cp "$pktgen" "$root/lib/"; fi
 cp "$build/vmtest" "$build/vmbench" "$root/bin/"
 cp "$here/veth.sh" "$root/veth.sh"
-sed "s/^vmbench \$BENCH_FRAMES/vmbench $frames/" "$here/init.sh" > "$root/init"
+sed "s/\$BENCH_FRAMES/$frames/" "$here/init.sh" > "$root/init"
 chmod +x "$root/init" "$root/veth.sh"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"
