@@ -270,7 +270,7 @@ def main() -> int:
     ap.add_argument("--smoke", action="store_true", help="tiny counts, strict checks, write nothing")
     ap.add_argument("--out", type=Path, help="write the report here (markdown)")
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--quiet-wait", type=float, default=90.0,
+    ap.add_argument("--quiet-wait", type=float, default=45.0,
                     help="seconds to wait at most for the machine to be idle before measuring")
     args = ap.parse_args()
 
