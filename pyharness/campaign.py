@@ -159,11 +159,57 @@ def proof_phrase(p: Exploration | None) -> str:
 
 
 # ---- proofs ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Family:
+    """A family of workloads a proof statement covers (every combination is explored)."""
+    name: str
+    sizes: tuple = (1, 2, 4)
+    max_frames: int = 3
+    producers: int = 1
+    waits: tuple = (False, True)
+    unplug: bool = False
+    kill: str = "none"
+    v1_lock_retries: int = 4   # v1: test-and-set attempts per lock (shipped: 64); small keeps
+                               # "retries exhausted -> drop_busy" within the preemption bound
+
+    def workloads(self, protocol: str, mm: str):
+        for size in self.sizes:
+            for n in range(1, self.max_frames + 1):
+                for w in self.waits:
+                    prods = tuple(tuple((8, 16 * p + k) for k in range(n))
+                                  for p in range(self.producers))
+                    yield Workload(protocol=protocol, memory_model=mm, size=size, producers=prods,
+                                   waits=w, unplug=self.unplug, kill=self.kill,
+                                   lock_retries=self.v1_lock_retries if protocol == "v1" else 0)
+
+    def describe(self, protocol: str) -> str:
+        parts = [f"{self.producers} producer{'s' if self.producers > 1 else ''}",
+                 f"size <= {max(self.sizes)}", f"frames <= {self.max_frames}"]
+        if True in self.waits:
+            parts.append("consumer sleeps" if False not in self.waits else "with/without sleep")
+        if self.unplug:
+            parts.append("concurrent unplug")
+        if self.kill != "none":
+            parts.append(f"{self.kill} killed at any step")
+        if protocol == "v1":
+            parts.append(f"lock retries {self.v1_lock_retries}")
+        return ", ".join(parts)
+
+
+FAMILIES = (
+    Family("1 producer"),
+    Family("2 producers", sizes=(2,), max_frames=2, producers=2),
+    Family("unplug", sizes=(2,), max_frames=2, waits=(False,), unplug=True),
+    Family("consumer killed", sizes=(2,), max_frames=3, waits=(False,), kill="consumer"),
+)
+
+
 @dataclass
 class ProofRow:
     protocol: str
     mm: str
     bound: int
+    family: Family
     workloads: int = 0
     executions: int = 0
     violations: int = 0
@@ -173,23 +219,11 @@ class ProofRow:
     counterexample: Execution | None = None
 
 
-def proof_workloads(protocol: str, mm: str, sizes=(1, 2, 4), max_frames=3,
-                    waits=(False, True), producers=1):
-    """The family a proof statement covers: one producer (or `producers`), the consumer, ring
-    sizes `sizes`, 1..max_frames frames of 8 bytes, with and without the event-channel wait."""
-    for size in sizes:
-        for n in range(1, max_frames + 1):
-            for w in waits:
-                prods = tuple(tuple((8, 16 * p + k) for k in range(n)) for p in range(producers))
-                yield Workload(protocol=protocol, memory_model=mm, size=size, producers=prods,
-                               waits=w)
-
-
-def prove(protocol: str, mm: str, bound: int, max_executions: int = 0, progress: bool = True,
-          **family) -> ProofRow:
-    row = ProofRow(protocol, mm, bound)
-    prog = Progress(f"prove {protocol}/{mm}", progress)
-    for w in proof_workloads(protocol, mm, **family):
+def prove(protocol: str, mm: str, bound: int, family: Family, max_executions: int = 0,
+          progress: bool = True) -> ProofRow:
+    row = ProofRow(protocol, mm, bound, family)
+    prog = Progress(f"prove {protocol}/{mm} {family.name}", progress)
+    for w in family.workloads(protocol, mm):
         ex = runtime.explore(w, bound, max_executions)
         row.workloads += 1
         row.executions += ex.stats.executions
@@ -204,17 +238,15 @@ def prove(protocol: str, mm: str, bound: int, max_executions: int = 0, progress:
     return row
 
 
-def proof_statement(protocol: str, rows: list[ProofRow], family: dict) -> str:
-    mine = [r for r in rows if r.protocol == protocol]
+def proof_statement(protocol: str, family: Family, rows: list[ProofRow]) -> str:
+    mine = [r for r in rows if r.protocol == protocol and r.family == family]
     n = sum(r.executions for r in mine)
     v = sum(r.violations for r in mine)
     ok = all(r.exhausted for r in mine)
     mms = "/".join(r.mm for r in mine)
-    sizes = family.get("sizes", (1, 2, 4))
-    frames = family.get("max_frames", 3)
     bound = mine[0].bound if mine else 0
-    return (f"{protocol}, {mms}, size <= {max(sizes)}, frames <= {frames}, preemptions <= "
-            f"{bound}: {n} executions, {v} violations" +
+    return (f"{protocol}, {mms}, {family.describe(protocol)}, preemptions <= {bound}: "
+            f"{n} executions, {v} violations" +
             ("" if ok else " (NOT exhausted: an execution budget was hit, this is no proof)"))
 
 

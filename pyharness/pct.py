@@ -85,6 +85,7 @@ class PCTResult:
     seconds: float
     found: object | None          # the first failing Execution (its Case replays it)
     first_run: int = -1
+    hits: int = 0                 # runs that failed (all runs when stop_at_first is False)
 
     @property
     def bound(self) -> Bound:
@@ -110,8 +111,9 @@ def run_pct(workload, runs: int, depth: int = 2, seed: int = 0, progress=None,
     # k: steps of one default (no preemption) execution; change points are drawn among them
     k = max(len(runtime.run(_case(workload)).steps), 1)
     n_seen = 1
+    k_seen = k
     pso = workload.memory_model == "PSO"
-    found, first = None, -1
+    found, first, hits = None, -1, 0
     rng = random.Random(seed)
     done = 0
     for i in range(runs):
@@ -126,14 +128,18 @@ def run_pct(workload, runs: int, depth: int = 2, seed: int = 0, progress=None,
             return ents.index(pick)
 
         ex = runtime.run_chooser(workload, chooser)
+        k_seen = max(k_seen, ex.nsteps)   # the bound needs k >= the steps of every run
         done += 1
         if progress is not None:
             progress.tick(done)
-        if ex.violation is not None and found is None:
-            found, first = ex, i
+        if ex.violation is not None:
+            hits += 1
+            if found is None:
+                found, first = ex, i
             if stop_at_first:
                 break
-    return PCTResult(workload, done, depth, k, n_seen, time.perf_counter() - t0, found, first)
+    return PCTResult(workload, done, depth, k_seen, n_seen, time.perf_counter() - t0, found, first,
+                     hits)
 
 
 def _case(w):

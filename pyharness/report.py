@@ -40,15 +40,15 @@ def zoo_table(rows: list[ZooRow]) -> str:
 
 
 def proofs_table(rows: list[ProofRow]) -> str:
-    return table([(r.protocol, r.mm, r.bound, r.workloads, r.executions, r.violations,
+    return table([(r.family.name, r.protocol, r.mm, r.bound, r.workloads, r.executions, r.violations,
                    "yes" if r.exhausted else "NO", f"{r.seconds:.1f}",
                    f"{r.executions / r.seconds:,.0f}" if r.seconds else "-",
                    ", ".join(sorted(r.coverage))) for r in rows],
-                 ("protocol", "memory model", "preemptions <=", "workloads", "executions",
+                 ("family", "protocol", "memory model", "preemptions <=", "workloads", "executions",
                   "violations", "exhausted", "seconds", "executions/s", "states reached"))
 
 
-def render(zoo: list[ZooRow], proofs: list[ProofRow], family: dict, fuzz: list[FuzzRow],
+def render(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow],
            pct_lines: list[str], elapsed: float) -> str:
     ok = all(r.ok for r in zoo) and all(r.violations == 0 and r.exhausted for r in proofs) and \
         all(f.found is None for f in fuzz)
@@ -62,8 +62,9 @@ def render(zoo: list[ZooRow], proofs: list[ProofRow], family: dict, fuzz: list[F
              "must-hold property, searched and never violated.", "", zoo_table(zoo), ""]
     if proofs:
         lines += ["## Proofs (exhaustive, bounded)", ""]
-        for proto in dict.fromkeys(r.protocol for r in proofs):
-            lines.append(f"- **{campaign.proof_statement(proto, proofs, family)}**")
+        for fam in dict.fromkeys(r.family for r in proofs):
+            for proto in dict.fromkeys(r.protocol for r in proofs):
+                lines.append(f"- **{campaign.proof_statement(proto, fam, proofs)}**")
         lines += ["", proofs_table(proofs), ""]
     if fuzz:
         lines += ["## Fuzz budget (Hypothesis, fixed protocols)", ""]

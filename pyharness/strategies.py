@@ -68,10 +68,11 @@ def workloads(draw, protocols=("v2", "v1"), memory_models=MEMORY_MODELS, variant
     w = draw(_BOOL) if waits is None else waits
     u = draw(_BOOL) if unplug is None else unplug
     # A killed producer may die holding the entry's producer lock, a reference on the entry or
-    # (v1) the ring lock, and then the other producers, the unplugger or the consumer wait
-    # forever: real, but not a scenario (an input path cannot die in the kernel). So producer 0
-    # is a kill target only when nobody can wait for it: v2, the only producer, no unplugger.
-    alone = protocol == "v2" and nprod == 1 and not u
+    # (v1) the ring lock, or between publishing and signalling: then the other producers, the
+    # unplugger or the consumer wait forever (or sleep with a frame in the ring). Real, but not a
+    # scenario: an input path cannot die in the kernel. So producer 0 is a kill target only
+    # when nobody can wait for it: v2, the only producer, no unplugger, no sleeping consumer.
+    alone = protocol == "v2" and nprod == 1 and not u and not w
     k = draw(_one_of(KILL_TARGETS if alone else KILL_TARGETS[:2])) if kill is None else kill
     start = draw(_one_of(tuple(start_indices)))
     if protocol != "v2":
