@@ -96,6 +96,7 @@ class CWorkload(C.Structure):
         ("kill_actor", C.c_int32), ("start_index", C.c_uint32), ("max_steps", C.c_uint32),
         ("nlitmus_actors", C.c_uint32), ("nlitmus", C.c_uint32 * MAX_ACTORS),
         ("litmus", (LitmusOp * MAX_LITMUS) * MAX_ACTORS),
+        ("reduce", C.c_uint32),
     ]
 
 
@@ -199,7 +200,8 @@ def op_name(op: int) -> str:
 class Workload:
     """One execution's workload. frames[p] = list of frame lengths of producer p (1..3 producers);
     seeds[p][k] = the seed of frame k's bytes (default: k). litmus[a] = list of
-    (op, off, order, value, size) tuples for proto='litmus'."""
+    (op, off, order, value, size) tuples for proto='litmus'. reduce: the reduced choice encoding
+    (fewer decision points, same behaviours; a replay must use the same setting)."""
     proto: int | str = PROTO_V2
     mm: int | str = "sc"
     nslots: int = 2
@@ -214,6 +216,7 @@ class Workload:
     lock_retries: int = 0
     max_steps: int = 0
     litmus: Sequence[Sequence[tuple]] = ()
+    reduce: bool = False      # decide only before operations another actor can observe (model.h)
 
     def to_c(self) -> CWorkload:
         w = CWorkload()
@@ -240,6 +243,7 @@ class Workload:
         w.unplugger = int(self.unplugger)
         w.kill_actor = self.kill_actor
         w.start_index = self.start_index
+        w.reduce = int(self.reduce)
         w.nlitmus_actors = len(self.litmus)
         for a, prog in enumerate(self.litmus):
             w.nlitmus[a] = len(prog)

@@ -436,6 +436,7 @@ int actors_setup(void)
 	}
 	if (mn_g.nactors == 0)
 		return bad("no actors");
+	mem_reduction_setup();
 	mn_g.r->nactors = (uint32_t)mn_g.nactors;
 	return 0;
 }

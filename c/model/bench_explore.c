@@ -74,7 +74,8 @@ static void bench_steps(void)
 	       "%.0f executions/s\n", t / steps * 1e9, (double)steps / n, n / t);
 }
 
-static void bench(const char *name, uint32_t proto, uint32_t mm, uint32_t bound, uint64_t max)
+static void bench(const char *name, uint32_t proto, uint32_t mm, uint32_t bound, uint64_t max,
+		  uint32_t reduce)
 {
 	struct mn_model_workload w = { 0 };
 	struct mn_explore_stats st;
@@ -89,9 +90,10 @@ static void bench(const char *name, uint32_t proto, uint32_t mm, uint32_t bound,
 	w.frame_len[0][1] = 60;
 	w.consumer = MN_CONSUMER_C;
 	w.kill_actor = -1;
+	w.reduce = reduce;
 	mn_model_explore(&w, bound, max, 0, &st, NULL, 0, NULL);
-	printf("%-28s preemptions<=%u  %10llu executions  %s  %8.3f s  %10.0f executions/s  "
-	       "violations %llu\n", name, bound, (unsigned long long)st.executions,
+	printf("%-28s%s preemptions<=%u  %10llu executions  %s  %8.3f s  %10.0f executions/s  "
+	       "violations %llu\n", name, reduce ? " reduced" : "        ", bound, (unsigned long long)st.executions,
 	       st.exhausted ? "exhausted" : "capped   ", st.elapsed_ns / 1e9,
 	       st.executions / (st.elapsed_ns / 1e9), (unsigned long long)st.violations);
 }
@@ -100,11 +102,14 @@ int main(int argc, char **argv)
 {
 	uint32_t bound = argc > 1 ? (uint32_t)atoi(argv[1]) : 3;
 	uint64_t max = argc > 2 ? strtoull(argv[2], NULL, 10) : 2000000;
+	uint32_t red;
 
-	bench("v2 SC 1P+C 2 frames size 2", MN_PROTO_V2, MN_MM_SC, bound, max);
-	bench("v1 SC 1P+C 2 frames size 2", MN_PROTO_V1, MN_MM_SC, bound, max);
-	bench("v2 TSO 1P+C 2 frames size 2", MN_PROTO_V2, MN_MM_TSO, bound, max);
-	bench("v2 PSO 1P+C 2 frames size 2", MN_PROTO_V2, MN_MM_PSO, bound, max);
+	for (red = 0; red < 2; red++) {
+		bench("v2 SC 1P+C 2 frames size 2", MN_PROTO_V2, MN_MM_SC, bound, max, red);
+		bench("v1 SC 1P+C 2 frames size 2", MN_PROTO_V1, MN_MM_SC, bound, max, red);
+		bench("v2 TSO 1P+C 2 frames size 2", MN_PROTO_V2, MN_MM_TSO, bound, max, red);
+		bench("v2 PSO 1P+C 2 frames size 2", MN_PROTO_V2, MN_MM_PSO, bound, max, red);
+	}
 	bench_steps();
 	bench_switch();
 	return 0;

@@ -12,6 +12,7 @@
  */
 #include "runtime.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static uint64_t rd(const unsigned char *p, uint32_t size)
@@ -345,6 +346,97 @@ void mem_exec(struct actor *a)
 	}
 	a->ret = val;
 	sched_record(a, p->op, p->addr, p->size, p->order, val, buffered);
+}
+
+/* ---- reduction: private locations (see "Reduction" in model.h) ------------------------------ */
+
+void mem_reduction_setup(void)
+{
+	const struct mn_model_workload *w = &mn_g.w;
+	int multi = w->nproducers > 1, unplug = w->unplugger != 0, cons = w->consumer != 0;
+	uint32_t p = 0;
+
+	mn_g.red_on = w->reduce && w->proto != MN_MODEL_LITMUS && w->consumer != MN_CONSUMER_EXTERNAL;
+	mn_g.red_target = w->kill_actor;
+	if (!cons && !multi && !unplug)
+		p |= RED_RING_ALL;
+	if (!multi && !unplug)
+		p |= RED_COUNTERS;
+	if (!(cons && w->consumer_waits) && !unplug)
+		p |= RED_WAKE;
+	if (!unplug)
+		p |= RED_STATE;
+	if (!unplug && !multi)
+		p |= RED_USERS;
+	if (!multi)
+		p |= RED_PLOCK;
+	mn_g.red_private = p;
+}
+
+static int within(uint64_t off, uint32_t size, uint64_t lo, uint64_t hi)
+{
+	return off >= lo && off + size <= hi;
+}
+
+static int private_loc(const unsigned char *addr, uint32_t size)
+{
+	uint32_t p = mn_g.red_private;
+
+	if (addr >= mn_g.ring && addr < mn_g.ring + mn_g.ringlen) {
+		uint64_t off = (uint64_t)(addr - mn_g.ring);
+
+		if (p & RED_RING_ALL)
+			return 1;
+		if ((p & RED_COUNTERS) && within(off, size, MN_OFF_ERROR, MN_HDR_SIZE))
+			return 1;
+		return (p & RED_WAKE) && within(off, size, MN_OFF_WAKE, MN_OFF_WAKE + 4);
+	}
+	if (mn_g.entry && addr >= (const unsigned char *)mn_g.entry &&
+	    addr < (const unsigned char *)(mn_g.entry + 1)) {
+		const struct mn_entry *e = mn_g.entry;
+		uint64_t off = (uint64_t)(addr - (const unsigned char *)e);
+
+		if (within(off, size, offsetof(struct mn_entry, ifindex), offsetof(struct mn_entry, ifindex) + 4))
+			return 1;     /* written by mn_plug before the run only */
+		if (within(off, size, offsetof(struct mn_entry, state), offsetof(struct mn_entry, state) + 4))
+			return (p & RED_STATE) != 0;
+		if (within(off, size, offsetof(struct mn_entry, users), offsetof(struct mn_entry, users) + 4))
+			return (p & RED_USERS) != 0;
+		if (within(off, size, offsetof(struct mn_entry, plock), offsetof(struct mn_entry, plock) + 4))
+			return (p & RED_PLOCK) != 0;
+		return 0;
+	}
+	/* The other registry entries are only read during a run (the unplugger's lookup). */
+	return mn_g.table && addr > (const unsigned char *)mn_g.entry &&
+	       addr < (const unsigned char *)(mn_g.table + MN_MAX_PLUGS);
+}
+
+/* May a's pending operation run without a decision point? */
+int mem_private_op(const struct actor *a)
+{
+	uint32_t i;
+
+	if (!mn_g.red_on || a->id == mn_g.red_target)
+		return 0;
+	switch (a->pend.op) {
+	case MN_OP_LOAD:
+	case MN_OP_STORE:
+	case MN_OP_COPY_IN:
+	case MN_OP_COPY_OUT:
+		return private_loc(a->pend.addr, a->pend.size);
+	case MN_OP_TAS:
+	case MN_OP_FETCH_ADD:
+		if (!private_loc(a->pend.addr, a->pend.size))
+			return 0;
+		__attribute__((fallthrough));   /* they drain the buffer like a fence */
+	case MN_OP_FENCE:
+		for (i = 0; i < a->nsb; i++)
+			if (!private_loc(a->sb[i].addr, a->sb[i].size))
+				return 0;
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* ---- address -> field names ------------------------------------------------------------------ */

@@ -31,6 +31,20 @@
  * buffers drain only when no actor can run. The same list replays under SC, TSO and PSO (the option
  * lists differ, the encoding does not). A step bound (max_steps) turns livelock into a violation.
  *
+ * Reduction (workload.reduce = 1; a different, smaller choice encoding, so keep it fixed for a
+ * replay): like CHESS, decide only before operations another actor can observe. An operation is
+ * private when, in this workload, no other actor can access its location: the registry entry's
+ * ifindex (never written during a run), its state (unless an unplugger), users (unless an unplugger
+ * or several producers), plock (unless several producers); the ring's producer-only counters and
+ * sr_error (unless several producers or an unplugger); sr_wake (unless the consumer waits or an
+ * unplugger); the whole ring when there is no consumer, one producer and no unplugger. A fence, a
+ * test-and-set or a fetch_add is private only if its location and every store it drains are. A
+ * private operation commutes with every operation of the other actors, so running it without a
+ * decision loses no behaviour (and no preemption: a switch just moves to the next decision point).
+ * Not reduced: litmus runs, an external consumer (unknown accesses), and the killer's target (a
+ * kill does not commute with anything its target does). The oracles only read private fields in
+ * conjuncts of their own or at quiescence, so they see the same verdicts.
+ *
  * Memory models: SC (every store visible at once); TSO (per-actor FIFO store buffer; a load forwards
  * from its own buffer; fences, test-and-set and fetch_add drain the actor's buffer first); PSO (per
  * actor, per address FIFOs: stores to different addresses drain in any order, except that a RELEASE
@@ -121,6 +135,8 @@ struct mn_model_workload {
 	uint32_t nlitmus_actors;         /* MN_MODEL_LITMUS only */
 	uint32_t nlitmus[MN_MODEL_MAX_ACTORS];
 	struct mn_litmus_op litmus[MN_MODEL_MAX_ACTORS][MN_MODEL_MAX_LITMUS];
+	uint32_t reduce;                 /* 1: no decision point before an operation that no other
+	                                  * actor can observe (see "Reduction" above); 0: every op */
 };
 
 /* Step kinds beyond enum mn_op (atomic.h): */

@@ -55,6 +55,11 @@ struct commit_rec {
 	uint64_t seq;
 };
 
+enum red_loc {
+	RED_RING_ALL = 1, RED_COUNTERS = 2, RED_WAKE = 4, RED_STATE = 8, RED_USERS = 16,
+	RED_PLOCK = 32
+};
+
 /* Decision-point sources. */
 enum chooser_kind { CH_LIST, CH_FN };
 
@@ -98,6 +103,9 @@ struct model {
 	uint32_t notify_pending;
 	uint32_t step_decision;      /* decision index of the step being executed, ~0u if none */
 	uint32_t max_steps;
+	/* reduction (workload.reduce): which locations no other actor can access in this workload */
+	int red_on, red_target;
+	uint32_t red_private;        /* bits of enum red_loc */
 	int in_step;                 /* executing a step that is not recorded yet */
 	int at_end;                  /* quiescence checks */
 	int finishing;               /* a violation was found: finish quietly (external consumer) */
@@ -124,6 +132,8 @@ void mem_flush(struct actor *a);
 int mem_drainable(const struct actor *a, uint32_t i);
 void mem_classify(const unsigned char *addr, struct mn_model_step *s);
 uint64_t mem_direct(int op, unsigned char *addr, unsigned size, uint64_t val);
+int mem_private_op(const struct actor *a);
+void mem_reduction_setup(void);
 
 /* sched.c */
 void sched_wake(struct actor *a);

@@ -248,7 +248,8 @@ static void loop(void)
 			return;
 		}
 		mn_g.step_decision = ~0u;
-		c = n >= 2 ? choose(o, n) : 0;
+		/* option 0 is the current actor when it can run; a private operation needs no decision */
+		c = n >= 2 && !(o[0].kind == 0 && mem_private_op(mn_g.a[o[0].actor])) ? choose(o, n) : 0;
 		mn_g.committed = 0;
 		mn_g.in_step = 1;
 		if (o[c].kind == 2) {
