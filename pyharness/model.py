@@ -183,16 +183,12 @@ def lib(variant: str = "fixed") -> C.CDLL:
 
 
 def field_name(fld: int, index: int = 0) -> str:
-    """'sr_avail', 'ss_len[1]', 'slot[0]', 'entry0.users', ..."""
-    so = lib()
-    base = so.mn_model_field_name(fld).decode()
-    if "[]" in base:
-        return base.replace("[]", f"[{index}]")
-    return base
+    """'sr_avail', 'ss_len[1]', 'slot[0]', 'entry[0].users', ..."""
+    return _names()["field"][fld].replace("[]", f"[{index}]")
 
 
 def op_name(op: int) -> str:
-    return lib().mn_model_op_name(op).decode()
+    return _names()["op"][op]
 
 
 # ---- Python-side views ---------------------------------------------------------------------------
@@ -337,19 +333,43 @@ class ExploreStats:
         return coverage_names(self.coverage)
 
 
+_NAMES: dict[str, list[str]] = {}
+
+
+def _names() -> dict[str, list[str]]:
+    """Op and field names from the C tables, read once."""
+    if not _NAMES:
+        so = lib()
+        _NAMES["op"] = [so.mn_model_op_name(i).decode() for i in range(32)]
+        _NAMES["field"] = [so.mn_model_field_name(i).decode() for i in range(32)]
+    return _NAMES
+
+
 def _steps(trace, n: int) -> list[Step]:
-    so = lib()
+    names = _names()
+    ops, fields = names["op"], names["field"]
     out = []
     for i in range(n):
         t = trace[i]
-        name = so.mn_model_field_name(t.field).decode()
+        name = fields[t.field] if t.field < 32 else "?"
         if "[]" in name:
             name = name.replace("[]", f"[{t.index}]")
-        out.append(Step(i, t.actor, so.mn_model_op_name(t.op).decode(), ORDER_NAMES[t.order] if
-                        t.order < len(ORDER_NAMES) else str(t.order), name, t.value, t.size,
-                        bool(t.buffered), t.cur, t.avail, t.lock,
+        out.append(Step(i, t.actor, ops[t.op] if t.op < 32 else "?",
+                        ORDER_NAMES[t.order] if t.order < len(ORDER_NAMES) else str(t.order),
+                        name, t.value, t.size, bool(t.buffered), t.cur, t.avail, t.lock,
                         -1 if t.decision == 0xFFFFFFFF else t.decision))
     return out
+
+
+_TRACES: dict[int, C.Array] = {}
+
+
+def _trace_buffer(cap: int):
+    """One reusable trace array per capacity (the steps are copied out before the next run)."""
+    buf = _TRACES.get(cap)
+    if buf is None:
+        buf = _TRACES[cap] = (CStep * max(1, cap))()
+    return buf
 
 
 def _result(r: CResult, trace, cap: int, nprod: int, nframes: Sequence[int]) -> Result:
@@ -382,7 +402,7 @@ def run(workload: Workload, choices: Sequence[int] = (), variant: str = "fixed",
     w = workload.to_c()
     arr = (C.c_uint32 * max(1, len(choices)))(*choices)
     res = CResult()
-    trace = (CStep * max(1, trace_cap))()
+    trace = _trace_buffer(trace_cap)
     so.mn_model_run(C.byref(w), arr, len(choices), C.byref(res), trace, trace_cap)
     out = _result(res, trace, trace_cap, w.nproducers, list(w.nframes))
     out.choices_taken = list(choices[:res.nchoices_used])
@@ -399,7 +419,7 @@ def run_chooser(workload: Workload, chooser: Chooser, variant: str = "fixed",
     so = lib(variant)
     w = workload.to_c()
     res = CResult()
-    trace = (CStep * max(1, trace_cap))()
+    trace = (CStep * max(1, trace_cap))()   # not shared: the chooser may call run() itself
     taken = (C.c_uint32 * taken_cap)()
     ntaken = C.c_uint32(0)
     err: list[BaseException] = []
