@@ -23,13 +23,15 @@
  * (RX_HANDLER_PASS). MNETIF_PLUG_STEAL consumes it (RX_HANDLER_CONSUMED): the host stack never sees
  * frames of a stolen interface, whether the ring took them or dropped them.
  *
- * Ring lifetime: allocated by the first MNETIF_PLUG of the file (its mmap_len is fixed from then
- * on, even if that plug fails), freed when the file is released (after the last munmap). A later
- * plug of the same file re-initialises the header in place (counters restart at 0).
+ * Ring lifetime: every successful MNETIF_PLUG gives the file a FRESH ring, laid out by the kernel
+ * before anyone can map it, so no consumer can change the geometry the producer attaches with;
+ * map it after the plug. A mapping of an earlier ring stays valid (its memory lives until munmap)
+ * but is no longer produced into. mmap maps the file's latest ring, which stays readable after an
+ * unplug; it is freed at release (after the last munmap).
  *
  * Errors are -errno as in mnetif/registry.h, plus: -EBUSY the file is already plugged (or the
  * interface has another rx_handler: bridge, bond, macvlan), -ENXIO mmap before the first plug,
- * -EINVAL bad geometry/flags or a buffer length different from the file's ring.
+ * -EINVAL bad geometry/flags, -ENOSPC the geometry does not fit the buffer length.
  */
 #ifndef MNETIF_UAPI_H
 #define MNETIF_UAPI_H

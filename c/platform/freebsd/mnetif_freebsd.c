@@ -236,18 +236,19 @@ static int ioc_plug(struct mnk_file *f, struct mnetif_plug *req)
 		err = -EBUSY;
 		goto out;
 	}
-	if (f->ring == NULL) {
-		f->ring = contigmalloc(buflen, M_MNETIF, M_WAITOK | M_ZERO, 0, ~(vm_paddr_t)0,
-		    PAGE_SIZE, 0);
-		if (f->ring == NULL) {
-			err = -ENOMEM;
-			goto out;
-		}
-		f->buflen = buflen;
-	} else if (buflen != f->buflen) {
-		err = -EINVAL;
+	/* One plug per open file: the ring is laid out before anyone can map it (so nobody changes
+	 * the geometry under the attach), and an OBJT_SG mapping holds no page references, so the
+	 * ring cannot be replaced while the file lives (Linux can: its mappings hold the pages). */
+	if (f->ring != NULL) {
+		err = -EBUSY;
 		goto out;
 	}
+	f->ring = contigmalloc(buflen, M_MNETIF, M_WAITOK | M_ZERO, 0, ~(vm_paddr_t)0, PAGE_SIZE, 0);
+	if (f->ring == NULL) {
+		err = -ENOMEM;
+		goto out;
+	}
+	f->buflen = buflen;
 	err = mn_ring_init(f->ring, f->buflen, req->proto, req->nslots, req->slotsize);
 	if (err != 0)
 		goto out;

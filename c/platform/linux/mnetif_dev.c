@@ -87,6 +87,7 @@ static long ioc_plug(struct mnk_file *f, void __user *arg)
 {
 	struct mnetif_plug req;
 	struct mn_plug_info info;
+	void *ring;
 	u64 buflen;
 	long err;
 
@@ -104,31 +105,30 @@ static long ioc_plug(struct mnk_file *f, void __user *arg)
 	if (buflen > MNETIF_MAX_BUFLEN)
 		return -EINVAL;
 
+	/* (I) A fresh ring for every plug, laid out before anyone can map it (mmap takes f->mu, held
+	 * until the producer has attached): no consumer can change the geometry under the attach, so
+	 * the producer attaches with exactly the layout written here. */
+	ring = vmalloc_user(buflen);
+	if (!ring)
+		return -ENOMEM;
+	err = mn_ring_init(ring, buflen, req.proto, req.nslots, req.slotsize);
+	if (err) {
+		vfree(ring);
+		return err;
+	}
 	mutex_lock(&f->mu);
 	rtnl_lock();
-	if (f->plugged) {
-		err = -EBUSY;
+	err = mnk_plug(f, req.name, req.flags, ring, buflen, &info);
+	if (err) {
+		vfree(ring);
 		goto out;
 	}
-	if (!f->ring) {
-		f->ring = vmalloc_user(buflen);
-		if (!f->ring) {
-			err = -ENOMEM;
-			goto out;
-		}
-		f->buflen = buflen;
-	} else if (buflen != f->buflen) {
-		err = -EINVAL;
-		goto out;
-	}
-	/* (I) The consumer may still map the ring from an earlier plug; whatever it writes, the
-	 * producer's attach (inside mn_plug) validates the geometry before using it. */
-	err = mn_ring_init(f->ring, f->buflen, req.proto, req.nslots, req.slotsize);
-	if (err)
-		goto out;
-	err = mnk_plug(f, req.name, req.flags, &info);
-	if (!err)
-		mnetif_plug_fill(&req, &f->entry->prod.g, f->buflen, &info);
+	/* The previous ring: a consumer may still map it. vfree drops only the vmalloc reference;
+	 * pages mapped into user space stay alive until munmap. */
+	vfree(f->ring);
+	f->ring = ring;
+	f->buflen = buflen;
+	mnetif_plug_fill(&req, &f->entry->prod.g, buflen, &info);
 out:
 	rtnl_unlock();
 	mutex_unlock(&f->mu);

@@ -25,7 +25,7 @@
 
 struct mnk_file {
 	struct mutex mu;
-	void *ring;                  /* (mu) vmalloc_user, freed at release */
+	void *ring;                  /* (mu) the last plug's ring (vmalloc_user); what mmap maps */
 	u64 buflen;                  /* (mu) */
 
 	/* (rtnl) plug state */
@@ -44,8 +44,9 @@ struct mnk_file {
 };
 
 /* mnetif_os.c */
-/* rtnl held; info gets mn_plug()'s reply */
-int mnk_plug(struct mnk_file *f, const char *name, u32 flags, struct mn_plug_info *info);
+/* rtnl held; plugs name to ring (laid out, not yet shared); info gets mn_plug()'s reply */
+int mnk_plug(struct mnk_file *f, const char *name, u32 flags, void *ring, u64 buflen,
+	     struct mn_plug_info *info);
 int mnk_unplug(struct mnk_file *f);                              /* rtnl held */
 void mnk_counters(struct mnk_file *f, struct mnetif_counters *out); /* rtnl held */
 int mnk_os_init(void);

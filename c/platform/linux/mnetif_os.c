@@ -181,7 +181,8 @@ void mn_os_notify(void *arg)
 	wake_up_interruptible_poll(&f->wq, EPOLLIN | EPOLLRDNORM);
 }
 
-int mnk_plug(struct mnk_file *f, const char *name, u32 flags, struct mn_plug_info *info)
+int mnk_plug(struct mnk_file *f, const char *name, u32 flags, void *ring, u64 buflen,
+	     struct mn_plug_info *info)
 {
 	int err;
 
@@ -191,7 +192,7 @@ int mnk_plug(struct mnk_file *f, const char *name, u32 flags, struct mn_plug_inf
 	f->flags = flags;
 	f->gone = false;
 	mnk_plugging = f;
-	err = mn_plug(name, f->ring, f->buflen, info);
+	err = mn_plug(name, ring, buflen, info);
 	mnk_plugging = NULL;
 	if (err)
 		return err;

@@ -39,5 +39,6 @@ void t_unplug_flow(void);
 void t_ifdel(void);
 void t_killlock(void);
 void t_scribble(uint32_t proto, uint32_t rounds);
+void t_replug_scribble(uint32_t proto, uint32_t rounds);
 
 #endif

@@ -336,6 +336,8 @@ int main(int argc, char **argv)
 	t_unplug_flow();
 	t_scribble(MN_PROTO_V2, 20000);
 	t_scribble(MN_PROTO_V1, 20000);
+	t_replug_scribble(MN_PROTO_V2, 2000);
+	t_replug_scribble(MN_PROTO_V1, 2000);
 	t_ifdel();
 done:
 	printf("VMTEST: %s (%d failed checks)\n", failures ? "FAIL" : "PASS", failures);
