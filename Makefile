@@ -80,7 +80,7 @@ all: $(ALL_TARGETS)
 
 # Core tests first (everything stands on them), then each part's suite in order.
 test-core: all asan tsan
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/test_*.py
 	bash c/tests/run_stress.sh
 TEST_TARGETS := test-core $(TEST_TARGETS)
 

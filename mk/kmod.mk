@@ -3,7 +3,7 @@
 #   make kmod-test     boot Debian's kernel under qemu TCG with a busybox initramfs and run the test
 #   make kmod-test-selfcheck  the verdict's negative controls: a panic and a hang must both FAIL
 #   make kmod-host-test  the userspace side on the host (uapi layouts vs pyharness/kmod.py; also
-#                        part of test-core's pytest run)
+#                        in TEST_TARGETS)
 KMOD_KVER := $(patsubst /boot/vmlinuz-%,%,$(lastword $(sort $(wildcard /boot/vmlinuz-*-amd64))))
 KMOD_KDIR := /usr/src/linux-headers-$(KMOD_KVER)
 KMOD_DIR := c/platform/linux
@@ -71,4 +71,4 @@ kmod-host-test: $(KMOD_KO) $(LIB)
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/kmod
 
 ALL_TARGETS += kmod
-TEST_TARGETS += kmod-test kmod-test-selfcheck
+TEST_TARGETS += kmod-host-test kmod-test kmod-test-selfcheck
