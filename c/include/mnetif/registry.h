@@ -80,7 +80,9 @@ int netif_ether_input_copy(uint32_t ifindex, const void *src, uint32_t len, mn_c
 /* The LIVE entry plugged to name, or NULL. Call with mn_os_ctl_lock() held (platform code). */
 struct mn_entry *mn_registry_find(const char *name);
 
-/* Counters of a plugged interface (a consistent copy of the producer's private counters). */
+/* Counters of a plugged interface (a consistent copy of the producer's private counters). It spins
+ * on the producer lock: a kernel must not call it where the receive path can interrupt it on the
+ * same CPU (Linux: softirqs enabled); the Linux glue reads the counters with softirqs off instead. */
 int mn_plug_counters(const char *name, struct mn_counters *out);
 
 /* ---- what each platform provides (c/platform/<os>/, c/model/) ---------------------------- */
