@@ -41,6 +41,8 @@
  * test-and-set or a fetch_add is private only if its location and every store it drains are. A
  * private operation commutes with every operation of the other actors, so running it without a
  * decision loses no behaviour (and no preemption: a switch just moves to the next decision point).
+ * Likewise a buffered store to a private location drains as soon as it may (no drain option):
+ * nobody else can tell when it drains, and it stops blocking the stores queued behind it.
  * Not reduced: litmus runs, an external consumer (unknown accesses), and the killer's target (a
  * kill does not commute with anything its target does). The oracles only read private fields in
  * conjuncts of their own or at quiescence, so they see the same verdicts.

@@ -133,6 +133,7 @@ int mem_drainable(const struct actor *a, uint32_t i);
 void mem_classify(const unsigned char *addr, struct mn_model_step *s);
 uint64_t mem_direct(int op, unsigned char *addr, unsigned size, uint64_t val);
 int mem_private_op(const struct actor *a);
+int mem_drain_private(void);
 void mem_reduction_setup(void);
 
 /* sched.c */

@@ -270,6 +270,8 @@ static void loop(void)
 			if (a->state == MN_AS_RUNNABLE && !mn_g.r->violation)
 				advance(a);
 		}
+		if (!mn_g.r->violation)
+			mem_drain_private();
 		if (mn_g.committed && !mn_g.r->violation && mn_g.w.proto != MN_MODEL_LITMUS) {
 			int inv = mn_ring_check(mn_g.ring, &mn_g.geom);
 
