@@ -141,6 +141,12 @@ static void commit(struct actor *a, unsigned char *addr, uint32_t size, const un
 		sched_violation(MN_VIO_USE_AFTER_FREE,
 				"lifecycle: actor %d's store reached the ring after mn_os_released() "
 				"(use of a freed ring)", a->id);
+	if (bytes ? memcmp(addr, bytes, size) == 0 : rd(addr, size) == (val & mask_of(size))) {
+		/* Same value (a failed test-and-set, a rewrite): nothing a spinner or a poller can see
+		 * changed, so nobody wakes (two spinners would otherwise wake each other forever). */
+		oracle_commit(addr, size, before);
+		return;
+	}
 	if (bytes)
 		memcpy(addr, bytes, size);
 	else
@@ -164,7 +170,7 @@ static void commit(struct actor *a, unsigned char *addr, uint32_t size, const un
 	}
 }
 
-/* Did another actor commit to addr after sequence `since`? */
+/* Did another actor change addr after sequence `since`? */
 static int changed_since(const struct actor *a, const unsigned char *addr, uint64_t since)
 {
 	uint64_t s;

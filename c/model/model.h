@@ -59,11 +59,12 @@
  * A killed actor's locks stay held: that is the point of the v1 killer scenario.
  *
  * Blocking (not a spin, so every execution is finite):
- *   mn_model_spin(addr)   blocked until another actor's store to addr becomes visible (if one did
- *                         since the actor's last load of addr, it does not block at all);
+ *   mn_model_spin(addr)   blocked until another actor's store CHANGES the value at addr in memory
+ *                         (if one did since the actor's last load or RMW of addr, it does not block
+ *                         at all); a store of the same value (a failed test-and-set) wakes nobody;
  *   consumer sleep        blocked until a notification is pending (consumer_waits = 1);
- *   consumer idle         (consumer_waits = 0, ring empty) blocked until any store of another actor
- *                         becomes visible or every producer is finished, then it polls again.
+ *   consumer idle         (consumer_waits = 0, ring empty) blocked until another actor changes ring
+ *                         memory or every producer is finished, then it polls again.
  * Quiescence = nothing runnable and nothing left to drain; the run ends there.
  *
  * Oracles (checked during the run, first violation wins; result.violation_step = the index of the

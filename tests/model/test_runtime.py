@@ -3,6 +3,7 @@ reachability of abstract states, workload validation, the step bound, the extern
 from __future__ import annotations
 
 import ctypes as C
+import dataclasses
 
 import pytest
 
@@ -190,3 +191,15 @@ def test_external_consumer_wakeup_protocol_and_it_always_returns(fence, found):
         assert calls == ["enter", "return"] * s.executions
     finally:
         so.mn_model_set_external_consumer(CONSUMER_FN(0), None)
+
+
+@pytest.mark.parametrize("proto", ["v1", "v2"])
+def test_two_spinners_do_not_wake_each_other_forever(proto):
+    """Regression: a failed test-and-set rewrites the same value; it must not wake the other
+    spinner (P0 and P1 would ping-pong on plock while the holder P2 never runs)."""
+    w = W(proto=proto, mm="sc", frames=[[8], [8], [8]])
+    r = model.run(w, [2, 0, 0, 0, 0, 0, 1])
+    assert r.ok, f"{r.message}; {repro(w, [2, 0, 0, 0, 0, 0, 1])}"
+    wr = dataclasses.replace(w, reduce=True)
+    s = model.explore(wr, preemptions=2)
+    assert s.exhausted and s.violations == 0, f"{s.message}; {repro(wr, s.counterexample)}"
