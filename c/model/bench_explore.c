@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double now_s(void)
@@ -14,6 +15,25 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One producer of nframes 60-byte frames and the C consumer. */
+static void one_producer(struct mn_model_workload *w, uint32_t proto, uint32_t mm, uint32_t nslots,
+			 uint32_t nframes)
+{
+	uint32_t k;
+
+	memset(w, 0, sizeof(*w));
+	w->proto = proto;
+	w->mm = mm;
+	w->nslots = nslots;
+	w->slotsize = 64;
+	w->nproducers = 1;
+	w->nframes[0] = nframes;
+	for (k = 0; k < nframes; k++)
+		w->frame_len[0][k] = 60;
+	w->consumer = MN_CONSUMER_C;
+	w->kill_actor = -1;
 }
 
 static struct actor pinger;
@@ -45,23 +65,14 @@ static void bench_switch(void)
 
 static void bench_steps(void)
 {
-	struct mn_model_workload w = { 0 };
+	struct mn_model_workload w;
 	struct mn_model_result r;
 	uint64_t steps = 0;
 	const int n = 200000;
 	double t;
 	int i;
 
-	w.proto = MN_PROTO_V2;
-	w.mm = MN_MM_TSO;
-	w.nslots = 4;
-	w.slotsize = 64;
-	w.nproducers = 1;
-	w.nframes[0] = 4;
-	for (i = 0; i < 4; i++)
-		w.frame_len[0][i] = 60;
-	w.consumer = MN_CONSUMER_C;
-	w.kill_actor = -1;
+	one_producer(&w, MN_PROTO_V2, MN_MM_TSO, 4, 4);
 	t = now_s();
 	for (i = 0; i < n; i++) {
 		uint32_t c[4] = { (uint32_t)i, (uint32_t)i >> 2, (uint32_t)i >> 4, (uint32_t)i >> 6 };
@@ -77,19 +88,10 @@ static void bench_steps(void)
 static void bench(const char *name, uint32_t proto, uint32_t mm, uint32_t bound, uint64_t max,
 		  uint32_t reduce)
 {
-	struct mn_model_workload w = { 0 };
+	struct mn_model_workload w;
 	struct mn_explore_stats st;
 
-	w.proto = proto;
-	w.mm = mm;
-	w.nslots = 2;
-	w.slotsize = 64;
-	w.nproducers = 1;
-	w.nframes[0] = 2;
-	w.frame_len[0][0] = 60;
-	w.frame_len[0][1] = 60;
-	w.consumer = MN_CONSUMER_C;
-	w.kill_actor = -1;
+	one_producer(&w, proto, mm, 2, 2);
 	w.reduce = reduce;
 	mn_model_explore(&w, bound, max, 0, &st, NULL, 0, NULL);
 	printf("%-28s%s preemptions<=%u  %10llu executions  %s  %8.3f s  %10.0f executions/s  "
