@@ -102,7 +102,7 @@ static void bench(const char *name, uint32_t proto, uint32_t mm, uint32_t bound,
 
 int main(int argc, char **argv)
 {
-	uint32_t bound = argc > 1 ? (uint32_t)atoi(argv[1]) : 3;
+	uint32_t bound = argc > 1 ? (uint32_t)atoi(argv[1]) : 4;
 	uint64_t max = argc > 2 ? strtoull(argv[2], NULL, 10) : 2000000;
 	uint32_t red;
 
