@@ -150,9 +150,8 @@ def _install(workload, variant: str, gc_stress: bool = False):
     retries = workload.lock_retries or 64
     flags = ((1 if workload.consumer_waits else 0) | (2 if proto == model.PROTO_2012 else 0)
              | (4 if gc_stress else 0) | retries << 8)
-    # The runtime's violation recorder, for a corrupt ring seen by the OCaml consumer (model.h has
-    # no public hook for an external consumer's error yet; sched_violation is exported).
-    vio = _addr(so, "sched_violation") if hasattr(so, "sched_violation") else None
+    # The runtime's hook for an external consumer's error (a corrupt ring seen by the OCaml consumer).
+    vio = _addr(so, "mn_model_consumer_error")
     rt.lib.mnoc_model_configure.argtypes = [C.c_int, C.c_void_p]
     rt.lib.mnoc_model_configure(flags, vio)
     return rt, so, dataclasses.replace(workload, consumer=model.CONSUMER_EXTERNAL)

@@ -59,7 +59,7 @@ int mn_os_attach(struct mn_entry *e, struct mn_plug_info *out)
 {
 	(void)out;
 	mn_g.entry = e;
-	mn_g.table = e;   /* MN_MODEL_IFINDEX hashes to slot 0 of an empty table */
+	mn_g.table = mn_registry_table();
 	e->prod.lock_retries = mn_g.w.lock_retries ? mn_g.w.lock_retries : MN_LOCK_RETRIES;
 	return 0;
 }

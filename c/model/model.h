@@ -325,7 +325,8 @@ const char *mn_model_variant(void);
  *   mn_model_consumer_idle()  ring found empty: blocks until ring memory changes; returns 0 when
  *                            every producer is finished and no store is pending (return now), else 1;
  *   mn_model_consumer_sleep() after a successful prepare-wait: blocks until notified; returns 1
- *                            when notified, 0 when the run is over (return now).
+ *                            when notified, 0 when the run is over (return now);
+ *   mn_model_consumer_error(msg)  it found the ring corrupt: a consumer-error violation.
  * Once the verdict is known (quiescence, a violation, the step bound) idle and sleep return 0 and
  * the run continues with every choice 0 and the oracles quiet until the external consumer has
  * returned, so mn_model_run never returns while its fiber is suspended (it must return on 0).
@@ -342,5 +343,8 @@ void mn_model_set_external_consumer(mn_model_consumer_fn fn, void *arg);
 void mn_model_consumer_deliver(const void *buf, uint32_t len, int released);
 int mn_model_consumer_idle(void);
 int mn_model_consumer_sleep(void);
+/* The external consumer found the ring corrupt (or otherwise failed): records the violation
+ * "consumer-error" with msg, as the C consumer does for -EIO. */
+void mn_model_consumer_error(const char *msg);
 
 #endif /* MNETIF_MODEL_H */

@@ -36,6 +36,11 @@ void sched_violation(int v, const char *fmt, ...)
 	va_end(ap);
 }
 
+void mn_model_consumer_error(const char *msg)
+{
+	sched_violation(MN_VIO_CONSUMER_ERROR, "%s", msg);
+}
+
 void sched_wake(struct actor *a)
 {
 	if (a->woken || a->state == MN_AS_KILLED || a->state == MN_AS_DONE ||

@@ -53,6 +53,11 @@ static int ring_overlaps(const struct mn_entry *e, const void *ring, uint64_t le
 	return a < b + len && b < a + e->ringlen;
 }
 
+struct mn_entry *mn_registry_table(void)
+{
+	return table;
+}
+
 const char *mn_plug_why(void)
 {
 	return plug_why;
@@ -201,13 +206,13 @@ static struct mn_entry *input_get(uint32_t ifindex)
 		if (mn_load_acquire(&e->state) != MN_ENTRY_LIVE || mn_read_once(&e->ifindex) != ifindex)
 			continue;
 		/* Fully ordered: pairs with mn_unplug's fence (see there). */
-		mn_fetch_add(&e->users, 1u);
+		(void)mn_fetch_add(&e->users, 1u);
 		/* Acquire again: between the two loads the entry may have been unplugged and plugged
 		 * anew (users was 0 when unplug looked); this load is then what orders the new plug's
 		 * ring initialisation and attach before our accesses. */
 		if (mn_load_acquire(&e->state) == MN_ENTRY_LIVE && mn_read_once(&e->ifindex) == ifindex)
 			return e;
-		mn_fetch_add(&e->users, (uint32_t)-1);
+		(void)mn_fetch_add(&e->users, (uint32_t)-1);
 	}
 	return NULL;
 }
@@ -215,7 +220,7 @@ static struct mn_entry *input_get(uint32_t ifindex)
 static void input_put(struct mn_entry *e)
 {
 	/* Fully ordered: our ring accesses happen before unplug sees users == 0. */
-	mn_fetch_add(&e->users, (uint32_t)-1);
+	(void)mn_fetch_add(&e->users, (uint32_t)-1);
 }
 
 int netif_ether_input_copy(uint32_t ifindex, const void *src, uint32_t len, mn_copy_fn copy)

@@ -135,12 +135,12 @@ int mnoc_consume(void *ring, uint64_t ringlen, void *out, uint64_t outlen, uint3
 
 /* ---- model mode: the external consumer of the model runtime (see model_consumer.ml) ---------- */
 
-typedef void (*violation_fn)(int v, const char *fmt, ...);
+typedef void (*violation_fn)(const char *msg);
 static violation_fn report_violation;
 static int model_flags, fiber_active, poisoned;
 
 /* flags: bit 0 consumer_waits, bit 1 accept the 2012 protocol, bits 8.. v1 lock retries. vio: the
- * runtime's function that records a violation (the consumer's corrupt-ring error), may be NULL. */
+ * runtime's mn_model_consumer_error (records the consumer's corrupt-ring error), may be NULL. */
 void mnoc_model_configure(int flags, void *vio)
 {
 	model_flags = flags;
@@ -227,8 +227,12 @@ void mnoc_model_consumer(void *arg, void *ring, uint64_t ringlen)
 			 * consumer's mn_spin_wait), then the next step retries the pop. */
 			mnoc_fwd_spin((unsigned char *)ring + MN_OFF_LOCK, 4);
 	}
-	if (report_violation)
-		report_violation(MN_VIO_CONSUMER_ERROR, "OCaml %s", last_error);
+	if (report_violation) {
+		char msg[sizeof(last_error) + 8];
+
+		snprintf(msg, sizeof(msg), "OCaml %s", last_error);
+		report_violation(msg);
+	}
 }
 
 /* OCaml on the CALLER's stack in the middle of a model run, e.g. from a chooser or an oracle, while

@@ -77,6 +77,10 @@ const char *mn_plug_why(void);
 int netif_ether_input(uint32_t ifindex, const void *frame, uint32_t len);
 int netif_ether_input_copy(uint32_t ifindex, const void *src, uint32_t len, mn_copy_fn copy);
 
+/* The entry table (MN_MAX_PLUGS entries), for the model runtime, which must know which addresses
+ * are registry words and resets them between executions. Not for the data path. */
+struct mn_entry *mn_registry_table(void);
+
 /* The LIVE entry plugged to name, or NULL. Call with mn_os_ctl_lock() held (platform code). */
 struct mn_entry *mn_registry_find(const char *name);
 
