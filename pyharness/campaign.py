@@ -169,18 +169,23 @@ class Family:
     waits: tuple = (False, True)
     unplug: bool = False
     kill: str = "none"
+    v2_starts: tuple = (0,)    # v2 initial indices (65534: the u16 indices wrap mid-run)
     v1_lock_retries: int = 4   # v1: test-and-set attempts per lock (shipped: 64); small keeps
                                # "retries exhausted -> drop_busy" within the preemption bound
 
     def workloads(self, protocol: str, mm: str):
+        starts = self.v2_starts if protocol == "v2" else (0,)
         for size in self.sizes:
             for n in range(1, self.max_frames + 1):
                 for w in self.waits:
-                    prods = tuple(tuple((8, 16 * p + k) for k in range(n))
-                                  for p in range(self.producers))
-                    yield Workload(protocol=protocol, memory_model=mm, size=size, producers=prods,
-                                   waits=w, unplug=self.unplug, kill=self.kill,
-                                   lock_retries=self.v1_lock_retries if protocol == "v1" else 0)
+                    for start in starts:
+                        prods = tuple(tuple((8, 16 * p + k) for k in range(n))
+                                      for p in range(self.producers))
+                        yield Workload(protocol=protocol, memory_model=mm, size=size,
+                                       producers=prods, waits=w, unplug=self.unplug,
+                                       kill=self.kill, start_index=start,
+                                       lock_retries=self.v1_lock_retries if protocol == "v1"
+                                       else 0)
 
     def describe(self, protocol: str) -> str:
         parts = [f"{self.producers} producer{'s' if self.producers > 1 else ''}",
@@ -193,11 +198,13 @@ class Family:
             parts.append(f"{self.kill} killed at any step")
         if protocol == "v1":
             parts.append(f"lock retries {self.v1_lock_retries}")
+        if protocol == "v2" and len(self.v2_starts) > 1:
+            parts.append("indices from " + " and ".join(map(str, self.v2_starts)))
         return ", ".join(parts)
 
 
 FAMILIES = (
-    Family("1 producer"),
+    Family("1 producer", v2_starts=(0, 65534)),
     Family("2 producers", sizes=(2,), max_frames=2, producers=2),
     Family("unplug", sizes=(2,), max_frames=2, waits=(False,), unplug=True),
     Family("consumer killed", sizes=(2,), max_frames=3, waits=(False,), kill="consumer"),

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import campaign, hypo, pct, report, runtime, svg, zoo
+from . import campaign, pct, report, runtime, svg, zoo
 from .failure import describe
 from .progress import Progress, table
 from .strategies import cases

@@ -1,6 +1,8 @@
-"""SVG timeline of one execution: one lane per actor, one mark per visible operation (colour by
-kind: loads, stores, fences/RMW, copies, drains), the header state (cur/avail/lock) along the
-bottom, and the violating step outlined in red. Plain SVG 1.1, no dependencies."""
+"""SVG timeline of one execution: one lane per actor, one mark per visible operation (colour and
+letter by kind: L load, S store, S* buffered store, D its drain, F fence, T test-and-set, A
+fetch-add, Ci/Co frame copy in/out, W spin-wait, N notify, K kill; hover for the full step), the
+header state (cur/avail/lock) along the bottom, and the violating step outlined in red. Plain SVG
+1.1, no dependencies."""
 from __future__ import annotations
 
 from html import escape
@@ -11,6 +13,8 @@ from .runtime import Execution
 COLOURS = {"load": "#4c78a8", "store": "#f58518", "fence": "#54a24b", "tas": "#b279a2",
            "fetch_add": "#b279a2", "copy_in": "#e45756", "copy_out": "#72b7b2", "spin": "#bab0ac",
            "notify": "#eeca3b", "drain": "#9d755d", "kill": "#000000"}
+ABBREV = {"load": "L", "store": "S", "fence": "F", "tas": "T", "fetch_add": "A",
+          "copy_in": "Ci", "copy_out": "Co", "spin": "W", "notify": "N", "drain": "D", "kill": "K"}
 STEP_W, LANE_H, LEFT, TOP = 22, 34, 110, 40
 
 
@@ -50,6 +54,8 @@ def timeline(ex: Execution, title: str = "") -> str:
         stroke = ' stroke="#c00" stroke-width="3"' if s.index == bad else ""
         out.append(f'<rect x="{x}" y="{y}" width="{STEP_W - 4}" height="{LANE_H - 12}" '
                    f'fill="{colour}"{stroke}><title>{escape(tip)}</title></rect>')
+        label = ABBREV.get(_kind(s.op), "?") + ("*" if s.op.endswith("*") else "")
+        out.append(f'<text x="{x + 2}" y="{y + 15}" fill="white" font-size="9">{label}</text>')
         if s.index % 5 == 0:
             out.append(f'<text x="{x}" y="{TOP - 4}" fill="#888">{s.index}</text>')
     # Header state under the lanes: one row per field, the value printed when it changes.
