@@ -245,8 +245,8 @@ def main(argv=None) -> int:
     p.add_argument("--bound", type=int, default=PROOF_BOUND, help="proof preemption bound")
     p.add_argument("--max-executions", type=int, default=0,
                    help="per-workload execution budget of the proofs (0 = none)")
-    p.add_argument("--fuzz", type=int, default=3000, help="fuzz budget (examples)")
-    p.add_argument("--pct-runs", type=int, default=300)
+    p.add_argument("--fuzz", type=int, default=10000, help="fuzz budget (examples)")
+    p.add_argument("--pct-runs", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(fn=cmd_report)
 

@@ -71,7 +71,7 @@ def to_model(w: Workload) -> model.Workload:
                           seeds=[[s for _, s in p] for p in w.producers],
                           consumer=model.CONSUMER_C, consumer_waits=w.waits, unplugger=w.unplug,
                           kill_actor=kill_actor(w), start_index=w.start_index,
-                          lock_retries=w.lock_retries)
+                          lock_retries=w.lock_retries, reduce=w.reduce)
 
 
 def _execution(case: Case, r: model.Result) -> Execution:

@@ -57,7 +57,7 @@ _BOOL = _one_of((False, True))
 @st.composite
 def workloads(draw, protocols=("v2", "v1"), memory_models=MEMORY_MODELS, variant="fixed",
               sizes=(2, 4), max_producers=3, max_frames=3, waits=None, unplug=None,
-              kill=None, lock_retries=0, start_indices=(0,)) -> Workload:
+              kill=None, lock_retries=0, start_indices=(0,), reduce=False) -> Workload:
     """A workload. Every argument narrows the space; None = let Hypothesis choose."""
     protocol = draw(_one_of(tuple(protocols)))
     mm = draw(_one_of(tuple(memory_models)))
@@ -79,7 +79,7 @@ def workloads(draw, protocols=("v2", "v1"), memory_models=MEMORY_MODELS, variant
         start %= size     # v1/2012 indices are masked
     return Workload(protocol=protocol, variant=variant, memory_model=mm, size=size,
                     slotsize=slotsize, producers=prods, waits=w, unplug=u, kill=k,
-                    start_index=start, lock_retries=lock_retries)
+                    start_index=start, lock_retries=lock_retries, reduce=reduce)
 
 
 def cases(max_preemptions: int = 8, **workload_kw) -> st.SearchStrategy:

@@ -41,6 +41,9 @@ class Workload:
     kill: str = "none"                   # actor the killer ends at a scheduled point
     start_index: int = 0                 # initial sr_cur = sr_avail (v2: near 65535 to cover wrap)
     lock_retries: int = 0                # v1 test-and-set attempts per lock; 0 = MN_LOCK_RETRIES
+    # the runtime's reduced choice encoding (model.h "Reduction"): decisions only before operations
+    # another actor can observe. A different encoding: the token keeps it, so replays match.
+    reduce: bool = False
 
     def __post_init__(self):
         if self.protocol not in PROTOCOLS:
@@ -76,6 +79,8 @@ class Workload:
             actors += " U"
         if self.kill != "none":
             actors += f" K({self.kill})"
+        if self.start_index:
+            actors += f" start={self.start_index}"
         var = "" if self.variant == "fixed" else f" [{self.variant}]"
         return f"{self.protocol}/{self.memory_model}{var} {actors} size={self.size}"
 
