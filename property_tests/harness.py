@@ -6,7 +6,8 @@ from pyharness import campaign, runtime, svg
 from pyharness.failure import describe
 from pyharness.workload import Case
 
-FAILURES = campaign.REPORTS / "failures"
+# reports/tmp/ is ignored by git: failure timelines are per-run artefacts
+FAILURES = campaign.REPORTS / "tmp" / "failures"
 
 
 def failure_message(ex) -> str:

@@ -54,7 +54,7 @@ def _workload(a) -> Workload:
 
 def _show_failure(ex, name: str) -> Path:
     print(describe(ex))
-    path = svg.write(ex, REPORTS / "cli" / campaign.svg_name(name))
+    path = svg.write(ex, REPORTS / "tmp" / "cli" / campaign.svg_name(name))
     print(f"timeline: {path}")
     return path
 
@@ -125,7 +125,7 @@ def cmd_replay(a) -> int:
     ex = runtime.run(case)
     print(describe(ex, limit=None))
     path = svg.write(ex, Path(a.svg) if a.svg else
-                     REPORTS / "replay" / campaign.svg_name(case.token()))
+                     REPORTS / "tmp" / "replay" / campaign.svg_name(case.token()))
     print(f"timeline: {path}")
     return 1 if ex.violation else 0
 

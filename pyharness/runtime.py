@@ -44,6 +44,10 @@ class Execution:
         return self.violation is not None
 
 
+# Steps that are runtime events, not memory operations: they have no memory order.
+SCHEDULER_EVENTS = frozenset({"deliver", "idle", "sleep", "kill", "notify"})
+
+
 class SetupError(ValueError):
     """The runtime rejected a workload (MN_VIO_SETUP): a harness bug, not a finding."""
 
@@ -79,7 +83,8 @@ def _execution(case: Case, r: model.Result) -> Execution:
         raise SetupError(f"{case.workload.label()}: {r.message}")
     names = actor_names(r.actor_kinds)
     steps = [Step(s.index, names[s.actor] if s.actor < len(names) else f"a{s.actor}",
-                  s.op + ("*" if s.buffered else ""), s.field, s.order, s.value,
+                  s.op + ("*" if s.buffered else ""), s.field,
+                  "" if s.op in SCHEDULER_EVENTS else s.order, s.value,
                   {"cur": s.cur, "avail": s.avail, "lock": s.lock}) for s in r.steps]
     vio = None
     if not r.ok:

@@ -57,7 +57,7 @@ _BOOL = _one_of((False, True))
 @st.composite
 def workloads(draw, protocols=("v2", "v1"), memory_models=MEMORY_MODELS, variant="fixed",
               sizes=(2, 4), max_producers=3, max_frames=3, waits=None, unplug=None,
-              kill=None, lock_retries=0, start_indices=(0,), reduce=False) -> Workload:
+              kill=None, lock_retries=0, start_indices=(0, 65534), reduce=False) -> Workload:
     """A workload. Every argument narrows the space; None = let Hypothesis choose."""
     protocol = draw(_one_of(tuple(protocols)))
     mm = draw(_one_of(tuple(memory_models)))
