@@ -14,7 +14,7 @@
  *                in, dequeue copies out; 64 entries (ck keeps one empty: 63 usable); entries of
  *                64 B and 1536 B (see struct f1500)
  *   mn-v1/mn-v2  the core API as it is: mn_prod_push / mn_cons_peek + copy out / mn_cons_release
- *   mn-*-batch   c/src/ring_batch.c: mn_prod_space + mn_prod_push_batch / mn_cons_peek_n + copy
+ *   mn-*-batch   c/src/ring.c: mn_prod_space + mn_prod_push_batch / mn_cons_peek_n + copy
  *                out / mn_cons_release_n, B frames per call
  * Every frame is verified by the consumer (sequence stamps in its first and last 8 bytes; every
  * byte with -V). A full ring makes the producer retry (the benchmark wants every frame delivered);
@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "mnetif/ring.h"
-#include "mnetif/ring_batch.h"
+#include "mnetif/ring.h"
 
 #define NSLOTS 64u
 #define SLOTSZ 2048u
@@ -190,7 +190,7 @@ static void mn_cons_frames(struct run *r)
 	free(dst);
 }
 
-/* ---- mnetif, batched (c/src/ring_batch.c) ------------------------------------------------------ */
+/* ---- mnetif, batched (c/src/ring.c) ----------------------------------------------------------- */
 
 static void mn_prod_batches(struct run *r)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Tests of the batched ring API (c/src/ring_batch.c): exact delivery across the u16 index wrap,
+ * Tests of the batched ring API (c/src/ring.c): exact delivery across the u16 index wrap,
  * drop accounting, the wakeup range rule, the v1 lock, corrupt indices, interoperability with the
  * per-frame API, and a two-thread run with an eventfd consumer (a lost wakeup hangs -> fails on a
  * timeout). Exit 0 all pass, 1 a failure (the property and how to reproduce are printed).
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "mnetif/ring.h"
-#include "mnetif/ring_batch.h"
+#include "mnetif/ring.h"
 
 #define RING_LEN (33u * 4096u)
 #define SLOTSZ 2048u

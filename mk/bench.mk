@@ -2,31 +2,31 @@
 # `make test-bench` (in TEST_TARGETS) runs the same pipeline with tiny counts and checks that the
 # output is well-formed, plus the unit test of the batched ring API, so neither can rot.
 BENCH_DIR := $(BUILD)/bench
-BENCH_CORE := $(CORE_SRCS) c/src/ring_batch.c
+BENCH_CORE := $(CORE_SRCS)
 BENCH_HDRS := $(CORE_HDRS) bench/bench_util.h
 BENCH_CFLAGS := $(CFLAGS_BASE) -O2 -Ibench
 BENCH_BINS := $(BENCH_DIR)/ringbench $(BENCH_DIR)/wakebench $(BENCH_DIR)/test_ring_batch $(BENCH_DIR)/hotpath
 
-$(BENCH_DIR)/ringbench: bench/ringbench.c c/src/ring.c c/src/ring_batch.c $(BENCH_HDRS)
+$(BENCH_DIR)/ringbench: bench/ringbench.c c/src/ring.c $(BENCH_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(BENCH_CFLAGS) -o $@ $< c/src/ring.c c/src/ring_batch.c -lpthread
+	$(CC) $(BENCH_CFLAGS) -o $@ $< c/src/ring.c -lpthread
 
 $(BENCH_DIR)/wakebench: bench/wakebench.c $(BENCH_CORE) $(USER_SRCS) $(BENCH_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_CORE) $(USER_SRCS) -lpthread
 
-$(BENCH_DIR)/test_ring_batch: bench/test_ring_batch.c c/src/ring.c c/src/ring_batch.c $(BENCH_HDRS)
+$(BENCH_DIR)/test_ring_batch: bench/test_ring_batch.c c/src/ring.c $(BENCH_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(BENCH_CFLAGS) -o $@ $< c/src/ring.c c/src/ring_batch.c -lpthread
+	$(CC) $(BENCH_CFLAGS) -o $@ $< c/src/ring.c -lpthread
 
-$(BENCH_DIR)/hotpath: bench/hotpath.c c/src/ring.c c/src/ring_batch.c $(BENCH_HDRS)
+$(BENCH_DIR)/hotpath: bench/hotpath.c c/src/ring.c $(BENCH_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(BENCH_CFLAGS) -o $@ $< c/src/ring.c c/src/ring_batch.c
+	$(CC) $(BENCH_CFLAGS) -o $@ $< c/src/ring.c
 
 # The batched API under ThreadSanitizer (standalone program: no runtime preloading needed).
-$(BENCH_DIR)/tsan/test_ring_batch: bench/test_ring_batch.c c/src/ring.c c/src/ring_batch.c $(BENCH_HDRS)
+$(BENCH_DIR)/tsan/test_ring_batch: bench/test_ring_batch.c c/src/ring.c $(BENCH_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_BASE) -O1 -fsanitize=thread -Ibench -o $@ $< c/src/ring.c c/src/ring_batch.c -lpthread
+	$(CC) $(CFLAGS_BASE) -O1 -fsanitize=thread -Ibench -o $@ $< c/src/ring.c -lpthread
 
 ALL_TARGETS += $(BENCH_BINS)
 

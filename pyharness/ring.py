@@ -92,7 +92,7 @@ NOTIFY_FN = C.CFUNCTYPE(None, C.c_void_p)
 class ProdStruct(C.Structure):
     _fields_ = [("hdr", C.c_void_p), ("base", C.c_void_p), ("g", Geom), ("prod", C.c_uint16),
                 ("lock_retries", C.c_uint32), ("c", Counters), ("notify", C.c_void_p),
-                ("notify_arg", C.c_void_p)]
+                ("notify_arg", C.c_void_p), ("batch_err", C.c_int)]
 
 
 class ConsStruct(C.Structure):
@@ -102,6 +102,13 @@ class ConsStruct(C.Structure):
 
 class SlotStruct(C.Structure):
     _fields_ = [("data", C.c_void_p), ("len", C.c_uint32), ("index", C.c_uint32)]
+
+
+class FrameStruct(C.Structure):
+    _fields_ = [("data", C.c_void_p), ("len", C.c_uint32)]
+
+
+BATCH_MAX = 256
 
 
 _P = C.POINTER
@@ -115,6 +122,10 @@ def _declare(lib: C.CDLL) -> C.CDLL:
         "mn_ring_geometry": (C.c_int, [C.c_void_p, C.c_uint64, _P(Geom), _P(C.c_char_p)]),
         "mn_prod_attach": (C.c_int, [_P(ProdStruct), C.c_void_p, C.c_uint64, C.c_void_p, C.c_void_p]),
         "mn_prod_push": (C.c_int, [_P(ProdStruct), C.c_void_p, C.c_uint32]),
+        "mn_prod_push_batch": (C.c_int, [_P(ProdStruct), _P(FrameStruct), C.c_uint32, C.c_void_p]),
+        "mn_prod_space": (C.c_uint32, [_P(ProdStruct)]),
+        "mn_cons_peek_n": (C.c_int, [_P(ConsStruct), _P(SlotStruct), C.c_uint32]),
+        "mn_cons_release_n": (C.c_int, [_P(ConsStruct), C.c_uint32]),
         "mn_cons_attach": (C.c_int, [_P(ConsStruct), C.c_void_p, C.c_uint64]),
         "mn_cons_peek": (C.c_int, [_P(ConsStruct), _P(SlotStruct)]),
         "mn_cons_fill": (C.c_int, [_P(ConsStruct)]),
@@ -268,6 +279,31 @@ class Producer:
                                     if not isinstance(frame, np.ndarray) else frame.view(np.uint8))
         return Push(self.ring.lib.mn_prod_push(C.byref(self._s), data.ctypes.data, data.nbytes))
 
+    def push_batch(self, frames) -> list[Push]:
+        """Push up to BATCH_MAX frames with ONE publication (mn_prod_push_batch); returns each
+        frame's outcome, as push() would have reported it."""
+        arrays = [np.ascontiguousarray(np.frombuffer(f, dtype=np.uint8)
+                                       if not isinstance(f, np.ndarray) else f.view(np.uint8))
+                  for f in frames]
+        fs = (FrameStruct * max(1, len(arrays)))(*[(a.ctypes.data, a.nbytes) for a in arrays])
+        rc = self.ring.lib.mn_prod_push_batch(C.byref(self._s), fs, len(arrays), None)
+        if rc < 0:
+            raise _err(rc, f"mn_prod_push_batch of {len(arrays)} frames (max {BATCH_MAX})")
+        out, left = [], rc
+        for a in arrays:
+            if a.nbytes > self.ring.slotsize:
+                out.append(Push.OVERSIZE)
+            elif left:
+                out.append(Push.OK)
+                left -= 1
+            else:
+                out.append(Push(self._s.batch_err))
+        return out
+
+    def space(self) -> int:
+        """Free slots as the producer sees them now (mn_prod_space)."""
+        return int(self.ring.lib.mn_prod_space(C.byref(self._s)))
+
     @property
     def counters(self) -> dict:
         """The producer's private counters (the shared header holds stores of these)."""
@@ -304,11 +340,28 @@ class Consumer:
         return self.ring.buf[off:off + self._slot.len]
 
     def release(self) -> None:
-        rc = self.ring.lib.mn_cons_release(C.byref(self._s))
+        self._released(self.ring.lib.mn_cons_release(C.byref(self._s)), "mn_cons_release")
+
+    def peek_n(self, max: int) -> list[np.ndarray]:
+        """Zero-copy views of up to `max` waiting frames (one read of the producer index); valid
+        until released. [] when empty."""
+        slots = (SlotStruct * max)()
+        rc = self.ring.lib.mn_cons_peek_n(C.byref(self._s), slots, max)
+        if rc < 0:
+            raise (RingCorrupt(-rc, f"ring header corrupt: {self.ring.check()}") if rc == -errno.EIO
+                   else _err(rc, f"mn_cons_peek_n(max={max})"))
+        base = self.ring.addr
+        return [self.ring.buf[s.data - base:s.data - base + s.len] for s in slots[:rc]]
+
+    def release_n(self, n: int) -> None:
+        """Pop the first n frames of the last peek_n (one publication of the consumer index)."""
+        self._released(self.ring.lib.mn_cons_release_n(C.byref(self._s), n), f"mn_cons_release_n({n})")
+
+    def _released(self, rc: int, what: str) -> None:
         if rc == -errno.EIO:
             raise RingCorrupt(errno.EIO, f"ring header corrupt at release: {self.ring.check()}")
         if rc:
-            raise _err(rc, "mn_cons_release")
+            raise _err(rc, what)
 
     def pop(self) -> bytes | None:
         """Copy out and release the next frame (None if empty)."""

@@ -324,3 +324,119 @@ def test_notification_only_when_armed(proto):
     p.push(b"3")
     assert signals == [1] and r.counters()["notify"] == 1   # one signal for the crossing, not two
     assert c.prepare_wait() is False           # frames waiting: do not sleep
+
+
+# ---- the batched API: push_batch / peek_n / release_n (the same core path as push/peek/release) ----
+@pytest.mark.parametrize("proto", PROTOS)
+def test_batch_fifo_byte_exact_and_counters(proto):
+    r = Ring.create(proto, nslots=8, slotsize=128, buflen=8192)
+    p, c = r.producer(), r.consumer()
+    sent = [frame(1 + 13 * i % 120, i) for i in range(20)]
+    got = []
+    for k in range(0, 20, 5):
+        assert p.push_batch(sent[k:k + 5]) == [Push.OK] * 5, f"batch at frame {k}"
+        views = c.peek_n(3)
+        got += [bytes(v) for v in views]
+        c.release_n(len(views))
+        got += [bytes(v) for v in c.peek_n(8)]
+        c.release_n(c._s.peeked)
+        assert r.check() is None, f"invariant after batch at frame {k}: {r.check()}"
+    assert got == sent
+    assert r.counters() == p.counters == {
+        "frames": 20, "bytes": sum(map(len, sent)), "drop_full": 0, "drop_oversize": 0,
+        "drop_busy": 0, "drop_error": 0, "notify": 0, "error": 0}
+
+
+@pytest.mark.parametrize("proto", PROTOS)
+def test_batch_into_full_ring_drops_the_tail_and_counts(proto):
+    r = Ring.create(proto, nslots=4, slotsize=64, buflen=4096)
+    p, c = r.producer(), r.consumer()
+    assert p.push(b"x") == Push.OK and p.space() == 3
+    res = p.push_batch([frame(10, i) for i in range(6)])
+    assert res == [Push.OK] * 3 + [Push.FULL] * 3
+    assert r.counters()["drop_full"] == 3 and r.counters()["frames"] == 4 and p.space() == 0
+    assert [bytes(v) for v in c.peek_n(16)] == [b"x"] + [frame(10, i) for i in range(3)]
+
+
+@pytest.mark.parametrize("proto", PROTOS)
+def test_batch_oversize_inside_a_batch_dropped_alone_order_kept(proto):
+    r = Ring.create(proto, nslots=8, slotsize=64, buflen=4096)
+    p, c = r.producer(), r.consumer()
+    frames = [frame(8, 0), frame(65, 1), frame(64, 2), frame(200, 3), frame(0, 4)]
+    assert p.push_batch(frames) == [Push.OK, Push.OVERSIZE, Push.OK, Push.OVERSIZE, Push.OK]
+    assert r.counters()["drop_oversize"] == 2 and r.counters()["frames"] == 3
+    assert [bytes(v) for v in c.peek_n(8)] == [frames[0], frames[2], frames[4]]
+    # A batch of only oversize frames never touches the indices.
+    before = (int(r.header["sr_cur"]), int(r.header["sr_avail"]))
+    assert p.push_batch([frame(100)] * 3) == [Push.OVERSIZE] * 3
+    assert (int(r.header["sr_cur"]), int(r.header["sr_avail"])) == before
+
+
+def test_batch_v1_busy_lock_drops_whole_batch():
+    r = Ring.create("v1", nslots=4, slotsize=64, buflen=4096)
+    p = r.producer()
+    p.lock_retries = 2
+    assert r.trylock()
+    assert p.push_batch([b"a", b"b" * 70, b"c"]) == [Push.BUSY, Push.OVERSIZE, Push.BUSY]
+    assert r.counters()["drop_busy"] == 2 and r.counters()["drop_oversize"] == 1
+    r.unlock()
+
+
+@pytest.mark.parametrize("start", [65533, 65535])
+def test_batch_v2_wraps_near_65535(start):
+    r = Ring.create("v2", nslots=4, slotsize=64, buflen=4096)
+    r.header["sr_cur"] = r.header["sr_avail"] = start
+    p, c = r.producer(), r.consumer()
+    sent, got = [], []
+    for i in range(6):
+        batch = [frame(3 + j, 10 * i + j) for j in range(3)]
+        res = p.push_batch(batch)
+        sent += [f for f, x in zip(batch, res) if x == Push.OK]
+        v = c.peek_n(2)
+        got += [bytes(x) for x in v]
+        c.release_n(len(v))
+        assert r.check() is None, f"batch {i}"
+    while v := c.peek_n(4):
+        got += [bytes(x) for x in v]
+        c.release_n(len(v))
+    assert got == sent and len(sent) + r.counters()["drop_full"] == 18
+    assert start + len(sent) > 0xFFFF and int(r.header["sr_avail"]) == (start + len(sent)) & 0xFFFF
+
+
+@pytest.mark.parametrize("proto", PROTOS)
+def test_release_n_pops_only_what_was_peeked(proto):
+    r = Ring.create(proto, nslots=8, slotsize=64, buflen=4096)
+    p, c = r.producer(), r.consumer()
+    p.push_batch([frame(4, i) for i in range(4)])
+    v = c.peek_n(3)
+    with pytest.raises(OSError) as e:
+        c.release_n(4)
+    assert e.value.errno == errno.ENOENT
+    c.release()                               # per-frame release after peek_n: pops one of the 3
+    assert bytes(v[1]) == frame(4, 1)         # the rest of the batch's views stay valid
+    c.release_n(2)
+    assert c.fill() == 1 and bytes(c.peek()) == frame(4, 3)
+
+
+@pytest.mark.parametrize("proto", PROTOS)
+def test_batch_notifies_once_per_crossing(proto):
+    """Range rule: a batch that jumps over sr_wake signals once; the old equality test would not."""
+    r = Ring.create(proto, nslots=16, slotsize=64, buflen=4096)
+    signals = []
+    p, c = r.producer(notify=lambda: signals.append(1)), r.consumer()
+    assert c.prepare_wait() is True and int(r.header["sr_wake"]) == 1
+    assert p.push_batch([b"1", b"2", b"3"]) == [Push.OK] * 3   # wake=1 inside (0, 3]
+    assert signals == [1]
+    assert p.push_batch([b"4", b"5"]) == [Push.OK] * 2         # not re-armed: suppressed
+    assert signals == [1] and r.counters()["notify"] == 1
+    c.release_n(len(c.peek_n(16)))
+    assert c.prepare_wait() is True and int(r.header["sr_wake"]) == 6
+    assert p.push_batch([b"6" * 100, b"6"]) == [Push.OVERSIZE, Push.OK]   # frame 6 crosses
+    assert signals == [1, 1] and r.counters()["notify"] == 2
+
+
+def test_batch_larger_than_batch_max_is_refused():
+    r = Ring.create("v2", nslots=8, slotsize=64, buflen=4096)
+    with pytest.raises(OSError) as e:
+        r.producer().push_batch([b"a"] * 257)
+    assert e.value.errno == errno.EINVAL and r.counters()["frames"] == 0

@@ -239,6 +239,28 @@ int netif_ether_input_copy(uint32_t ifindex, const void *src, uint32_t len, mn_c
 	return err;
 }
 
+int netif_ether_input_batch(uint32_t ifindex, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+			    int *drop_why)
+{
+	struct mn_entry *e;
+	int k;
+
+	if (n > MN_BATCH_MAX || (n && !f))
+		return -EINVAL;
+	e = input_get(ifindex);
+	if (!e)
+		return -ENODEV;
+	/* One plock hold and one publication for the whole batch (see netif_ether_input_copy). */
+	while (mn_test_and_set(&e->plock))
+		mn_spin_wait(&e->plock);
+	k = mn_prod_push_batch(&e->prod, f, n, copy);
+	if (drop_why)
+		*drop_why = e->prod.batch_err;
+	mn_clear_release(&e->plock);
+	input_put(e);
+	return k;
+}
+
 int netif_ether_input(uint32_t ifindex, const void *frame, uint32_t len)
 {
 	return netif_ether_input_copy(ifindex, frame, len, NULL);

@@ -10,6 +10,8 @@
  *   MN_ZOO_V2_RELAXED_PUBLISH  v2 producer publishes with a relaxed store -> stale frame under PSO
  *   MN_ZOO_NO_PROD_FENCE       producer's wakeup fence removed          -> lost wakeup under TSO
  *   MN_ZOO_NO_CONS_FENCE       consumer's wakeup fence removed          -> lost wakeup under TSO
+ *   MN_ZOO_WAKE_EQ             producer signals iff sr_wake == frames   -> lost wakeup when a batch
+ *                              (the per-frame rule, not the range rule)    jumps over sr_wake
  *   MN_ZOO_2012_SAME_OFFSET    2012 model with the data-offset bug fixed (isolates its other bugs)
  */
 #include "mnetif/ring.h"
@@ -219,26 +221,49 @@ int mn_prod_attach(struct mn_prod *p, void *buf, uint64_t buflen, mn_notify_fn n
 	return 0;
 }
 
-static int prod_drop(uint32_t *ctr, mn_u32 *field, int err)
-{
-	*ctr += 1;
-	mn_write_once(field, *ctr);
-	return err;
-}
+/* What one push did, kept privately until the end (counters are stored once per push). */
+struct push_tally {
+	uint32_t published;      /* frames made visible, in order */
+	uint64_t bytes;          /* their bytes */
+	uint32_t oversize;       /* frames longer than a slot: never offered to the ring */
+	uint32_t dropped;        /* other frames not published, all for one reason: */
+	int err;                 /* -ENOBUFS full / -EBUSY v1 lock busy / -EIO corrupt header */
+};
 
-static int prod_corrupt(struct mn_prod *p, uint32_t why)
+static void prod_corrupt(struct mn_prod *p, uint32_t why)
 {
-	/* The first cause is kept privately; the shared flag is (re)raised on every corrupt frame, so
+	/* The first cause is kept privately; the shared flag is (re)raised on every corrupt push, so
 	 * a consumer that cleared it still sees it. */
 	if (p->c.error == MN_ERR_NONE)
 		p->c.error = why;
 	mn_write_once(&p->hdr->sr_error, p->c.error);
-	return prod_drop(&p->c.drop_error, &p->hdr->sr_drop_error, -EIO);
 }
 
-static void default_copy(void *slot, const void *src, uint32_t len)
+/* Drop counters are stored from private copies, never read back (ring.h). */
+static void prod_count(uint32_t *ctr, mn_u32 *field, uint32_t n)
 {
-	mn_copy_to_shared(slot, src, len);
+	if (!n)
+		return;
+	*ctr += n;
+	mn_write_once(field, *ctr);
+}
+
+static void prod_count_drops(struct mn_prod *p, const struct push_tally *t)
+{
+	struct mn_ring_hdr *h = p->hdr;
+
+	prod_count(&p->c.drop_oversize, &h->sr_drop_oversize, t->oversize);
+	switch (t->err) {
+	case -ENOBUFS:
+		prod_count(&p->c.drop_full, &h->sr_drop_full, t->dropped);
+		break;
+	case -EBUSY:
+		prod_count(&p->c.drop_busy, &h->sr_drop_busy, t->dropped);
+		break;
+	case -EIO:
+		prod_count(&p->c.drop_error, &h->sr_drop_error, t->dropped);
+		break;
+	}
 }
 
 static unsigned char *prod_slot(struct mn_prod *p, uint32_t i)
@@ -246,13 +271,14 @@ static unsigned char *prod_slot(struct mn_prod *p, uint32_t i)
 	return p->base + p->g.dataoff + (uint64_t)(i & p->g.mask) * p->g.slotsize;
 }
 
-/* After a frame is visible: counters, then the event-channel final check. */
-static void prod_published(struct mn_prod *p, uint32_t len)
+/* After frames are visible: counters, then the event-channel final check with the range rule. */
+static void prod_published(struct mn_prod *p, const struct push_tally *t)
 {
 	struct mn_ring_hdr *h = p->hdr;
+	uint32_t before = (uint32_t)p->c.frames, wake;
 
-	p->c.frames++;
-	p->c.bytes += len;
+	p->c.frames += t->published;
+	p->c.bytes += t->bytes;
 	mn_write_once(&h->sr_frames, p->c.frames);
 	mn_write_once(&h->sr_bytes, p->c.bytes);
 #ifndef MN_ZOO_NO_PROD_FENCE
@@ -260,7 +286,14 @@ static void prod_published(struct mn_prod *p, uint32_t len)
 	 * re-check reads our index (store-load order: no weaker barrier gives that). */
 	mn_smp_mb();
 #endif
-	if (mn_read_once(&h->sr_wake) == (uint32_t)p->c.frames) {
+	wake = mn_read_once(&h->sr_wake);
+#ifdef MN_ZOO_WAKE_EQ
+	/* The bug: the per-frame equality test; a batch that jumps over sr_wake signals nobody. */
+	if (wake == (uint32_t)p->c.frames) {
+#else
+	/* before < wake <= before + published: the consumer waits for a frame of this publication. */
+	if (wake - before - 1u < t->published) {
+#endif
 		p->c.notify++;
 		mn_write_once(&h->sr_notify, p->c.notify);
 		mn_notify_op(p);
@@ -269,107 +302,201 @@ static void prod_published(struct mn_prod *p, uint32_t len)
 	}
 }
 
-static int push_v2(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy)
+/* Writes the lengths and bytes of the frames that fit into slots first, first+1, ... (room of
+ * them); the caller publishes them. Oversize frames are skipped (already counted). */
+static uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t room, const struct mn_frame *f,
+			   uint32_t n, mn_copy_fn copy, struct push_tally *t)
 {
 	struct mn_ring_hdr *h = p->hdr;
-	/* Acquire pairs with the consumer's release of sr_cur: it has finished reading the slot we
-	 * may now overwrite. */
+	uint32_t j, k = 0;
+
+	for (j = 0; j < n && k < room; j++) {
+		uint32_t i = (first + k) & p->g.mask;
+
+		if (f[j].len > p->g.slotsize)
+			continue;
+		mn_write_once(&h->ss_len[i], (uint16_t)f[j].len);
+		copy(prod_slot(p, i), f[j].data, f[j].len);
+		t->bytes += f[j].len;
+		k++;
+	}
+	return k;
+}
+
+/* Each push_* returns the number of frames published, or -errno when none could be offered. */
+static int push_v2(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+		   struct push_tally *t)
+{
+	struct mn_ring_hdr *h = p->hdr;
+	/* Acquire pairs with the consumer's release of sr_cur: it has finished reading every slot
+	 * below cons, which we may now overwrite. One read for the whole batch. */
 	uint16_t cons = mn_load_acquire(&h->sr_cur);
 	uint16_t used = (uint16_t)(p->prod - cons);
-	uint32_t i = p->prod & p->g.mask;
+	uint32_t k;
 
-	if (used > p->g.size)
-		return prod_corrupt(p, MN_ERR_INDEX);
-	if (used == p->g.size)
-		return prod_drop(&p->c.drop_full, &h->sr_drop_full, -ENOBUFS);
-	mn_write_once(&h->ss_len[i], (uint16_t)len);
-	copy(prod_slot(p, i), src, len);
-	p->prod++;
+	if (used > p->g.size) {
+		prod_corrupt(p, MN_ERR_INDEX);
+		return -EIO;
+	}
+	k = fill_slots(p, p->prod, p->g.size - used, f, n, copy, t);
+	if (!k)
+		return 0;
+	p->prod = (uint16_t)(p->prod + k);
 #ifdef MN_ZOO_V2_RELAXED_PUBLISH
 	mn_write_once(&h->sr_avail, p->prod);
 #else
-	/* Release: the consumer's load-acquire of sr_avail sees ss_len[i] and the frame bytes. */
+	/* Release: the consumer's load-acquire of sr_avail sees every ss_len and frame byte above. */
 	mn_store_release(&h->sr_avail, p->prod);
 #endif
-	return 0;
+	return (int)k;
 }
 
-static int push_v1(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy)
+static int push_v1(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+		   struct push_tally *t)
 {
 	struct mn_ring_hdr *h = p->hdr;
 	uint16_t cur, avail;
-	uint32_t i;
+	uint32_t k;
 
 	if (mn_ring_lock(h, p->lock_retries))
-		return prod_drop(&p->c.drop_busy, &h->sr_drop_busy, -EBUSY);
+		return -EBUSY;
 	/* Under the lock: relaxed reads suffice, the lock's acquire orders them. */
 	cur = mn_read_once(&h->sr_cur);
 	avail = mn_read_once(&h->sr_avail);
 	if (cur >= p->g.size || avail > p->g.size) {
 		mn_ring_unlock(h);
-		return prod_corrupt(p, cur >= p->g.size ? MN_ERR_CUR : MN_ERR_AVAIL);
+		prod_corrupt(p, cur >= p->g.size ? MN_ERR_CUR : MN_ERR_AVAIL);
+		return -EIO;
 	}
-	if (avail == p->g.size) {
-		mn_ring_unlock(h);
-		return prod_drop(&p->c.drop_full, &h->sr_drop_full, -ENOBUFS);
-	}
-	i = (uint32_t)(cur + avail) & p->g.mask;
-	mn_write_once(&h->ss_len[i], (uint16_t)len);
-	copy(prod_slot(p, i), src, len);
-	/* Release: the consumer's unlocked peek (load-acquire of sr_avail) sees the length and bytes. */
-	mn_store_release(&h->sr_avail, (uint16_t)(avail + 1));
+	/* Slots [cur+avail, cur+size) are free and the consumer cannot pop while we hold the lock. */
+	k = fill_slots(p, (uint32_t)cur + avail, p->g.size - avail, f, n, copy, t);
+	if (k)
+		/* Release: the consumer's unlocked peek (load-acquire of sr_avail) sees the lengths
+		 * and bytes. */
+		mn_store_release(&h->sr_avail, (uint16_t)(avail + k));
 	mn_ring_unlock(h);
-	return 0;
+	return (int)k;
 }
 
 #ifdef MNETIF_WITH_2012
-/* A faithful model of the 2012 netif_stubs.c producer: plain accesses, no lock, no full check. */
-static int push_2012(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy)
+/* A faithful model of the 2012 netif_stubs.c producer, frame by frame: plain accesses, no lock, no
+ * full check (so every frame is "published"). */
+static int push_2012(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+		     struct push_tally *t)
 {
 	struct mn_ring_hdr *h = p->hdr;
-	uint16_t cur = mn_plain_load(&h->sr_cur);
-	uint16_t avail = mn_plain_load(&h->sr_avail);
-	uint32_t i = (uint32_t)(cur + avail) & p->g.mask;
+	uint32_t j, k = 0;
 
-	mn_plain_store(&h->ss_len[i], (uint16_t)len);
-	copy(prod_slot(p, i), src, len);
-	/* avail++ : an unlocked read-modify-write (bug 1) */
-	mn_plain_store(&h->sr_avail, (uint16_t)(mn_plain_load(&h->sr_avail) + 1));
-	return 0;
+	for (j = 0; j < n; j++) {
+		uint16_t cur = mn_plain_load(&h->sr_cur);
+		uint16_t avail = mn_plain_load(&h->sr_avail);
+		uint32_t i = (uint32_t)(cur + avail) & p->g.mask;
+
+		if (f[j].len > p->g.slotsize)
+			continue;
+		mn_plain_store(&h->ss_len[i], (uint16_t)f[j].len);
+		copy(prod_slot(p, i), f[j].data, f[j].len);
+		/* avail++ : an unlocked read-modify-write (bug 1) */
+		mn_plain_store(&h->sr_avail, (uint16_t)(mn_plain_load(&h->sr_avail) + 1));
+		t->bytes += f[j].len;
+		k++;
+	}
+	return (int)k;
 }
 #endif
 
-int mn_prod_push_copy(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy)
+static void default_copy(void *slot, const void *src, uint32_t len)
 {
-	int err;
+	mn_copy_to_shared(slot, src, len);
+}
+
+/* The one producer path: per-frame pushes are batches of one. */
+static int prod_push(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+		     struct push_tally *t)
+{
+	uint32_t j;
+	int k = 0;
 
 	if (!copy)
 		copy = default_copy;
-	if (len > p->g.slotsize)
-		return prod_drop(&p->c.drop_oversize, &p->hdr->sr_drop_oversize, -EMSGSIZE);
-	switch (p->g.proto) {
-	case MN_PROTO_V2:
-		err = push_v2(p, src, len, copy);
-		break;
-	case MN_PROTO_V1:
-		err = push_v1(p, src, len, copy);
-		break;
+	for (j = 0; j < n; j++)
+		t->oversize += f[j].len > p->g.slotsize;
+	/* Only frames that fit a slot touch the ring (an oversize frame costs no shared access). */
+	if (n > t->oversize) {
+		switch (p->g.proto) {
+		case MN_PROTO_V2:
+			k = push_v2(p, f, n, copy, t);
+			break;
+		case MN_PROTO_V1:
+			k = push_v1(p, f, n, copy, t);
+			break;
 #ifdef MNETIF_WITH_2012
-	case MN_PROTO_2012:
-		err = push_2012(p, src, len, copy);
-		break;
+		case MN_PROTO_2012:
+			k = push_2012(p, f, n, copy, t);
+			break;
 #endif
-	default:
-		return -EINVAL;
+		default:
+			return -EINVAL;
+		}
 	}
-	if (err == 0)
-		prod_published(p, len);
-	return err;
+	t->published = k > 0 ? (uint32_t)k : 0;
+	t->dropped = n - t->oversize - t->published;
+	t->err = !t->dropped ? 0 : k < 0 ? k : -ENOBUFS;
+	prod_count_drops(p, t);
+	if (t->published)
+		prod_published(p, t);
+	return 0;
+}
+
+int mn_prod_push_batch(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy)
+{
+	struct push_tally t = { 0 };
+	int err;
+
+	if (n > MN_BATCH_MAX || (n && !f))
+		return -EINVAL;
+	err = prod_push(p, f, n, copy, &t);
+	if (err)
+		return err;
+	p->batch_err = t.err;
+	return (int)t.published;
+}
+
+int mn_prod_push_copy(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy)
+{
+	struct mn_frame f = { src, len };
+	struct push_tally t = { 0 };
+	int err = prod_push(p, &f, 1, copy, &t);
+
+	if (err)
+		return err;
+	return t.published ? 0 : t.oversize ? -EMSGSIZE : t.err;
 }
 
 int mn_prod_push(struct mn_prod *p, const void *frame, uint32_t len)
 {
 	return mn_prod_push_copy(p, frame, len, NULL);
+}
+
+uint32_t mn_prod_space(struct mn_prod *p)
+{
+	struct mn_ring_hdr *h = p->hdr;
+	uint32_t used;
+
+	switch (p->g.proto) {
+	case MN_PROTO_V2:
+		/* Acquire as in push_v2: a slot counted free has been released by the consumer. */
+		used = (uint16_t)(p->prod - mn_load_acquire(&h->sr_cur));
+		break;
+	case MN_PROTO_V1:
+		/* Unlocked read of sr_avail: only we increase it, so (coherence) the value read is at
+		 * least the current one and the space we report is at most the real space. */
+		used = mn_load_acquire(&h->sr_avail);
+		break;
+	default:
+		return 0;
+	}
+	return used > p->g.size ? 0 : p->g.size - used;
 }
 
 /* ---- consumer --------------------------------------------------------------------------- */
@@ -417,61 +544,87 @@ int mn_cons_fill(struct mn_cons *c)
 	return (int)fill;
 }
 
-int mn_cons_peek(struct mn_cons *c, struct mn_slot *out)
+int mn_cons_peek_n(struct mn_cons *c, struct mn_slot *out, uint32_t max)
 {
-	int fill = mn_cons_fill(c);
-	uint32_t i, len;
+	int fill;
+	uint32_t k;
 
+	if (max == 0)
+		return -EINVAL;
+	/* One load-acquire of the producer's index (pairs with its store-release) covers every slot
+	 * below it: their lengths and bytes are visible. */
+	fill = mn_cons_fill(c);
 	if (fill <= 0)
 		return fill;
-	i = c->cons & c->g.mask;
-	len = mn_read_once(&c->hdr->ss_len[i]);
-	if (len > c->g.slotsize)
+	if ((uint32_t)fill > max)
+		fill = (int)max;
+	for (k = 0; k < (uint32_t)fill; k++) {
+		uint32_t i = (c->cons + k) & c->g.mask;
+		uint32_t len = mn_read_once(&c->hdr->ss_len[i]);
+
+		if (len > c->g.slotsize)
+			break;
+		out[k].data = c->base + mn_slot_offset(&c->g, i);
+		out[k].len = len;
+		out[k].index = i;
+	}
+	if (k == 0)
 		return -EIO;
-	out->data = c->base + mn_slot_offset(&c->g, i);
-	out->len = len;
-	out->index = i;
-	c->peeked = 1;
-	return 1;
+	/* The last peek says how many frames the caller holds views of (a re-peek of fewer frames
+	 * releases nothing, it only narrows what release_n may pop). */
+	c->peeked = (int)k;
+	return (int)k;
 }
 
-int mn_cons_release(struct mn_cons *c)
+int mn_cons_peek(struct mn_cons *c, struct mn_slot *out)
+{
+	return mn_cons_peek_n(c, out, 1);
+}
+
+int mn_cons_release_n(struct mn_cons *c, uint32_t n)
 {
 	struct mn_ring_hdr *h = c->hdr;
 	uint16_t avail;
 
-	if (!c->peeked)
+	if (n == 0)
+		return 0;
+	if (c->peeked <= 0 || n > (uint32_t)c->peeked)
 		return -ENOENT;
 	switch (c->g.proto) {
 	case MN_PROTO_V2:
-		/* Release pairs with the producer's acquire of sr_cur: we are done with the slot. */
-		mn_store_release(&h->sr_cur, (uint16_t)(c->cons + 1));
-		c->cons = (uint16_t)(c->cons + 1);
+		/* Release pairs with the producer's acquire of sr_cur: we are done with all n slots. */
+		mn_store_release(&h->sr_cur, (uint16_t)(c->cons + n));
+		c->cons = (uint16_t)(c->cons + n);
 		break;
 	case MN_PROTO_V1:
 		if (mn_ring_lock(h, c->lock_retries))
 			return -EBUSY;
 		avail = mn_read_once(&h->sr_avail);
-		if (avail == 0 || avail > c->g.size) {
+		if (avail < n || avail > c->g.size) {
 			mn_ring_unlock(h);
 			return -EIO;
 		}
-		c->cons = (c->cons + 1) & c->g.mask;
+		c->cons = (c->cons + n) & c->g.mask;
 		mn_write_once(&h->sr_cur, (uint16_t)c->cons);
-		mn_write_once(&h->sr_avail, (uint16_t)(avail - 1));
-		/* Unlock is a release: the producer, taking the lock, sees we are done with the slot. */
+		mn_write_once(&h->sr_avail, (uint16_t)(avail - n));
+		/* Unlock is a release: the producer, taking the lock, sees we are done with the slots. */
 		mn_ring_unlock(h);
 		break;
 	default:
 		/* 2012 netif.ml: cur = (cur+1) & (size-1); avail = avail - 1, both unlocked (bug 1). */
-		c->cons = (c->cons + 1) & c->g.mask;
+		c->cons = (c->cons + n) & c->g.mask;
 		mn_plain_store(&h->sr_cur, (uint16_t)c->cons);
-		mn_plain_store(&h->sr_avail, (uint16_t)(mn_plain_load(&h->sr_avail) - 1));
+		mn_plain_store(&h->sr_avail, (uint16_t)(mn_plain_load(&h->sr_avail) - n));
 		break;
 	}
-	c->peeked = 0;
-	c->seen++;
+	c->peeked -= (int)n;
+	c->seen += n;
 	return 0;
+}
+
+int mn_cons_release(struct mn_cons *c)
+{
+	return mn_cons_release_n(c, 1);
 }
 
 int mn_cons_prepare_wait(struct mn_cons *c)

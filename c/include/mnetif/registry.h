@@ -76,6 +76,13 @@ const char *mn_plug_why(void);
  * interface is not plugged. copy may be NULL (plain copy from frame). */
 int netif_ether_input(uint32_t ifindex, const void *frame, uint32_t len);
 int netif_ether_input_copy(uint32_t ifindex, const void *src, uint32_t len, mn_copy_fn copy);
+/* Deliver up to MN_BATCH_MAX frames of ifindex with one producer-lock hold and one
+ * mn_prod_push_batch (one publication, at most one signal). Returns the number published (a prefix,
+ * in order, of the frames that fit a slot; every other frame was dropped and counted: oversize
+ * ones as -EMSGSIZE, the rest for the reason stored in *drop_why if not NULL: -ENOBUFS / -EBUSY /
+ * -EIO, 0 = none), or -ENODEV (not plugged), -EINVAL (n > MN_BATCH_MAX). */
+int netif_ether_input_batch(uint32_t ifindex, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+			    int *drop_why);
 
 /* The entry table (MN_MAX_PLUGS entries), for the model runtime, which must know which addresses
  * are registry words and resets them between executions. Not for the data path. */

@@ -41,8 +41,12 @@
  *
  * Event channel (both protocols; Xen "final check"): the consumer, finding the ring empty, writes
  * sr_wake = (frames it has consumed) + 1, issues a full fence, re-checks the ring and only then
- * sleeps. The producer publishes, stores sr_frames, issues a full fence, reads sr_wake and signals
- * only if sr_wake equals the number of frames it has now published (notification suppression).
+ * sleeps. The producer publishes k >= 1 frames at once (k = 1: mn_prod_push; k <= n: one
+ * mn_prod_push_batch), stores sr_frames, issues a full fence, reads sr_wake and signals iff
+ *     frames_before < sr_wake <= frames_after        (u32 arithmetic: wake - before - 1 < k)
+ * i.e. iff the frame the consumer waits for is one of this publication (notification suppression:
+ * at most one signal per crossing). For k = 1 this is sr_wake == frames_after. The equality test
+ * alone loses the wakeup when a batch jumps over sr_wake (zoo switch MN_ZOO_WAKE_EQ).
  *
  * Untrusted peer: the producer (a kernel) validates geometry once at attach and keeps a private
  * copy; it never re-reads sr_size/sr_slotsize/sr_dataoff. Indices read from shared memory are
@@ -150,6 +154,8 @@ struct mn_prod {
 	struct mn_counters c;
 	mn_notify_fn notify;
 	void *notify_arg;
+	int batch_err;           /* why the last mn_prod_push_batch dropped its non-oversize frames it
+	                          * did not publish: -ENOBUFS / -EBUSY / -EIO, 0 = none dropped */
 };
 
 /* Consumer-private state. */
@@ -161,7 +167,8 @@ struct mn_cons {
 	                          * consumer writes sr_cur, so it keeps the authoritative copy here. */
 	uint32_t seen;           /* frames consumed (low 32 bits), for sr_wake */
 	uint32_t lock_retries;
-	int peeked;              /* a frame was returned by peek and not yet released */
+	int peeked;              /* frames returned by the last peek/peek_n and not yet released:
+	                          * release_n may pop up to that many (each release decrements it) */
 };
 
 /* A zero-copy view of the next frame; valid until mn_cons_release(). */
@@ -169,6 +176,13 @@ struct mn_slot {
 	const unsigned char *data;
 	uint32_t len;
 	uint32_t index;          /* slot index (masked) */
+};
+
+/* One frame of a batch (mn_prod_push_batch). */
+#define MN_BATCH_MAX 256u        /* frames per batch: bounds the time a v1 producer holds sr_lock */
+struct mn_frame {
+	const void *data;        /* or what a custom mn_copy_fn reads from (an skb) */
+	uint32_t len;
 };
 
 /*
@@ -187,6 +201,33 @@ int mn_ring_geometry(const void *buf, uint64_t buflen, struct mn_geom *g, const 
 int mn_prod_attach(struct mn_prod *p, void *buf, uint64_t buflen, mn_notify_fn notify, void *arg);
 int mn_prod_push(struct mn_prod *p, const void *frame, uint32_t len);
 int mn_prod_push_copy(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy);
+int mn_prod_push_batch(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy);
+uint32_t mn_prod_space(struct mn_prod *p);
+
+/*
+ * Batches: the same protocols with fewer shared accesses per frame (the header cache line holds
+ * both indices and the counters, by the 2012 layout; the fix is to touch it less often).
+ *
+ * mn_prod_push_batch() copies up to n frames into consecutive slots, then publishes them ALL with
+ *   ONE store-release of the producer index (v2) / of sr_avail under ONE lock hold (v1), ONE update
+ *   of sr_frames/sr_bytes, ONE full fence and ONE read of sr_wake (the range rule above: at most one
+ *   signal per batch). Frames that do not fit are dropped and counted exactly as mn_prod_push would
+ *   count them; a receive path never blocks. mn_prod_push is the n = 1 case (same code, same
+ *   operations). Returns the number published: a prefix, in order, of the frames that are not
+ *   oversize; the other non-oversize frames were dropped for the reason in p->batch_err.
+ *   n > MN_BATCH_MAX (it bounds the v1 lock hold): -EINVAL, nothing done. The 2012 model publishes
+ *   frame by frame (its defects included).
+ * mn_prod_space(): free slots as the producer sees them now (never more than are really free; a
+ *   corrupt header reads as 0, the next push reports it). A producer that may wait (an injector, a
+ *   benchmark) asks first and pushes no more than that.
+ * mn_cons_peek_n(): ONE load-acquire of the producer index, then views of up to max frames (0 empty,
+ *   k frames, -EIO corrupt header with no valid frame first). Peeking again without a release
+ *   returns the same frames first.
+ * mn_cons_release_n(): pops the first n peeked frames: ONE store-release of sr_cur (v2) / ONE lock
+ *   hold (v1). 0, -ENOENT (n > frames peeked), -EBUSY (v1 lock busy; nothing popped, retry), -EIO.
+ *   The views of the frames still peeked stay valid; mn_cons_release() is mn_cons_release_n(c, 1),
+ *   so both can be mixed. mn_cons_peek_n(c, out, 1) is mn_cons_peek; max = 0: -EINVAL.
+ */
 
 /* Consumer. peek: 1 and a view of the next frame, 0 empty, -EIO corrupt header. release: pops the
  * frame returned by peek: 0, -EBUSY (v1 lock busy; retry), -ENOENT (nothing to pop), -EIO. */
@@ -195,6 +236,8 @@ int mn_cons_peek(struct mn_cons *c, struct mn_slot *out);
 /* Frames waiting (0..size), or -EIO if the shared indices are corrupt. */
 int mn_cons_fill(struct mn_cons *c);
 int mn_cons_release(struct mn_cons *c);
+int mn_cons_peek_n(struct mn_cons *c, struct mn_slot *out, uint32_t max);
+int mn_cons_release_n(struct mn_cons *c, uint32_t n);
 /* Event channel, consumer side: 1 = ring still empty after arming sr_wake, safe to sleep on the
  * channel; 0 = frames arrived, do not sleep. */
 int mn_cons_prepare_wait(struct mn_cons *c);
