@@ -9,7 +9,7 @@ MODEL_SRCS := $(filter-out $(MODEL_DIR)/bench_explore.c,$(wildcard $(MODEL_DIR)/
 MODEL_HDRS := $(wildcard $(MODEL_DIR)/*.h)
 MODEL_CFLAGS := $(CFLAGS_BASE) $(OPT) -I$(MODEL_DIR) -DMNETIF_MODEL -DMNETIF_WITH_2012 -DMN_MAX_PLUGS=4
 MODEL_VARIANTS := v1_no_lock tas_plain v2_relaxed_publish no_prod_fence no_cons_fence \
-                  unplug_no_wait 2012_same_offset
+                  unplug_no_wait 2012_same_offset wake_eq
 MODEL_LIB := $(BUILD)/model/libmnetif_model.so
 MODEL_VARIANT_LIBS := $(foreach v,$(MODEL_VARIANTS),$(BUILD)/model/libmnetif_model_$(v).so)
 MODEL_BENCH := $(BUILD)/model/bench_explore

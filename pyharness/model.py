@@ -70,6 +70,8 @@ VARIANTS: dict[str, str] = {
     "no_cons_fence": "consumer's wakeup fence removed -> lost wakeup under TSO",
     "unplug_no_wait": "unplug hands the ring back without waiting for producers -> use after free",
     "2012_same_offset": "2012 model with the data-offset bug fixed (isolates lost update/overwrite)",
+    "wake_eq": "producer signals iff sr_wake == frames (not the range rule) -> a batch jumping over "
+               "sr_wake loses the wakeup",
 }
 
 
@@ -96,7 +98,7 @@ class CWorkload(C.Structure):
         ("kill_actor", C.c_int32), ("start_index", C.c_uint32), ("max_steps", C.c_uint32),
         ("nlitmus_actors", C.c_uint32), ("nlitmus", C.c_uint32 * MAX_ACTORS),
         ("litmus", (LitmusOp * MAX_LITMUS) * MAX_ACTORS),
-        ("reduce", C.c_uint32),
+        ("reduce", C.c_uint32), ("batch", C.c_uint32), ("cons_batch", C.c_uint32),
     ]
 
 
@@ -213,6 +215,8 @@ class Workload:
     max_steps: int = 0
     litmus: Sequence[Sequence[tuple]] = ()
     reduce: bool = False      # decide only before operations another actor can observe (model.h)
+    batch: int = 0            # producers: 0/1 per frame; B >= 2 netif_ether_input_batch of <= B frames
+    cons_batch: int = 0       # C consumer: 0/1 peek/release; C >= 2 peek_n(C) + release_n
 
     def to_c(self) -> CWorkload:
         w = CWorkload()
@@ -240,6 +244,7 @@ class Workload:
         w.kill_actor = self.kill_actor
         w.start_index = self.start_index
         w.reduce = int(self.reduce)
+        w.batch, w.cons_batch = self.batch, self.cons_batch
         w.nlitmus_actors = len(self.litmus)
         for a, prog in enumerate(self.litmus):
             w.nlitmus[a] = len(prog)

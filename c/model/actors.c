@@ -148,7 +148,7 @@ int mn_model_consumer_sleep(void)
 void mn_model_consumer_deliver(const void *buf, uint32_t len, int released)
 {
 	if (released)
-		oracle_released();
+		oracle_released(1);
 	else
 		oracle_deliver(buf, len);
 }
@@ -170,21 +170,58 @@ uint8_t mn_model_frame_byte(uint32_t p, uint32_t k, uint8_t seed, uint32_t j)
 	return (uint8_t)(seed + j);
 }
 
+static const unsigned char *frame_bytes(int p, uint32_t k)
+{
+	uint32_t j;
+
+	for (j = 0; j < mn_g.w.frame_len[p][k]; j++)
+		mn_g.pbuf[p][k][j] = mn_model_frame_byte((uint32_t)p, k, mn_g.w.frame_seed[p][k], j);
+	return mn_g.pbuf[p][k];
+}
+
+/* Frames k .. k+n-1 through netif_ether_input_batch; each frame's result as netif_ether_input
+ * would have returned it (the published ones are a prefix of those that fit a slot). */
+static void producer_batch(int p, uint32_t k, uint32_t n)
+{
+	struct mn_frame f[MN_MODEL_MAX_FRAMES];
+	uint32_t j;
+	int why = 0, published, left, err;
+
+	for (j = 0; j < n; j++) {
+		f[j].data = frame_bytes(p, k + j);
+		f[j].len = mn_g.w.frame_len[p][k + j];
+	}
+	published = netif_ether_input_batch(MN_MODEL_IFINDEX, f, n, NULL, &why);
+	for (j = 0, left = published; j < n; j++) {
+		if (published < 0)
+			err = published;                /* -ENODEV: the whole batch */
+		else if (f[j].len > mn_g.w.slotsize)
+			err = -EMSGSIZE;
+		else if (left > 0)
+			err = 0, left--;
+		else
+			err = why;
+		oracle_push_result(p, (int)(k + j), err);
+	}
+	oracle_batch_done(p, (int)k, (int)n);
+}
+
 static void producer_body(struct actor *a)
 {
 	int p = a->producer;
-	uint32_t k, j;
+	uint32_t k, n, batch = mn_g.w.batch > 1 ? mn_g.w.batch : 1;
 
-	for (k = 0; k < mn_g.w.nframes[p]; k++) {
-		uint32_t len = mn_g.w.frame_len[p][k];
-		int err;
-
-		for (j = 0; j < len; j++)
-			mn_g.pbuf[p][j] = mn_model_frame_byte((uint32_t)p, k, mn_g.w.frame_seed[p][k], j);
+	for (k = 0; k < mn_g.w.nframes[p]; k += n) {
+		n = mn_g.w.nframes[p] - k < batch ? mn_g.w.nframes[p] - k : batch;
 		a->frame = (int)k;
+		a->nframes = (int)n;
+		mn_g.batch_end[p] = k + n;
 		a->tas_streak = 0;
-		err = netif_ether_input(MN_MODEL_IFINDEX, mn_g.pbuf[p], len);
-		oracle_push_result(p, (int)k, err);
+		if (batch == 1)
+			oracle_push_result(p, (int)k, netif_ether_input(MN_MODEL_IFINDEX, frame_bytes(p, k),
+									  mn_g.w.frame_len[p][k]));
+		else
+			producer_batch(p, k, n);
 	}
 }
 
@@ -192,8 +229,9 @@ static void producer_body(struct actor *a)
 static void consumer_body(struct actor *a)
 {
 	struct mn_cons *c = &mn_g.cons;
-	struct mn_slot s;
-	int r;
+	struct mn_slot s[MN_MODEL_MAX_FRAMES];
+	uint32_t max = mn_g.w.cons_batch > 1 ? mn_g.w.cons_batch : 1;
+	int r, n, i;
 
 	(void)a;
 	if (mn_g.w.consumer == MN_CONSUMER_EXTERNAL) {
@@ -201,25 +239,28 @@ static void consumer_body(struct actor *a)
 		return;
 	}
 	for (;;) {
-		r = mn_cons_peek(c, &s);
-		if (r < 0) {
-			sched_violation(MN_VIO_CONSUMER_ERROR, "consumer: mn_cons_peek returned %d "
-					"(the header's indices are corrupt)", r);
+		n = max == 1 ? mn_cons_peek(c, s) : mn_cons_peek_n(c, s, max);
+		if (n < 0) {
+			sched_violation(MN_VIO_CONSUMER_ERROR, "consumer: mn_cons_peek%s returned %d "
+					"(the header's indices are corrupt)", max == 1 ? "" : "_n", n);
 			return;
 		}
-		if (r == 1) {
-			mn_copy_from_shared(cons_buf, s.data, s.len);
-			oracle_deliver(cons_buf, s.len);
+		if (n > 0) {
+			for (i = 0; i < n; i++) {
+				mn_copy_from_shared(cons_buf, s[i].data, s[i].len);
+				oracle_deliver(cons_buf, s[i].len);
+			}
 			/* v1: lock busy after lock_retries attempts. Waiting for the holder is a
 			 * block (the next store to sr_lock), not a spin the scheduler must run. */
-			while ((r = mn_cons_release(c)) == -EBUSY)
+			while ((r = max == 1 ? mn_cons_release(c)
+					     : mn_cons_release_n(c, (uint32_t)n)) == -EBUSY)
 				mn_spin_wait(&c->hdr->sr_lock);
 			if (r < 0) {
-				sched_violation(MN_VIO_CONSUMER_ERROR, "consumer: mn_cons_release "
-						"returned %d", r);
+				sched_violation(MN_VIO_CONSUMER_ERROR, "consumer: mn_cons_release%s "
+						"returned %d", max == 1 ? "" : "_n", r);
 				return;
 			}
-			oracle_released();
+			oracle_released((uint32_t)n);
 			continue;
 		}
 		if (mn_g.w.consumer_waits) {
@@ -318,6 +359,8 @@ static int validate(const struct mn_model_workload *w)
 			if (w->frame_len[p][k] > MN_MODEL_MAX_FRAME_LEN)
 				return bad("frame longer than MN_MODEL_MAX_FRAME_LEN");
 	}
+	if (w->batch > MN_MODEL_MAX_FRAMES || w->cons_batch > MN_MODEL_MAX_FRAMES)
+		return bad("batch and cons_batch are 0..16");
 	if (w->consumer > MN_CONSUMER_EXTERNAL)
 		return bad("consumer is 0 (none), 1 (C) or 2 (external)");
 	if (w->consumer == MN_CONSUMER_EXTERNAL && !ext_fn)
@@ -339,6 +382,7 @@ static struct actor *add_actor(int kind, int producer)
 	a->spin_addr = NULL;
 	a->producer = producer;
 	a->frame = -1;
+	a->nframes = 0;
 	a->tas_streak = 0;
 	a->woken = 0;
 	memset(&a->pend, 0, sizeof(a->pend));
@@ -406,6 +450,8 @@ int actors_setup(void)
 	mn_g.entry = NULL;
 	mn_g.ring = ring_mem;
 	memset(mn_g.next_frame, 0, sizeof(mn_g.next_frame));
+	memset(mn_g.batch_end, 0, sizeof(mn_g.batch_end));
+	memset(mn_g.got, 0, sizeof(mn_g.got));
 	err = validate(w);
 	if (err)
 		return err;

@@ -7,9 +7,13 @@
  * thread (hand-written x86-64 switch, c/model/switch.S; mmap'ed stacks with a guard page):
  *
  *   producers 0..nproducers-1   netif_ether_input() of their frames on ONE software interface
- *                               plugged with the real mn_plug() before the execution starts
- *   consumer (optional)         C: mn_cons_peek -> mn_copy_from_shared -> mn_cons_release, or an
- *                               external consumer (see mn_model_consumer_fn below)
+ *                               plugged with the real mn_plug() before the execution starts; with
+ *                               workload.batch = B >= 2, netif_ether_input_batch() of up to B
+ *                               frames at a time (one plock hold, one mn_prod_push_batch)
+ *   consumer (optional)         C: mn_cons_peek -> mn_copy_from_shared -> mn_cons_release (with
+ *                               workload.cons_batch = C >= 2: mn_cons_peek_n(C) -> a copy of each
+ *                               -> one mn_cons_release_n), or an external consumer (see
+ *                               mn_model_consumer_fn below)
  *   unplugger (optional)        mn_unplug() of that interface
  *   killer (optional)           one step: ends actor kill_actor where it stands (even holding a lock)
  *   litmus actors               proto == MN_MODEL_LITMUS: tiny programs of ordering-layer operations
@@ -72,7 +76,9 @@
  *   header invariants (mn_ring_check) after every step that changes committed memory;
  *   reference model: each delivered frame is the next published frame of some producer, byte-exact
  *   (frame contents come from mn_model_frame_byte()); at the end every frame pushed is delivered,
- *   or dropped with exactly one drop counter, or still in the ring;
+ *   or dropped with exactly one drop counter, or still in the ring. While a batch is in flight its
+ *   frames' fates are unknown (a frame of it may still be dropped), so a delivery may skip them;
+ *   when the batch returns, a published frame of it that was skipped is a lost frame;
  *   lock: never two holders of sr_lock / the entry's plock; bounded producer retries;
  *   no deadlock (an actor spinning at quiescence); no lost wakeup (consumer asleep at quiescence while
  *   frames are in the ring and no notification is pending); lifecycle (after mn_os_released() the
@@ -140,6 +146,10 @@ struct mn_model_workload {
 	struct mn_litmus_op litmus[MN_MODEL_MAX_ACTORS][MN_MODEL_MAX_LITMUS];
 	uint32_t reduce;                 /* 1: no decision point before an operation that no other
 	                                  * actor can observe (see "Reduction" above); 0: every op */
+	uint32_t batch;                  /* producers: 0/1 one netif_ether_input per frame; B >= 2
+	                                  * netif_ether_input_batch of up to B frames (<= 16) */
+	uint32_t cons_batch;             /* C consumer: 0/1 peek/release per frame; C >= 2
+	                                  * mn_cons_peek_n(C) + mn_cons_release_n (<= 16) */
 };
 
 /* Step kinds beyond enum mn_op (atomic.h): */

@@ -70,6 +70,8 @@ const char *mn_model_variant(void)
 	return "unplug_no_wait";
 #elif defined(MN_ZOO_2012_SAME_OFFSET)
 	return "2012_same_offset";
+#elif defined(MN_ZOO_WAKE_EQ)
+	return "wake_eq";
 #else
 	return "fixed";
 #endif

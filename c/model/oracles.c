@@ -71,8 +71,11 @@ void oracle_deliver(const unsigned char *buf, uint32_t len)
 				}
 				break;
 			}
-			if (res == MN_MODEL_NOT_PUSHED)
+			if (res == MN_MODEL_NOT_PUSHED) {
+				if (k + 1 < mn_g.batch_end[p])
+					continue;               /* in flight: may yet be dropped */
 				break;                          /* later frames are not pushed yet */
+			}
 			if (skipped < 0)
 				skipped = (int)k;
 		}
@@ -96,14 +99,34 @@ void oracle_deliver(const unsigned char *buf, uint32_t len)
 				"reference model: frame %d.%d was published but frame %d.%d was delivered "
 				"first (lost or reordered)", lost_p, lost_k, fp, fk);
 	mn_g.next_frame[fp] = (uint32_t)fk + 1;
+	mn_g.got[fp][fk] = 1;
 }
 
-void oracle_released(void)
+/* A batch returned: its frames' fates are known now. A published frame of it that a delivery
+ * skipped while the batch was in flight was lost (or reordered). */
+void oracle_batch_done(int p, int first, int n)
+{
+	int k;
+
+	mn_g.batch_end[p] = 0;
+	for (k = first; k < first + n; k++)
+		if (mn_g.r->push_result[p][k] == 0 && (uint32_t)k < mn_g.next_frame[p] && !mn_g.got[p][k]) {
+			sched_violation(MN_VIO_FRAME_LOST,
+					"reference model: frame %d.%d was published (batch %d.%d..%d) but "
+					"a later frame was delivered first (lost or reordered)", p, k, p,
+					first, first + n - 1);
+			return;
+		}
+}
+
+/* The consumer popped its last n deliveries. */
+void oracle_released(uint32_t n)
 {
 	struct mn_model_result *r = mn_g.r;
+	uint32_t i;
 
-	if (r->ndelivered)
-		r->delivered[r->ndelivered - 1].released = 1;
+	for (i = 0; i < n && i < r->ndelivered; i++)
+		r->delivered[r->ndelivered - 1 - i].released = 1;
 }
 
 static void acquire(struct actor *a, int w)
@@ -211,8 +234,9 @@ void oracle_end(void)
 
 		if (a->kind == MN_ACTOR_PRODUCER && a->state == MN_AS_KILLED) {
 			killed_producer = 1;
-			if (a->frame >= 0 && r->push_result[a->producer][a->frame] == MN_MODEL_NOT_PUSHED)
-				inflight++;
+			for (k = 0; a->frame >= 0 && k < (uint32_t)a->nframes; k++)
+				inflight += r->push_result[a->producer][a->frame + (int)k] ==
+					    MN_MODEL_NOT_PUSHED;
 		}
 	}
 	for (p = 0; p < mn_g.w.nproducers; p++) {

@@ -43,7 +43,8 @@ struct actor {
 	uint64_t last_load_seq;
 	unsigned char *spin_addr;
 	int producer;                /* producer index, or -1 */
-	int frame;                   /* frame being pushed */
+	int frame;                   /* first frame being pushed */
+	int nframes;                 /* frames being pushed (a batch), from frame on */
 	uint32_t tas_streak;         /* consecutive failed test-and-sets on sr_lock */
 	int woken;
 };
@@ -112,7 +113,9 @@ struct model {
 	int ext_exit;
 	/* reference model */
 	uint32_t next_frame[MN_MODEL_MAX_PRODUCERS];
-	unsigned char pbuf[MN_MODEL_MAX_PRODUCERS][MN_MODEL_MAX_FRAME_LEN];
+	uint32_t batch_end[MN_MODEL_MAX_PRODUCERS];  /* frames < this may be in flight (unknown fate) */
+	uint8_t got[MN_MODEL_MAX_PRODUCERS][MN_MODEL_MAX_FRAMES];  /* delivered */
+	unsigned char pbuf[MN_MODEL_MAX_PRODUCERS][MN_MODEL_MAX_FRAMES][MN_MODEL_MAX_FRAME_LEN];
 };
 
 extern struct model mn_g;
@@ -153,11 +156,12 @@ void actor_exec_mop(struct actor *a);
 
 /* oracles.c */
 void oracle_deliver(const unsigned char *buf, uint32_t len);
-void oracle_released(void);
+void oracle_released(uint32_t n);
 void oracle_lock_op(struct actor *a, int op, unsigned char *addr, uint64_t val, uint64_t old);
 void oracle_commit(unsigned char *addr, uint32_t size, uint64_t before);
 void oracle_end(void);
 void oracle_push_result(int p, int k, int err);
+void oracle_batch_done(int p, int first, int n);
 
 #define COV(bit) (mn_g.r->coverage |= 1u << (bit))
 

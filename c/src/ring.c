@@ -289,6 +289,7 @@ static void prod_published(struct mn_prod *p, const struct push_tally *t)
 	wake = mn_read_once(&h->sr_wake);
 #ifdef MN_ZOO_WAKE_EQ
 	/* The bug: the per-frame equality test; a batch that jumps over sr_wake signals nobody. */
+	(void)before;
 	if (wake == (uint32_t)p->c.frames) {
 #else
 	/* before < wake <= before + published: the consumer waits for a frame of this publication. */

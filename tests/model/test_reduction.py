@@ -49,12 +49,14 @@ CASES = [
     W(proto="v2", mm="tso", frames=[[60]], unplugger=True),
     W(proto="v1", mm="sc", frames=[[60, 60]], lock_retries=2, kill_actor=1),
     W(proto="2012", mm="sc", frames=[[60, 60]]),
+    W(proto="v2", mm="tso", frames=[[60, 60, 60]], consumer_waits=True, batch=2, cons_batch=2),
+    W(proto="v1", mm="pso", frames=[[60, 60]], lock_retries=2, batch=2, cons_batch=2),
 ]
 
 
 @pytest.mark.parametrize("w", CASES, ids=lambda w: f"{w.proto}-{w.mm}-{len(w.frames)}p"
                          f"{'-wait' if w.consumer_waits else ''}{'-unplug' if w.unplugger else ''}"
-                         f"{'-kill' if w.kill_actor >= 0 else ''}")
+                         f"{'-kill' if w.kill_actor >= 0 else ''}{'-batch' if w.batch else ''}")
 def test_reduced_search_reaches_the_same_outcomes(w):
     full = {outcome(r) for r in all_runs(w, 2)}
     red_runs = list(all_runs(dataclasses.replace(w, reduce=True), 2))

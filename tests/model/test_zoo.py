@@ -24,6 +24,7 @@ ZOO = [
     ("no-cons-fence", "no_cons_fence", W(proto="v2", frames=[[60]], consumer_waits=True), "tso", "lost-wakeup"),
     ("unplug-no-wait", "unplug_no_wait", W(proto="v2", frames=[[60]], unplugger=True), "sc", "use-after-free"),
     ("unplug-no-wait-v1", "unplug_no_wait", W(proto="v1", frames=[[60]], unplugger=True, lock_retries=2), "tso", "use-after-free"),
+    ("wake-eq-batch", "wake_eq", W(proto="v2", frames=[[60, 60]], consumer_waits=True, batch=2, cons_batch=2), "sc", "lost-wakeup"),
 ]
 
 
