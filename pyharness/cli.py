@@ -180,16 +180,29 @@ def cmd_report(a) -> int:
     res = pct.run_pct(w, a.pct_runs, 2, a.seed, stop_at_first=False)
     pct_lines.append(f"{w.label()}: {res.runs} runs, depth 2: " +
                      (f"{res.hits} runs found {res.found.violation.prop} (first at run "
-                      f"{res.first_run + 1})" if res.found else "not found") +
+                      f"{res.first_run + 1}; observed {res.hits / res.runs:.2%} per run vs the "
+                      f"bound's {res.bound.per_run:.2%})" if res.found else "not found") +
                      "; " + res.bound.statement())
     log("  " + pct_lines[-1])
+    clean = True
+    for d in (2, 3):
+        wf = Workload(protocol="v2", memory_model="PSO", size=2, waits=True,
+                      producers=(((8, 0), (8, 1)), ((8, 2), (8, 3))))
+        rf = pct.run_pct(wf, a.pct_runs, d, a.seed, stop_at_first=True)
+        clean &= rf.found is None
+        pct_lines.append(f"{wf.label()} (fixed): {rf.runs} runs, depth {d}: " +
+                         ("no violation" if rf.found is None else
+                          f"VIOLATION {rf.found.violation.prop}") + "; " + rf.bound.statement())
+        log("  " + pct_lines[-1])
+        if rf.found is not None:
+            log(describe(rf.found))
     text = report.render(zrows, prows, frows, pct_lines, time.perf_counter() - t0)
     path = report.write(text, REPORTS / "report.md")
     print()
     print(text)
     print(f"\nreport written to {path}")
     ok = all(r.ok for r in zrows) and all(r.violations == 0 and r.exhausted for r in prows) \
-        and all(f.found is None for f in frows) and res.found is not None
+        and all(f.found is None for f in frows) and res.found is not None and clean
     return 0 if ok else 1
 
 
