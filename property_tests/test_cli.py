@@ -50,3 +50,19 @@ def test_cli_pct_prints_the_bound():
     out = pyharness("pct", "--protocol", "v2", "--mm", "TSO", "--waits", "--runs", "200")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "p >= 1/(n*k^(d-1))" in out.stdout
+
+
+def test_report_renders_zoo_proofs_fuzz():
+    """The campaign's pieces on a small budget, rendered as the report: verdict, proof line,
+    zoo table, the counterexample's failure text and its SVG link."""
+    from pyharness import report, zoo
+    zrows = campaign.run_zoo((zoo.get("SB+mb+nofence"),), 2000, progress=False,
+                             outdir=campaign.REPORTS / "tmp" / "test-report", log=lambda s: None)
+    fam = campaign.Family("tiny", sizes=(2,), max_frames=1, waits=(True,))
+    prows = [campaign.prove("v2", mm, 2, fam, progress=False) for mm in ("SC", "TSO")]
+    frows = [campaign.fuzz(50, progress=False)]
+    text = report.render(zrows, prows, frows, ["pct line"], 1.0)
+    assert "Verdict: **PASS**" in text, text
+    assert "v2, SC/TSO, 1 producer, size <= 2, frames <= 1, consumer sleeps, preemptions <= 2" \
+        in text
+    assert "PROPERTY VIOLATED: lost-wakeup" in text and "](tmp/test-report/zoo/" in text
