@@ -14,7 +14,6 @@
 #include <errno.h>
 
 #include "mnetif/ring.h"
-#include "mnetif/ring.h"
 
 #define RING_LEN (33u * 4096u)
 #define B 16u

@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include "mnetif/ring.h"
-#include "mnetif/ring.h"
 
 #define NSLOTS 64u
 #define SLOTSZ 2048u

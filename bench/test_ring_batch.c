@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "mnetif/ring.h"
-#include "mnetif/ring.h"
 
 #define RING_LEN (33u * 4096u)
 #define SLOTSZ 2048u

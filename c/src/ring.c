@@ -272,13 +272,13 @@ static unsigned char *prod_slot(struct mn_prod *p, uint32_t i)
 }
 
 /* After frames are visible: counters, then the event-channel final check with the range rule. */
-static void prod_published(struct mn_prod *p, const struct push_tally *t)
+static inline void prod_published(struct mn_prod *p, uint32_t published, uint64_t bytes)
 {
 	struct mn_ring_hdr *h = p->hdr;
 	uint32_t before = (uint32_t)p->c.frames, wake;
 
-	p->c.frames += t->published;
-	p->c.bytes += t->bytes;
+	p->c.frames += published;
+	p->c.bytes += bytes;
 	mn_write_once(&h->sr_frames, p->c.frames);
 	mn_write_once(&h->sr_bytes, p->c.bytes);
 #ifndef MN_ZOO_NO_PROD_FENCE
@@ -293,7 +293,7 @@ static void prod_published(struct mn_prod *p, const struct push_tally *t)
 	if (wake == (uint32_t)p->c.frames) {
 #else
 	/* before < wake <= before + published: the consumer waits for a frame of this publication. */
-	if (wake - before - 1u < t->published) {
+	if (wake - before - 1u < published) {
 #endif
 		p->c.notify++;
 		mn_write_once(&h->sr_notify, p->c.notify);
@@ -305,7 +305,7 @@ static void prod_published(struct mn_prod *p, const struct push_tally *t)
 
 /* Writes the lengths and bytes of the frames that fit into slots first, first+1, ... (room of
  * them); the caller publishes them. Oversize frames are skipped (already counted). */
-static uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t room, const struct mn_frame *f,
+static inline uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t room, const struct mn_frame *f,
 			   uint32_t n, mn_copy_fn copy, struct push_tally *t)
 {
 	struct mn_ring_hdr *h = p->hdr;
@@ -317,7 +317,10 @@ static uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t room, con
 		if (f[j].len > p->g.slotsize)
 			continue;
 		mn_write_once(&h->ss_len[i], (uint16_t)f[j].len);
-		copy(prod_slot(p, i), f[j].data, f[j].len);
+		if (copy)
+			copy(prod_slot(p, i), f[j].data, f[j].len);
+		else
+			mn_copy_to_shared(prod_slot(p, i), f[j].data, f[j].len);
 		t->bytes += f[j].len;
 		k++;
 	}
@@ -325,7 +328,7 @@ static uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t room, con
 }
 
 /* Each push_* returns the number of frames published, or -errno when none could be offered. */
-static int push_v2(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+static inline int push_v2(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
 		   struct push_tally *t)
 {
 	struct mn_ring_hdr *h = p->hdr;
@@ -352,7 +355,7 @@ static int push_v2(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_c
 	return (int)k;
 }
 
-static int push_v1(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+static inline int push_v1(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
 		   struct push_tally *t)
 {
 	struct mn_ring_hdr *h = p->hdr;
@@ -396,7 +399,10 @@ static int push_2012(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn
 		if (f[j].len > p->g.slotsize)
 			continue;
 		mn_plain_store(&h->ss_len[i], (uint16_t)f[j].len);
-		copy(prod_slot(p, i), f[j].data, f[j].len);
+		if (copy)
+			copy(prod_slot(p, i), f[j].data, f[j].len);
+		else
+			mn_copy_to_shared(prod_slot(p, i), f[j].data, f[j].len);
 		/* avail++ : an unlocked read-modify-write (bug 1) */
 		mn_plain_store(&h->sr_avail, (uint16_t)(mn_plain_load(&h->sr_avail) + 1));
 		t->bytes += f[j].len;
@@ -406,20 +412,13 @@ static int push_2012(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn
 }
 #endif
 
-static void default_copy(void *slot, const void *src, uint32_t len)
-{
-	mn_copy_to_shared(slot, src, len);
-}
-
-/* The one producer path: per-frame pushes are batches of one. */
-static int prod_push(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+/* The one producer path: per-frame pushes are batches of one. copy NULL: mn_copy_to_shared. */
+static inline int prod_push(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
 		     struct push_tally *t)
 {
 	uint32_t j;
 	int k = 0;
 
-	if (!copy)
-		copy = default_copy;
 	for (j = 0; j < n; j++)
 		t->oversize += f[j].len > p->g.slotsize;
 	/* Only frames that fit a slot touch the ring (an oversize frame costs no shared access). */
@@ -443,9 +442,10 @@ static int prod_push(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn
 	t->published = k > 0 ? (uint32_t)k : 0;
 	t->dropped = n - t->oversize - t->published;
 	t->err = !t->dropped ? 0 : k < 0 ? k : -ENOBUFS;
-	prod_count_drops(p, t);
+	if (t->oversize | t->dropped)
+		prod_count_drops(p, t);
 	if (t->published)
-		prod_published(p, t);
+		prod_published(p, t->published, t->bytes);
 	return 0;
 }
 
