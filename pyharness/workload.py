@@ -35,7 +35,6 @@ class Workload:
     slotsize: int = 64                   # bytes per slot (multiple of 64)
     # frames[p] = the frames producer p injects through netif_ether_input, in order
     producers: tuple[tuple[tuple[int, int], ...], ...] = (((60, 1),),)
-    consume: int = -1                    # frames the consumer pops; -1 = until everything is seen
     waits: bool = False                  # consumer sleeps on the event channel when empty
     unplug: bool = False                 # an unplugger actor unplugs the interface concurrently
     kill: str = "none"                   # actor the killer ends at a scheduled point
