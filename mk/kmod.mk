@@ -10,7 +10,8 @@ KMOD_DIR := c/platform/linux
 KMOD_TEST := $(KMOD_DIR)/test
 KMOD_KO := $(BUILD)/kmod/mnetif.ko
 KMOD_SRCS := $(wildcard $(KMOD_DIR)/*.c $(KMOD_DIR)/*.h) $(KMOD_DIR)/Kbuild $(CORE_SRCS) $(CORE_HDRS)
-KMOD_VM_BINS := $(BUILD)/vmtest $(BUILD)/vmbench
+# kdevtest: the OCaml port's consumer (ocaml_shim/kdev/test, built by mk/ocaml.mk).
+KMOD_VM_BINS := $(BUILD)/vmtest $(BUILD)/vmbench $(BUILD)/kdevtest
 KMOD_INITRD := $(BUILD)/kmod-vm/initramfs.cpio.gz
 KMOD_BENCH_FRAMES ?= 30000
 KMOD_VM_TIMEOUT ?= 420

@@ -31,3 +31,14 @@ bench-ocaml: ocaml-dune $(MODEL_LIB)
 	$(DUNE) exec --root . --display quiet ocaml_shim/bench/bench.exe
 	$(PYTHON) ocaml_shim/bench/model_rate.py
 bench: bench-ocaml
+
+# The OCaml consumer of /dev/mnetif, static, for the VM test's initramfs (mk/kmod.mk, issue 4).
+KDEVTEST_EXE := _build/default/ocaml_shim/kdev/test/kdevtest.exe
+KDEVTEST_SRCS := $(wildcard ocaml_shim/kdev/* ocaml_shim/kdev/test/* ocaml_shim/core/*) \
+  c/platform/linux/test/frames.c c/platform/linux/test/frames.h c/include/mnetif/uapi.h
+$(BUILD)/kdevtest: $(KDEVTEST_SRCS)
+	$(DUNE) build --root . --display quiet $(KDEVTEST_EXE) 2>&1
+	@ldd $(KDEVTEST_EXE) 2>&1 | grep -q 'not a dynamic executable' || \
+	  { echo "$(KDEVTEST_EXE) is not static: the VM has no libc"; exit 1; }
+	@mkdir -p $(@D)
+	cp -f $(KDEVTEST_EXE) $@

@@ -28,6 +28,8 @@ sh /veth.sh || verdict "FAIL veth pair"
 only=$(sed -n 's/.*mnetif\.vmtest=\([a-z]*\).*/\1/p' /proc/cmdline)
 vmtest ${only:-all}; rc=$?
 if [ -z "$only" ]; then
+	# The OCaml port (ocaml_shim/kdev) consuming from the device: its own CHECK lines.
+	kdevtest all || rc=1
 	[ -f /lib/pktgen.ko ] && insmod /lib/pktgen.ko
 	vmbench $BENCH_FRAMES 64 512 1500 || rc=1
 fi

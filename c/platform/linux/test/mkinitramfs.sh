@@ -16,7 +16,7 @@ pktgen=/lib/modules/$kver/kernel/net/core/pktgen.ko   # the figure's in-kernel s
 cp "$veth" "$root/lib/"
 cp "$ko" "$root/lib/mnetif.ko"
 if [ -f "$pktgen" ] && [ -z "$(modinfo -F depends "$pktgen")" ]; then cp "$pktgen" "$root/lib/"; fi
-cp "$build/vmtest" "$build/vmbench" "$root/bin/"
+cp "$build/vmtest" "$build/vmbench" "$build/kdevtest" "$root/bin/"
 cp "$here/veth.sh" "$root/veth.sh"
 sed "s/\$BENCH_FRAMES/$frames/" "$here/init.sh" > "$root/init"
 chmod +x "$root/init" "$root/veth.sh"

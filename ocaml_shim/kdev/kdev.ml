@@ -1,0 +1,181 @@
+open Mnetif_core
+
+external plug_ioctl : Unix.file_descr -> string -> int array -> int array -> Bytes.t -> int = "mnkd_plug"
+external unplug_ioctl : Unix.file_descr -> int = "mnkd_unplug"
+external counters_ioctl : Unix.file_descr -> int array -> int = "mnkd_counters"
+external map : Unix.file_descr -> int -> Cstruct.buffer = "mnkd_map"
+external poll : Unix.file_descr -> int -> int = "mnkd_poll"
+
+type info = { mmap_len : int; index : int; size : int; slotsize : int; dataoff : int; mac : string; up : bool }
+
+type counters = {
+  frames : int;
+  bytes : int;
+  drop_full : int;
+  drop_oversize : int;
+  drop_busy : int;
+  drop_error : int;
+  notify : int;
+  error : int;
+  plugged : bool;
+  gone : bool;
+}
+
+type hdr_counters = { h_frames : int; h_drop_full : int; h_drop_oversize : int; h_drop_busy : int }
+type stats = { mutable batches : int; mutable empty : int; mutable delivered : int; mutable sleeps : int }
+
+type t = {
+  name : string;
+  fd : Unix.file_descr;
+  ring : Ring.t;
+  info : info;
+  stats : stats;
+  mutable closed : bool;
+  mutable gone : bool;  (** poll said POLLHUP: the producer is detached for good *)
+}
+
+let device = "/dev/mnetif"
+let available () = Sys.file_exists device
+
+(* The errnos uapi.h documents; any other is printed as a number. *)
+let errno_name e =
+  match -e with
+  | 1 -> "EPERM" | 2 -> "ENOENT" | 6 -> "ENXIO" | 12 -> "ENOMEM" | 13 -> "EACCES" | 16 -> "EBUSY"
+  | 17 -> "EEXIST" | 19 -> "ENODEV" | 22 -> "EINVAL" | 28 -> "ENOSPC"
+  | n -> Printf.sprintf "errno %d" n
+
+let fail name what = Error (Printf.sprintf "Kdev.%s: %s" name what)
+
+(* The consumer validates the mapped header itself (copy, then validate) and must find the
+   geometry the producer took as its private copy: anything else means the ring is not the one
+   the kernel produces into. *)
+let attach name fd info =
+  match map fd info.mmap_len with
+  | exception Unix.Unix_error (e, _, _) -> fail ("plug " ^ name) ("mmap: " ^ Unix.error_message e)
+  | buf -> (
+      match Ring.of_buf (Cstruct.of_bigarray buf) with
+      | Error e -> fail ("plug " ^ name) (Ring_error.to_string e)
+      | Ok ring ->
+          let g = Ring.geometry ring in
+          if g.Ring_geom.size <> info.size || g.slotsize <> info.slotsize || g.dataoff <> info.dataoff then
+            fail ("plug " ^ name)
+              (Printf.sprintf "mapped geometry %dx%d@%d differs from the producer's %dx%d@%d" g.size g.slotsize
+                 g.dataoff info.size info.slotsize info.dataoff)
+          else Ok ring)
+
+let plug ?(proto = Layout.proto_v2) ?(nslots = 0) ?(slotsize = Layout.default_slotsize) ?(buflen = 0)
+    ?(steal = false) name =
+  match Unix.openfile device [ Unix.O_RDWR; Unix.O_CLOEXEC ] 0 with
+  | exception Unix.Unix_error (e, _, _) -> fail ("plug " ^ name) (device ^ ": " ^ Unix.error_message e)
+  | fd -> (
+      let out = Array.make 6 0 and mac = Bytes.create 6 in
+      let flags = if steal then 1 (* MNETIF_PLUG_STEAL *) else 0 in
+      let r = plug_ioctl fd name [| proto; nslots; slotsize; flags; buflen |] out mac in
+      let info =
+        { mmap_len = out.(0); index = out.(1); size = out.(2); slotsize = out.(3); dataoff = out.(4);
+          mac = Bytes.to_string mac; up = out.(5) <> 0 }
+      in
+      let ring = if r <> 0 then fail ("plug " ^ name) (errno_name r) else attach name fd info in
+      match ring with
+      | Ok ring ->
+          let stats = { batches = 0; empty = 0; delivered = 0; sleeps = 0 } in
+          Ok { name; fd; ring; info; stats; closed = false; gone = false }
+      | Error _ as e ->
+          (* Unplug first: a mapping that failed validation may still hold the file. *)
+          if r = 0 then ignore (unplug_ioctl fd);
+          Unix.close fd;
+          e)
+
+let ring t = t.ring
+let info t = t.info
+let fd t = t.fd
+let stats t = t.stats
+
+let counters t =
+  let a = Array.make 10 0 in
+  let r = counters_ioctl t.fd a in
+  if r <> 0 then fail ("counters " ^ t.name) (errno_name r)
+  else
+    Ok
+      { frames = a.(0); bytes = a.(1); drop_full = a.(2); drop_oversize = a.(3); drop_busy = a.(4);
+        drop_error = a.(5); notify = a.(6); error = a.(7); plugged = a.(8) <> 0; gone = a.(9) <> 0 }
+
+let header_counters t =
+  let g = Ring.geometry t.ring in
+  let ld32 off = Hdr_ops.load32_relaxed g.Ring_geom.buf (Ring_geom.field g off) in
+  { h_frames = Hdr_ops.load64_relaxed g.buf (Ring_geom.field g Layout.off_frames);
+    h_drop_full = ld32 Layout.off_drop_full; h_drop_oversize = ld32 Layout.off_drop_oversize;
+    h_drop_busy = ld32 Layout.off_drop_busy }
+
+let unplug t =
+  let r = unplug_ioctl t.fd in
+  if r <> 0 then fail ("unplug " ^ t.name) (errno_name r) else Ok ()
+
+let close t =
+  if not t.closed then (
+    t.closed <- true;
+    ignore (unplug_ioctl t.fd);
+    Unix.close t.fd)
+
+(* Lwt's default engine (libev: epoll) loses signals of a consume-on-report poll(): see the .mli. *)
+let engine_installed = ref false
+
+let use_select_engine () =
+  if not !engine_installed then (
+    Lwt_engine.set (new Lwt_engine.select);
+    engine_installed := true)
+
+let ( >>= ) = Lwt.bind
+
+let listen_one ~stop t fn =
+  let lfd = Lwt_unix.of_unix_file_descr ~blocking:false ~set_flags:false t.fd in
+  let budget = (Ring.geometry t.ring).Ring_geom.size in
+  let st = t.stats in
+  let handler = fn t in
+  let count f = st.delivered <- st.delivered + 1; handler f in
+  let rec loop () =
+    if not (Lwt.is_sleeping stop) then Lwt.return (Ok ())
+    else (
+      st.batches <- st.batches + 1;
+      match Ring.rx_batch t.ring budget count with
+      | Error Ring_error.Busy -> Lwt.pause () >>= loop
+      | Error _ as e -> Lwt.return e
+      | Ok n when n >= budget -> Lwt.pause () >>= loop
+      | Ok n -> (
+          if n = 0 then st.empty <- st.empty + 1;
+          (* After POLLHUP the module has unplugged (no producer can still publish): the batch
+             just taken ended the ring. *)
+          if t.gone then Lwt.return (Ok ())
+          else
+            (* Final check: arm sr_wake, full fence, re-check. A frame published before the
+               producer read sr_wake is seen by the re-check; any later one signals the file. *)
+            match Ring.prepare_wait t.ring with
+            | Error _ as e -> Lwt.return e
+            | Ok false -> loop ()
+            | Ok true ->
+                st.sleeps <- st.sleeps + 1;
+                Lwt.pick [ Lwt_unix.wait_read lfd; Lwt.protected stop ] >>= fun () ->
+                (* Consumes a signal reported meanwhile before the ring is re-checked (a later
+                   one stays pending), and tells POLLHUP. *)
+                let ev = poll t.fd 0 in
+                if ev > 0 && ev land 2 <> 0 then t.gone <- true;
+                loop ()))
+  in
+  loop ()
+
+let listen ?(stop = fst (Lwt.wait ())) ?(set_engine = true) ts fn =
+  if set_engine then use_select_engine ();
+  let first_error = ref None in
+  let stop_all, wake_all = Lwt.wait () in
+  let stop = Lwt.choose [ Lwt.protected stop; stop_all ] in
+  Lwt.join
+    (List.map
+       (fun t ->
+         listen_one ~stop t fn >>= function
+         | Ok () -> Lwt.return_unit
+         | Error e ->
+             if !first_error = None then first_error := Some e;
+             if Lwt.is_sleeping stop_all then Lwt.wakeup wake_all ();
+             Lwt.return_unit)
+       ts)
+  >>= fun () -> Lwt.return (match !first_error with None -> Ok () | Some e -> Error e)

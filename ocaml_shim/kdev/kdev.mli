@@ -1,0 +1,94 @@
+(** The OCaml port over the Linux module: a ring plugged through [/dev/mnetif] (see
+    c/include/mnetif/uapi.h and c/platform/linux/README.md), consumed by the SAME {!Mnetif_core.Ring}
+    ([Ring_v1]/[Ring_v2] [of_buf] over the mapped buffer) as a ring of the userspace library.
+
+    Backend choice: {!Netif} is the userspace library's backend (ring in an [Io_page], producer
+    [netif_ether_input] in this process, eventfd); [Kdev] is the kernel's (ring allocated by the
+    module, producer the module's rx_handler, the event channel the device's [poll()]). Both hand
+    frames to a [Cstruct.t -> unit] function through [Ring.rx_batch], and {!listen} has
+    {!Netif.listen}'s semantics.
+
+    One [t] = one open file of the device = one plugged ring. Root only (device mode 0600). *)
+
+type t
+
+type info = {
+  mmap_len : int;  (** bytes mapped *)
+  index : int;  (** interface index *)
+  size : int;  (** slots (the producer's validated private geometry) *)
+  slotsize : int;
+  dataoff : int;
+  mac : string;  (** 6 raw bytes *)
+  up : bool;
+}
+
+type counters = {
+  frames : int;
+  bytes : int;
+  drop_full : int;
+  drop_oversize : int;
+  drop_busy : int;
+  drop_error : int;
+  notify : int;  (** times the producer signalled the event channel *)
+  error : int;
+  plugged : bool;
+  gone : bool;  (** the interface was unregistered while plugged *)
+}
+
+type hdr_counters = { h_frames : int; h_drop_full : int; h_drop_oversize : int; h_drop_busy : int }
+
+type stats = {
+  mutable batches : int;  (** [Ring.rx_batch] calls made by {!listen} *)
+  mutable empty : int;  (** of which handed out nothing *)
+  mutable delivered : int;  (** frames handed to the function *)
+  mutable sleeps : int;  (** waits on the event channel after a final check said "still empty" *)
+}
+(** What {!listen} did on this ring: a consumer that never spins has [empty <= sleeps + 1]
+    (one empty batch per wakeup, plus the first). *)
+
+val device : string
+val available : unit -> bool
+(** [/dev/mnetif] exists (the module is loaded). *)
+
+val plug :
+  ?proto:int -> ?nslots:int -> ?slotsize:int -> ?buflen:int -> ?steal:bool -> string ->
+  (t, string) result
+(** [plug ifname] opens the device, plugs [ifname] (defaults: v2, 2048-byte slots, as many as fit
+    in 33 pages, copy mode), maps the ring and attaches {!Mnetif_core.Ring} to it, checking that
+    the geometry the consumer validated is the one the producer reported. Errors name the errno
+    (e.g. ["Kdev.plug mnb: EEXIST"]). *)
+
+val ring : t -> Mnetif_core.Ring.t
+val info : t -> info
+val fd : t -> Unix.file_descr
+(** The event channel: readable when the producer signalled (the report consumes the signal). *)
+
+val stats : t -> stats
+val counters : t -> (counters, string) result
+(** The producer's private counters ([MNETIF_IOC_COUNTERS]; a consumer cannot change them). *)
+
+val header_counters : t -> hdr_counters
+(** The ring header's copies (relaxed loads through the ordering stubs). *)
+
+val unplug : t -> (unit, string) result
+(** [MNETIF_IOC_UNPLUG]: the producer stops; the mapping stays readable. *)
+
+val close : t -> unit
+(** Unplugs (if plugged) and closes the file. The mapping is released by the GC once no view of it
+    is reachable (a managed finaliser munmaps it), so a view kept past [close] stays valid memory.
+    Idempotent. *)
+
+val listen :
+  ?stop:unit Lwt.t -> ?set_engine:bool -> t list -> (t -> Cstruct.t -> unit) ->
+  (unit, Mnetif_core.Ring_error.t) result Lwt.t
+(** {!Netif.listen} over device rings: drain with [Ring.rx_batch], then the final check
+    ([Ring.prepare_wait]: arm [sr_wake], full fence, re-check) and only then wait for the file
+    to become readable; no periodic wakeup. A ring whose interface went away (POLLHUP) is drained
+    and then left; [listen] returns when [stop] resolves, every ring is gone, or a ring is
+    corrupt (its error).
+
+    Engine: the device's [poll()] consumes the signal it reports (like reading an eventfd), and
+    epoll polls a file when it is added or modified without reporting what that poll consumed, so
+    Lwt's default libev/epoll engine can lose a wakeup. [set_engine] (default [true]) installs
+    [Lwt_engine.select] (select polls each file once per call and reports what it consumed)
+    before the first wait; pass [false] only if you installed a select- or poll()-based engine. *)
