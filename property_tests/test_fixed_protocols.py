@@ -61,3 +61,14 @@ def test_v1_lock_with_killed_holder(mm):
     def prop(case):
         assert_holds(case)
     prop()
+
+
+@pytest.mark.parametrize("proto,mm", GRID)
+def test_batched_paths(proto, mm):
+    """The batched API (netif_ether_input_batch / peek_n / release_n) under every oracle: batches of
+    2-3 frames with the range wake rule, drops inside a batch, several producers, sleeping consumer."""
+    @given(cases(protocols=(proto,), memory_models=(mm,), unplug=False, kill="none",
+                 max_producers=2, batches=(2, 3), cons_batches=(0, 2, 3)))
+    def prop(case):
+        assert_holds(case)
+    prop()

@@ -186,6 +186,8 @@ class Family:
     v2_starts: tuple = (0,)    # v2 initial indices (65534: the u16 indices wrap mid-run)
     v1_lock_retries: int = 4   # v1: test-and-set attempts per lock (shipped: 64); small keeps
                                # "retries exhausted -> drop_busy" within the preemption bound
+    batch: int = 0             # producer batch size (0: per-frame netif_ether_input)
+    cons_batch: int = 0        # consumer batch size (0: per-frame peek/release)
 
     def workloads(self, protocol: str, mm: str):
         starts = self.v2_starts if protocol == "v2" else (0,)
@@ -199,7 +201,7 @@ class Family:
                                        producers=prods, waits=w, unplug=self.unplug,
                                        kill=self.kill, start_index=start, reduce=True,
                                        lock_retries=self.v1_lock_retries if protocol == "v1"
-                                       else 0)
+                                       else 0, batch=self.batch, cons_batch=self.cons_batch)
 
     def describe(self, protocol: str) -> str:
         parts = [f"{self.producers} producer{'s' if self.producers > 1 else ''}",
@@ -210,6 +212,8 @@ class Family:
             parts.append("concurrent unplug")
         if self.kill != "none":
             parts.append(f"{self.kill} killed at any step")
+        if self.batch or self.cons_batch:
+            parts.append(f"batches of {self.batch} (producer) / {self.cons_batch} (consumer)")
         if protocol == "v1":
             parts.append(f"lock retries {self.v1_lock_retries}")
         if protocol == "v2" and len(self.v2_starts) > 1:
@@ -222,6 +226,7 @@ FAMILIES = (
     Family("2 producers", sizes=(2,), max_frames=2, producers=2),
     Family("unplug", sizes=(2,), max_frames=2, waits=(False,), unplug=True),
     Family("consumer killed", sizes=(2,), max_frames=3, waits=(False,), kill="consumer"),
+    Family("batched", sizes=(2, 4), max_frames=3, batch=2, cons_batch=2),
 )
 
 
@@ -282,7 +287,8 @@ class FuzzRow:
     coverage: set
 
 
-FUZZ_SPACE = "fixed v1/v2, SC/TSO/PSO, 1-3 producers x 1-3 frames, waits, unplug, kill"
+FUZZ_SPACE = ("fixed v1/v2, SC/TSO/PSO, 1-3 producers x 1-3 frames, per-frame and batched, waits, "
+              "unplug, kill")
 
 
 def fuzz(max_examples: int, seed: int = 0, label: str = FUZZ_SPACE, strategy=None,
@@ -292,7 +298,8 @@ def fuzz(max_examples: int, seed: int = 0, label: str = FUZZ_SPACE, strategy=Non
     seen: set = set()
     prog = Progress("fuzz", progress)
     t0 = time.perf_counter()
-    res = hypo.search(strategy if strategy is not None else cases(), max_examples=max_examples,
+    res = hypo.search(strategy if strategy is not None
+                      else cases(batches=(0, 0, 2, 3), cons_batches=(0, 2)), max_examples=max_examples,
                       seed=seed, progress=prog, observe=lambda ex: seen.update(ex.coverage))
     prog.done()
     return FuzzRow(label, res.examples, time.perf_counter() - t0, res.found, seen)

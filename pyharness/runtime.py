@@ -75,7 +75,8 @@ def to_model(w: Workload) -> model.Workload:
                           seeds=[[s for _, s in p] for p in w.producers],
                           consumer=model.CONSUMER_C, consumer_waits=w.waits, unplugger=w.unplug,
                           kill_actor=kill_actor(w), start_index=w.start_index,
-                          lock_retries=w.lock_retries, reduce=w.reduce)
+                          lock_retries=w.lock_retries, reduce=w.reduce, batch=w.batch,
+                          cons_batch=w.cons_batch)
 
 
 def _execution(case: Case, r: model.Result) -> Execution:

@@ -57,8 +57,10 @@ _BOOL = _one_of((False, True))
 @st.composite
 def workloads(draw, protocols=("v2", "v1"), memory_models=MEMORY_MODELS, variant="fixed",
               sizes=(2, 4), max_producers=3, max_frames=3, waits=None, unplug=None,
-              kill=None, lock_retries=0, start_indices=(0, 65534), reduce=False) -> Workload:
-    """A workload. Every argument narrows the space; None = let Hypothesis choose."""
+              kill=None, lock_retries=0, start_indices=(0, 65534), reduce=False,
+              batches=(0,), cons_batches=(0,)) -> Workload:
+    """A workload. Every argument narrows the space; None = let Hypothesis choose.
+    batches / cons_batches: producer / consumer batch sizes to draw from (0 = per-frame calls)."""
     protocol = draw(_one_of(tuple(protocols)))
     mm = draw(_one_of(tuple(memory_models)))
     size = draw(_one_of(tuple(sizes)))
@@ -77,9 +79,12 @@ def workloads(draw, protocols=("v2", "v1"), memory_models=MEMORY_MODELS, variant
     start = draw(_one_of(tuple(start_indices)))
     if protocol != "v2":
         start %= size     # v1/2012 indices are masked
+    b = draw(_one_of(tuple(batches))) if len(batches) > 1 else batches[0]
+    cb = draw(_one_of(tuple(cons_batches))) if len(cons_batches) > 1 else cons_batches[0]
     return Workload(protocol=protocol, variant=variant, memory_model=mm, size=size,
                     slotsize=slotsize, producers=prods, waits=w, unplug=u, kill=k,
-                    start_index=start, lock_retries=lock_retries, reduce=reduce)
+                    start_index=start, lock_retries=lock_retries, reduce=reduce,
+                    batch=b, cons_batch=cb)
 
 
 def cases(max_preemptions: int = 8, **workload_kw) -> st.SearchStrategy:

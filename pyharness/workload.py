@@ -43,6 +43,11 @@ class Workload:
     # the runtime's reduced choice encoding (model.h "Reduction"): decisions only before operations
     # another actor can observe. A different encoding: the token keeps it, so replays match.
     reduce: bool = False
+    # batched paths (ring.h "Batches"): producers push up to `batch` frames per
+    # netif_ether_input_batch call; the consumer peeks/releases up to `cons_batch` at a time.
+    # 0 = the per-frame calls. Last fields, so older tokens (without them) still replay.
+    batch: int = 0
+    cons_batch: int = 0
 
     def __post_init__(self):
         if self.protocol not in PROTOCOLS:
@@ -80,6 +85,8 @@ class Workload:
             actors += f" K({self.kill})"
         if self.start_index:
             actors += f" start={self.start_index}"
+        if self.batch or self.cons_batch:
+            actors += f" batch={self.batch}/{self.cons_batch}"
         var = "" if self.variant == "fixed" else f" [{self.variant}]"
         return f"{self.protocol}/{self.memory_model}{var} {actors} size={self.size}"
 

@@ -102,6 +102,12 @@ ZOO: tuple[ZooCase, ...] = (
             "is still copying into it: use of a freed registry entry / ring (lifecycle oracle).",
             "unplug_no_wait", "v2", ("SC",), props=("use-after-free",),
             wl=dict(unplug=True)),
+    ZooCase("SB+batch+eq: wakeup test by equality", "v1/v2: producer signals iff sr_wake == frames",
+            "A batch moves sr_frames from f to f+k at once; the consumer armed sr_wake = f+1 and "
+            "sleeps. The equality test sees sr_wake != f+k and signals nobody: lost wakeup. The range "
+            "rule f < sr_wake <= f+k fixes it. Not a memory-model bug: found under SC.",
+            "wake_eq", "v2", ("SC", "TSO", "PSO"), props=("lost-wakeup",),
+            wl=dict(waits=True, max_frames=2, batches=(2,))),
     ZooCase("KILL+v1-lock: consumer killed holding the lock", "must hold: a dead lock holder",
             "The killer ends the consumer while it holds the v1 lock. The producer must keep "
             "running: every later frame is dropped and counted in drop_busy after a bounded number "
