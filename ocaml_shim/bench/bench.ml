@@ -51,14 +51,15 @@ let consumer_cost proto flen =
   let netif = match Netif.create ~proto "obench1" with Ok t -> t | Error m -> failwith m in
   let g = Ring.geometry (Netif.ring netif) in
   let netif_cs = Cstruct.of_bigarray g.Ring_geom.buf ~off:g.Ring_geom.base ~len:g.Ring_geom.buflen in
-  let rings = [| fresh_ring proto; netif_cs; fresh_ring proto |] in
+  let rings = [| fresh_ring proto; netif_cs; fresh_ring proto; fresh_ring proto |] in
   let prods = Array.map C.prod_attach rings in
   let ocaml_ring = ok "of_buf" (Ring.of_buf rings.(0)) in
   let c_cons = C.cons_attach rings.(2) in
+  let c_batch = C.cons_attach rings.(3) in
   let size = (Ring.geometry ocaml_ring).Ring_geom.size in
   let frame = Cstruct.create flen in
   let fill i = for _ = 1 to size do if C.push prods.(i) frame <> 0 then failwith "push" done in
-  let times = Array.make_matrix 3 rounds 0 and sum = ref 0 and csum = ref 0 in
+  let times = Array.make_matrix 4 rounds 0 and sum = ref 0 and csum = ref 0 and bsum = ref 0 in
   for k = 0 to rounds - 1 do
     fill 0;
     let t0 = now_ns () in
@@ -72,14 +73,19 @@ let consumer_cost proto flen =
     let t0 = now_ns () in
     let n2 = C.drain c_cons size csum in
     times.(2).(k) <- now_ns () - t0;
-    if n <> size || n1 <> size || n2 <> size then failwith "short drain"
+    fill 3;
+    let t0 = now_ns () in
+    let n3 = C.drain_batch c_batch size bsum in
+    times.(3).(k) <- now_ns () - t0;
+    if n <> size || n1 <> size || n2 <> size || n3 <> size then failwith "short drain"
   done;
-  if !sum <> !csum * 2 then failwith "the consumers read different bytes";
+  if !sum <> !csum * 2 || !bsum <> !csum then failwith "the consumers read different bytes";
   let per i = float_of_int (Array.fold_left ( + ) 0 times.(i)) /. float_of_int (rounds * size) in
   let med i = float_of_int (median times.(i)) /. float_of_int size in
   let pn = if proto = Layout.proto_v1 then "v1" else "v2" in
-  Printf.printf "| %s | %5d B | %6.1f (%5.1f) | %6.1f (%5.1f) | %6.1f (%5.1f) | %4.2fx | %4.2fx |\n%!" pn flen
-    (per 2) (med 2) (per 0) (med 0) (per 1) (med 1) (med 0 /. med 2) (med 1 /. med 2)
+  Printf.printf "| %s | %5d B | %6.1f (%5.1f) | %6.1f (%5.1f) | %6.1f (%5.1f) | %6.1f (%5.1f) | %4.2fx | %4.2fx | %4.2fx |\n%!" pn flen
+    (per 2) (med 2) (per 3) (med 3) (per 0) (med 0) (per 1) (med 1) (med 0 /. med 2) (med 1 /. med 2)
+    (med 1 /. med 3)
 
 (* 2. ns per call, noalloc vs ordinary external. *)
 let external_cost () =
@@ -141,8 +147,8 @@ let latency mode =
 
 let () =
   Printf.printf "## Consumer per-frame cost, ns/frame: mean (median of %d-frame drains); ratios of medians\n\n" 64;
-  print_endline "| proto | frame | C mn_cons_peek/release | OCaml top_packet/pop_packet | OCaml Netif.rx_poll (rx_batch) | top-pop/C | rx_poll/C |";
-  print_endline "|---|---|---|---|---|---|---|";
+  print_endline "| proto | frame | C mn_cons_peek/release | C peek_n/release_n (batch) | OCaml top_packet/pop_packet | OCaml Netif.rx_poll (rx_batch) | top-pop/C | rx_poll/C | rx_poll/C batch |";
+  print_endline "|---|---|---|---|---|---|---|---|---|";
   List.iter (fun p -> List.iter (consumer_cost p) [ 64; 1500 ]) [ Layout.proto_v2; Layout.proto_v1 ];
   print_endline "\n## Stub call cost, ns/call (production [@@noalloc] vs ordinary external, as the model build)\n";
   print_endline "| stub | noalloc | ordinary | difference |";

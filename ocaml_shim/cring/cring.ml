@@ -9,6 +9,7 @@ external release_ : Obj.t -> int = "mnoc_cring_release"
 external fill_ : Obj.t -> int = "mnoc_cring_fill"
 external prepare_wait_ : Obj.t -> int = "mnoc_cring_prepare_wait"
 external drain_ : Obj.t -> int -> int ref -> int = "mnoc_cring_drain"
+external drain_batch_ : Obj.t -> int -> int ref -> int = "mnoc_cring_drain_batch"
 external layout : unit -> int array = "mnoc_cring_layout"
 
 let prod_attach (cs : Cstruct.t) = { p = prod_attach_ cs.buffer cs.off cs.len; pbuf = cs.buffer }
@@ -19,3 +20,4 @@ let release t = release_ t.c
 let fill t = fill_ t.c
 let prepare_wait t = prepare_wait_ t.c
 let drain t budget sum = drain_ t.c budget sum
+let drain_batch t budget sum = drain_batch_ t.c budget sum

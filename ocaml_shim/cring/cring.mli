@@ -21,5 +21,9 @@ val drain : cons -> int -> int ref -> int
 (** [drain c budget sum]: the C consumer loop (peek, read 8 bytes, release) for up to [budget]
     frames; returns the count and adds the frames' checksum to [sum]. *)
 
+val drain_batch : cons -> int -> int ref -> int
+(** [drain_batch c budget sum]: the same work on the batched C API (mn_cons_peek_n of up to 64
+    frames, then mn_cons_release_n): the baseline for [Netif.rx_poll], which consumes in batches. *)
+
 val layout : unit -> int array
 (** The C header's constants, in Layout's order (see cring_stubs.c). *)
