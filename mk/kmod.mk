@@ -68,7 +68,7 @@ kmod-test-selfcheck: $(KMOD_INITRD) $(KMOD_ZOO_INITRD)
 	  echo "kmod-test-selfcheck: PASS: '$$sel' -> $$(grep -- '---- FAIL' <<<"$$out")"; \
 	done
 
-kmod-host-test: $(KMOD_KO) $(LIB)
+kmod-host-test: $(KMOD_KO) $(LIB) $(BUILD)/kdevtest
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/kmod
 
 ALL_TARGETS += kmod

@@ -163,19 +163,16 @@ let listen_one ~stop t fn =
   in
   loop ()
 
+(* One loop per ring on one Lwt scheduler; the first ring to fail stops the others. *)
 let listen ?(stop = fst (Lwt.wait ())) ?(set_engine = true) ts fn =
   if set_engine then use_select_engine ();
-  let first_error = ref None in
-  let stop_all, wake_all = Lwt.wait () in
-  let stop = Lwt.choose [ Lwt.protected stop; stop_all ] in
-  Lwt.join
-    (List.map
-       (fun t ->
-         listen_one ~stop t fn >>= function
-         | Ok () -> Lwt.return_unit
-         | Error e ->
-             if !first_error = None then first_error := Some e;
-             if Lwt.is_sleeping stop_all then Lwt.wakeup wake_all ();
-             Lwt.return_unit)
-       ts)
-  >>= fun () -> Lwt.return (match !first_error with None -> Ok () | Some e -> Error e)
+  let failed, fail_all = Lwt.wait () in
+  let stop = Lwt.choose [ Lwt.protected stop; failed ] in
+  let one t =
+    Lwt.map
+      (fun r -> if Result.is_error r && Lwt.is_sleeping failed then Lwt.wakeup fail_all (); r)
+      (listen_one ~stop t fn)
+  in
+  Lwt.map
+    (fun rs -> Option.value ~default:(Ok ()) (List.find_opt Result.is_error rs))
+    (Lwt.all (List.map one ts))

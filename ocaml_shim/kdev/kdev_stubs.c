@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -42,6 +43,15 @@ static int ioctl_nolock(int fd, unsigned long req, void *arg)
 	return r;
 }
 
+/* An int array the OCaml side allocated with at least n fields (immediates: no barrier needed). */
+static void store_all(value out, const uint64_t *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < Wosize_val(out); i++)
+		Field(out, i) = Val_long(v[i]);
+}
+
 /* args = [| proto; nslots; slotsize; flags; buflen |];
  * out := [| mmap_len; index; size; slot_bytes; dataoff; up |], mac := 6 bytes. */
 value mnkd_plug(value fd, value name, value args, value out, value mac)
@@ -61,12 +71,11 @@ value mnkd_plug(value fd, value name, value args, value out, value mac)
 	r = ioctl_nolock(Int_val(fd), MNETIF_IOC_PLUG, &p);
 	if (r)
 		return Val_int(r);
-	Store_field(out, 0, Val_long(p.mmap_len));
-	Store_field(out, 1, Val_long(p.index));
-	Store_field(out, 2, Val_long(p.size));
-	Store_field(out, 3, Val_long(p.slot_bytes));
-	Store_field(out, 4, Val_long(p.dataoff));
-	Store_field(out, 5, Val_long(p.up));
+	{
+		uint64_t v[] = { p.mmap_len, p.index, p.size, p.slot_bytes, p.dataoff, p.up };
+
+		store_all(out, v, sizeof(v) / sizeof(v[0]));
+	}
 	memcpy(Bytes_val(mac), p.mac, 6);
 	return Val_int(0);
 }
@@ -85,16 +94,12 @@ value mnkd_counters(value fd, value out)
 
 	if (r)
 		return Val_int(r);
-	Store_field(out, 0, Val_long(c.frames));
-	Store_field(out, 1, Val_long(c.bytes));
-	Store_field(out, 2, Val_long(c.drop_full));
-	Store_field(out, 3, Val_long(c.drop_oversize));
-	Store_field(out, 4, Val_long(c.drop_busy));
-	Store_field(out, 5, Val_long(c.drop_error));
-	Store_field(out, 6, Val_long(c.notify));
-	Store_field(out, 7, Val_long(c.error));
-	Store_field(out, 8, Val_long(c.plugged));
-	Store_field(out, 9, Val_long(c.gone));
+	{
+		uint64_t v[] = { c.frames, c.bytes, c.drop_full, c.drop_oversize, c.drop_busy,
+				 c.drop_error, c.notify, c.error, c.plugged, c.gone };
+
+		store_all(out, v, sizeof(v) / sizeof(v[0]));
+	}
 	return Val_int(0);
 }
 

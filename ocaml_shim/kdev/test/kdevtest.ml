@@ -215,7 +215,7 @@ let negative_control () =
        (if caught then "was rejected by the byte-exact check (the NEGATIVE-CONTROL FAIL above)" else "PASSED the byte-exact check"))
 
 let () =
-  let mode = if Array.length Sys.argv > 1 then Sys.argv.(1) else "all" in
+  let mode = if Array.length Sys.argv > 1 then Sys.argv.(1) else "all" and t0 = Unix.gettimeofday () in
   if not (check (Kdev.available ()) "device" "%s" Kdev.device) then exit 1;
   if not (check (setup txif rxif = 0) "setup" "AF_PACKET sender on %s, frames to %s" txif rxif) then exit 1;
   (match mode with
@@ -230,5 +230,6 @@ let () =
       wakeup Layout.proto_v2;
       wakeup Layout.proto_v1;
       negative_control ());
-  Printf.printf "KDEVTEST: %s (%d failed checks)\n%!" (if !failures = 0 then "PASS" else "FAIL") !failures;
+  Printf.printf "KDEVTEST: %s (%d failed checks, %.1f s)\n%!" (if !failures = 0 then "PASS" else "FAIL") !failures
+    (Unix.gettimeofday () -. t0);
   exit (if !failures = 0 then 0 else 1)
