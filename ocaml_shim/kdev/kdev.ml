@@ -86,10 +86,17 @@ let plug ?(proto = Layout.proto_v2) ?(nslots = 0) ?(slotsize = Layout.default_sl
           Unix.close fd;
           e)
 
+type event = { signal : bool; hup : bool }
+
+let poll_event t timeout_ms =
+  let r = poll t.fd timeout_ms in
+  if r < 0 then fail ("poll " ^ t.name) (errno_name r) else Ok { signal = r land 1 <> 0; hup = r land 2 <> 0 }
+
 let ring t = t.ring
 let info t = t.info
 let fd t = t.fd
 let stats t = t.stats
+let poll = poll_event
 
 let counters t =
   let a = Array.make 10 0 in
@@ -157,8 +164,7 @@ let listen_one ~stop t fn =
                 Lwt.pick [ Lwt_unix.wait_read lfd; Lwt.protected stop ] >>= fun () ->
                 (* Consumes a signal reported meanwhile before the ring is re-checked (a later
                    one stays pending), and tells POLLHUP. *)
-                let ev = poll t.fd 0 in
-                if ev > 0 && ev land 2 <> 0 then t.gone <- true;
+                (match poll_event t 0 with Ok { hup = true; _ } -> t.gone <- true | _ -> ());
                 loop ()))
   in
   loop ()

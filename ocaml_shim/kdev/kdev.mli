@@ -63,6 +63,13 @@ val info : t -> info
 val fd : t -> Unix.file_descr
 (** The event channel: readable when the producer signalled (the report consumes the signal). *)
 
+type event = { signal : bool; hup : bool }
+
+val poll : t -> int -> (event, string) result
+(** [poll t timeout_ms] (negative: forever): [signal] = the producer signalled since the last
+    report (this report consumes it), [hup] = the interface is gone. Blocks outside the runtime
+    lock: for a consumer without Lwt; sleep only after [Ring.prepare_wait] said [true]. *)
+
 val stats : t -> stats
 val counters : t -> (counters, string) result
 (** The producer's private counters ([MNETIF_IOC_COUNTERS]; a consumer cannot change them). *)

@@ -13,6 +13,7 @@ external setup : string -> string -> int = "kdt_setup"
 external send : int -> int -> int = "kdt_send"
 external expected : int -> int -> Bytes.t = "kdt_expected"
 external softnet_drops : unit -> int = "kdt_softnet_drops"
+external epoll_once : Unix.file_descr -> int -> int = "kdt_epoll_once"
 
 let txif = "mna" and rxif = "mnb"
 let failures = ref 0
@@ -197,6 +198,39 @@ let wakeup proto =
                st.sleeps c.notify st.empty st.batches));
       Kdev.close k
 
+(* Why Kdev.listen installs Lwt's select engine (known limitation of the module's poll, expected
+   outcome): a signal pending when a consumer registers the fd with epoll is consumed by the poll
+   EPOLL_CTL_ADD makes and never reported; select reports the same situation. Each half: arm the
+   wake word on an empty ring (final check says "sleep"), one frame arrives and signals, then wait. *)
+let epoll_limitation () =
+  let name = "epoll-loses-a-pending-signal" in
+  match plug_ok name Layout.proto_v2 with
+  | None -> ()
+  | Some k ->
+      let ring = Kdev.ring k in
+      let arm_and_signal seq =
+        let armed = Ring.prepare_wait ring = Ok true in
+        ignore (send seq 60);
+        Unix.sleepf 0.05;
+        armed
+      in
+      let a1 = arm_and_signal 0 in
+      let ep = epoll_once (Kdev.fd k) 300 in
+      let after = match Kdev.poll k 0 with Ok e -> Bool.to_int e.signal + (2 * Bool.to_int e.hup) | Error _ -> -1 in
+      let avail1 = Ring.avail ring in
+      ignore (Ring.rx_batch ring 64 ignore);
+      let a2 = arm_and_signal 1 in
+      let sel = match Unix.select [ Kdev.fd k ] [] [] 0.3 with r, _, _ -> List.length r in
+      let c = Kdev.counters k in
+      ignore
+        (check
+           (a1 && a2 && ep = 0 && after = 0 && avail1 = Ok 1 && sel = 1
+           && (match c with Ok c -> c.notify = 2 | Error _ -> false))
+           name
+           "frame in the ring, producer signalled: epoll_wait reported %d events, a poll after it %d; select reported %d (%s). If epoll now reports it, the module's poll no longer consumes on report and Kdev may keep Lwt's default engine"
+           ep after sel (match c with Ok c -> Printf.sprintf "%d signals" c.notify | Error e -> e));
+      Kdev.close k
+
 (* The negative control: a consumer that reads slot data 64 bytes early (the 2012 data-offset
    bug) must be rejected by the same byte-exact check. Its FAIL line is expected and not counted;
    the control's own check is. *)
@@ -229,6 +263,7 @@ let () =
       stall Layout.proto_v1;
       wakeup Layout.proto_v2;
       wakeup Layout.proto_v1;
+      epoll_limitation ();
       negative_control ());
   Printf.printf "KDEVTEST: %s (%d failed checks, %.1f s)\n%!" (if !failures = 0 then "PASS" else "FAIL") !failures
     (Unix.gettimeofday () -. t0);
