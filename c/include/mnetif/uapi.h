@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * mnetif Linux module: the user/kernel interface of /dev/mnetif (ioctls, mmap, poll).
+ * mnetif Linux module: the user/kernel interface of /dev/mnetif (ioctls, mmap, poll, read).
  *
  * One open file = one ring. The module allocates the ring (vmalloc_user), lays it out with
  * mn_ring_init() and produces into it from an rx_handler on the plugged interface; the consumer
@@ -11,12 +11,18 @@
  *   ioctl(fd, MNETIF_IOC_PLUG, &plug);             name + geometry + protocol -> index, MAC, up
  *   ring = mmap(NULL, plug.mmap_len, PROT_READ|PROT_WRITE, MAP_SHARED, fd, 0);
  *   mn_cons_attach(&c, ring, plug.mmap_len);
- *   loop: mn_cons_peek / mn_cons_release; when empty: if (mn_cons_prepare_wait(&c)) poll(fd, POLLIN)
+ *   loop: mn_cons_peek / mn_cons_release; when empty: if (mn_cons_prepare_wait(&c)) poll(fd, POLLIN),
+ *         then read(fd, &n, 8) to clear the signal BEFORE peeking again
  *   close(fd)                                       unplugs (so does MNETIF_IOC_UNPLUG)
  *
- * poll(): POLLIN when the producer signalled the event channel since the last poll that reported
- * POLLIN (the report consumes the signal, like reading an eventfd); spurious wakeups are possible,
- * lost ones are not provided the consumer arms sr_wake with mn_cons_prepare_wait() first.
+ * Event channel, level-triggered like an eventfd: poll()/select()/epoll report POLLIN while a
+ * signal is pending and never clear it (so epoll's extra polls at EPOLL_CTL_ADD/MOD lose nothing).
+ * read(fd, buf, >= 8) clears it: it returns 8 and stores the u64 count of signals since the last
+ * read, or fails with EAGAIN when none is pending (never blocks, like EFD_NONBLOCK; EINVAL for a
+ * buffer under 8 bytes). After waking the consumer reads (clears) first, then re-checks the ring:
+ * the clear is fully ordered, so a frame published before a cleared signal is seen by the re-check
+ * and a signal after the clear stays pending. Spurious wakeups are possible, lost ones are not,
+ * provided the consumer arms sr_wake with mn_cons_prepare_wait() before it waits.
  * POLLHUP|POLLERR once the plugged interface was unregistered (the module unplugged it).
  *
  * Steal vs copy: by default the frame is COPIED into the ring and passed on to the host stack

@@ -179,19 +179,42 @@ static int mnk_mmap(struct file *file, struct vm_area_struct *vma)
 	return err;
 }
 
-/* The report of POLLIN consumes the pending signals (see uapi.h). */
+/* Level-triggered, like an eventfd: POLLIN while a signal is pending; only read() clears it, so
+ * epoll's extra ->poll calls (EPOLL_CTL_ADD/MOD, the harvest re-poll) cannot lose one (uapi.h). */
 static __poll_t mnk_poll(struct file *file, poll_table *wait)
 {
 	struct mnk_file *f = file->private_data;
 	__poll_t mask = 0;
 
 	poll_wait(file, &f->wq, wait);
-	/* Fully ordered: pairs with mn_os_notify's increment + wake-queue lock. */
-	if (atomic_xchg(&f->pending, 0))
+	/* Fully ordered after poll_wait's queueing: pairs with mn_os_notify's increment + wake. */
+	smp_mb();
+	if (atomic_read(&f->pending))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (READ_ONCE(f->gone))
 		mask |= EPOLLHUP | EPOLLERR;
 	return mask;
+}
+
+/* Clears the event channel: the 8-byte count of signals since the last read; never blocks. The
+ * exchange is fully ordered, so the consumer's ring re-check after it sees every frame published
+ * before a signal it cleared; a signal after the exchange stays pending. */
+static ssize_t mnk_read(struct file *file, char __user *buf, size_t len, loff_t *ppos)
+{
+	struct mnk_file *f = file->private_data;
+	u64 n;
+
+	if (len < sizeof(n))
+		return -EINVAL;
+	n = (u32)atomic_xchg(&f->pending, 0);
+	if (!n)
+		return -EAGAIN;
+	if (copy_to_user(buf, &n, sizeof(n))) {
+		/* Lost to a bad buffer: put the signals back rather than drop a wakeup. */
+		atomic_add((int)n, &f->pending);
+		return -EFAULT;
+	}
+	return sizeof(n);
 }
 
 static const struct file_operations mnk_fops = {
@@ -202,6 +225,7 @@ static const struct file_operations mnk_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = mnk_mmap,
 	.poll = mnk_poll,
+	.read = mnk_read,
 	.llseek = noop_llseek,
 };
 

@@ -38,7 +38,7 @@ struct mnk_file {
 	struct list_head plugged_link;
 	struct mn_counters last;     /* the producer's counters at the last unplug */
 
-	/* Event channel: producer signals since the last poll that reported POLLIN. */
+	/* Event channel: producer signals since the last read() (poll reports, never clears). */
 	atomic_t pending;
 	wait_queue_head_t wq;
 };
