@@ -91,8 +91,21 @@ int kring_next(struct kring *k, int timeout_ms, void *buf, uint32_t cap, uint32_
 				return -errno;
 			if (r > 0 && (pf.revents & (POLLHUP | POLLERR)))
 				k->hup = 1;
+			/* Clear BEFORE the re-check (uapi.h): the poll above left the signal pending. */
+			if (r > 0 && (pf.revents & POLLIN) && kring_clear(k) < 0)
+				return -errno;
 		}
 	}
+}
+
+/* 1 if a signal was pending (now cleared), 0 if none; -1 with errno otherwise. */
+int kring_clear(struct kring *k)
+{
+	uint64_t n;
+
+	if (read(k->fd, &n, sizeof(n)) == (ssize_t)sizeof(n))
+		return 1;
+	return errno == EAGAIN ? 0 : -1;
 }
 
 int kring_counters(struct kring *k, struct mnetif_counters *out)

@@ -25,6 +25,7 @@ int kring_open(struct kring *k, const char *ifname, uint32_t proto, uint32_t nsl
  * ring empty, -EIO corrupt header, -EBUSY frame copied but the v1 lock stayed busy until the
  * deadline (not released), other -errno. timeout_ms < 0 waits forever. */
 int kring_next(struct kring *k, int timeout_ms, void *buf, uint32_t cap, uint32_t *len);
+int kring_clear(struct kring *k);     /* read(): clears the event channel; 1 was pending, 0 none */
 int kring_counters(struct kring *k, struct mnetif_counters *out);
 int kring_unplug(struct kring *k);
 void kring_close(struct kring *k);
