@@ -5,6 +5,7 @@ external unplug_ioctl : Unix.file_descr -> int = "mnkd_unplug"
 external counters_ioctl : Unix.file_descr -> int array -> int = "mnkd_counters"
 external map : Unix.file_descr -> int -> Cstruct.buffer = "mnkd_map"
 external poll : Unix.file_descr -> int -> int = "mnkd_poll"
+external clear_read : Unix.file_descr -> int = "mnkd_clear"
 
 type info = { mmap_len : int; index : int; size : int; slotsize : int; dataoff : int; mac : string; up : bool }
 
@@ -92,6 +93,10 @@ let poll_event t timeout_ms =
   let r = poll t.fd timeout_ms in
   if r < 0 then fail ("poll " ^ t.name) (errno_name r) else Ok { signal = r land 1 <> 0; hup = r land 2 <> 0 }
 
+let clear t =
+  let r = clear_read t.fd in
+  if r < 0 then fail ("clear " ^ t.name) (errno_name r) else Ok r
+
 let ring t = t.ring
 let info t = t.info
 let fd t = t.fd
@@ -124,7 +129,7 @@ let close t =
     ignore (unplug_ioctl t.fd);
     Unix.close t.fd)
 
-(* Lwt's default engine (libev: epoll) loses signals of a consume-on-report poll(): see the .mli. *)
+(* Optional since the device's poll is level-triggered (epoll-safe): see the .mli. *)
 let engine_installed = ref false
 
 let use_select_engine () =
@@ -162,15 +167,18 @@ let listen_one ~stop t fn =
             | Ok true ->
                 st.sleeps <- st.sleeps + 1;
                 Lwt.pick [ Lwt_unix.wait_read lfd; Lwt.protected stop ] >>= fun () ->
-                (* Consumes a signal reported meanwhile before the ring is re-checked (a later
-                   one stays pending), and tells POLLHUP. *)
-                (match poll_event t 0 with Ok { hup = true; _ } -> t.gone <- true | _ -> ());
-                loop ()))
+                (* Clear BEFORE the ring is re-checked: a frame published before a cleared
+                   signal is seen by the re-check, a later signal stays pending (uapi.h). *)
+                match clear t with
+                | Error e -> Lwt.fail_with e
+                | Ok _ ->
+                    (match poll_event t 0 with Ok { hup = true; _ } -> t.gone <- true | _ -> ());
+                    loop ()))
   in
   loop ()
 
 (* One loop per ring on one Lwt scheduler; the first ring to fail stops the others. *)
-let listen ?(stop = fst (Lwt.wait ())) ?(set_engine = true) ts fn =
+let listen ?(stop = fst (Lwt.wait ())) ?(set_engine = false) ts fn =
   if set_engine then use_select_engine ();
   let failed, fail_all = Lwt.wait () in
   let stop = Lwt.choose [ Lwt.protected stop; failed ] in

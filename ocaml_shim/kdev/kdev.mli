@@ -61,14 +61,20 @@ val plug :
 val ring : t -> Mnetif_core.Ring.t
 val info : t -> info
 val fd : t -> Unix.file_descr
-(** The event channel: readable when the producer signalled (the report consumes the signal). *)
+(** The event channel: readable while a producer signal is pending (level-triggered, like an
+    eventfd: poll/select/epoll report it and never clear it; {!clear} does). *)
 
 type event = { signal : bool; hup : bool }
 
 val poll : t -> int -> (event, string) result
 (** [poll t timeout_ms] (negative: forever): [signal] = the producer signalled since the last
-    report (this report consumes it), [hup] = the interface is gone. Blocks outside the runtime
+    {!clear} (the report leaves it pending), [hup] = the interface is gone. Blocks outside the runtime
     lock: for a consumer without Lwt; sleep only after [Ring.prepare_wait] said [true]. *)
+
+val clear : t -> (int, string) result
+(** [read()] on the device: clears the event channel and returns the number of signals since the
+    last clear (0: none was pending; never blocks). After a wakeup, clear BEFORE re-checking the
+    ring: a signal after the clear stays pending, so the next wait cannot miss it. *)
 
 val stats : t -> stats
 val counters : t -> (counters, string) result
@@ -94,8 +100,7 @@ val listen :
     and then left; [listen] returns when [stop] resolves, every ring is gone, or a ring is
     corrupt (its error).
 
-    Engine: the device's [poll()] consumes the signal it reports (like reading an eventfd), and
-    epoll polls a file when it is added or modified without reporting what that poll consumed, so
-    Lwt's default libev/epoll engine can lose a wakeup. [set_engine] (default [true]) installs
-    [Lwt_engine.select] (select polls each file once per call and reports what it consumed)
-    before the first wait; pass [false] only if you installed a select- or poll()-based engine. *)
+    After each wakeup it {!clear}s the event channel before re-checking the ring. Engine: the
+    device's [poll()] is level-triggered (reports a pending signal, never clears it), so any Lwt
+    engine works, including the default libev/epoll one. [set_engine] (default [false]) installs
+    [Lwt_engine.select] before the first wait, as an option. *)

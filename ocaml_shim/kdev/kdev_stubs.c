@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define CAML_NAME_SPACE
 #include <caml/alloc.h>
@@ -114,7 +115,7 @@ value mnkd_map(value fd, value len)
 	return caml_unix_mapped_alloc(CAML_BA_CHAR | CAML_BA_C_LAYOUT, 1, m, &dim);
 }
 
-/* poll(fd, POLLIN, timeout_ms): bit 0 = POLLIN (a signal, consumed by this report), bit 1 =
+/* poll(fd, POLLIN, timeout_ms): bit 0 = POLLIN (a signal is pending; poll never clears it), bit 1 =
  * POLLHUP|POLLERR (the interface is gone); -errno. Blocks without the runtime lock. */
 value mnkd_poll(value fd, value timeout_ms)
 {
@@ -131,4 +132,18 @@ value mnkd_poll(value fd, value timeout_ms)
 	if (r < 0)
 		return Val_int(r == -EINTR ? 0 : r);
 	return Val_int((pf.revents & POLLIN ? 1 : 0) | (pf.revents & (POLLHUP | POLLERR) ? 2 : 0));
+}
+
+/* read(fd, 8 bytes): clears the event channel. The count of signals since the last clear, 0 when
+ * none was pending (EAGAIN), or -errno. Never blocks (the device's read does not). */
+value mnkd_clear(value fd)
+{
+	uint64_t n;
+	ssize_t r = read(Int_val(fd), &n, sizeof(n));
+
+	if (r == (ssize_t)sizeof(n))
+		return Val_long((intnat)(n & 0x3fffffff));
+	if (r < 0)
+		return Val_int(errno == EAGAIN ? 0 : -errno);
+	return Val_int(-EIO);
 }

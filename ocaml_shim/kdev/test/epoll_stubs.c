@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* One epoll registration and wait, for the check that documents why Kdev.listen avoids epoll
- * (kdevtest.ml, epoll_limitation). */
+/* One epoll registration and wait, for the check that epoll keeps a pending signal of the
+ * level-triggered device poll (kdevtest.ml, epoll_keeps_signal). */
 #include <errno.h>
 #include <sys/epoll.h>
 #include <unistd.h>

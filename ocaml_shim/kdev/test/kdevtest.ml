@@ -198,12 +198,14 @@ let wakeup proto =
                st.sleeps c.notify st.empty st.batches));
       Kdev.close k
 
-(* Why Kdev.listen installs Lwt's select engine (known limitation of the module's poll, expected
-   outcome): a signal pending when a consumer registers the fd with epoll is consumed by the poll
-   EPOLL_CTL_ADD makes and never reported; select reports the same situation. Each half: arm the
-   wake word on an empty ring (final check says "sleep"), one frame arrives and signals, then wait. *)
-let epoll_limitation () =
-  let name = "epoll-loses-a-pending-signal" in
+(* The event channel is level-triggered, so epoll is safe (the old poll cleared the signal it
+   reported: the poll EPOLL_CTL_ADD makes consumed a pending signal and epoll_wait reported
+   nothing, a lost wakeup with a frame in the ring). Arm the wake word on an empty ring (the final
+   check says "sleep"), one frame arrives and signals; then a fresh epoll registration must report
+   it, twice (reporting never clears), a clear must return it, and after the clear nothing is
+   pending until the next signal, which a new epoll registration reports again. *)
+let epoll_keeps_signal () =
+  let name = "epoll-keeps-a-pending-signal" in
   match plug_ok name Layout.proto_v2 with
   | None -> ()
   | Some k ->
@@ -214,21 +216,29 @@ let epoll_limitation () =
         Unix.sleepf 0.05;
         armed
       in
+      let signal () = match Kdev.poll k 0 with Ok e -> Bool.to_int e.signal + (2 * Bool.to_int e.hup) | Error _ -> -1 in
+      let clr () = match Kdev.clear k with Ok n -> n | Error _ -> -1 in
       let a1 = arm_and_signal 0 in
-      let ep = epoll_once (Kdev.fd k) 300 in
-      let after = match Kdev.poll k 0 with Ok e -> Bool.to_int e.signal + (2 * Bool.to_int e.hup) | Error _ -> -1 in
+      let ep1 = epoll_once (Kdev.fd k) 300 in
+      let ep2 = epoll_once (Kdev.fd k) 300 in
+      let still = signal () in
+      let cleared = clr () in
+      let after_clear = signal () and ep_quiet = epoll_once (Kdev.fd k) 50 and clear_again = clr () in
       let avail1 = Ring.avail ring in
       ignore (Ring.rx_batch ring 64 ignore);
       let a2 = arm_and_signal 1 in
-      let sel = match Unix.select [ Kdev.fd k ] [] [] 0.3 with r, _, _ -> List.length r in
+      let ep3 = epoll_once (Kdev.fd k) 300 in
+      let cleared2 = clr () in
       let c = Kdev.counters k in
       ignore
         (check
-           (a1 && a2 && ep = 0 && after = 0 && avail1 = Ok 1 && sel = 1
+           (a1 && a2 && ep1 = 1 && ep2 = 1 && still = 1 && cleared = 1 && after_clear = 0 && ep_quiet = 0
+           && clear_again = 0 && avail1 = Ok 1 && ep3 = 1 && cleared2 = 1
            && (match c with Ok c -> c.notify = 2 | Error _ -> false))
            name
-           "frame in the ring, producer signalled: epoll_wait reported %d events, a poll after it %d; select reported %d (%s). If epoll now reports it, the module's poll no longer consumes on report and Kdev may keep Lwt's default engine"
-           ep after sel (match c with Ok c -> Printf.sprintf "%d signals" c.notify | Error e -> e));
+           "frame in the ring, producer signalled: two epoll registrations reported %d and %d (want 1, 1), poll after them %d (want 1), clear returned %d (want 1); after the clear poll %d, epoll %d, clear %d (want 0, 0, 0); next signal: epoll %d, clear %d (want 1, 1); %s"
+           ep1 ep2 still cleared after_clear ep_quiet clear_again ep3 cleared2
+           (match c with Ok c -> Printf.sprintf "%d signals (want 2)" c.notify | Error e -> e));
       Kdev.close k
 
 (* The negative control: a consumer that reads slot data 64 bytes early (the 2012 data-offset
@@ -263,7 +273,7 @@ let () =
       stall Layout.proto_v1;
       wakeup Layout.proto_v2;
       wakeup Layout.proto_v1;
-      epoll_limitation ();
+      epoll_keeps_signal ();
       negative_control ());
   Printf.printf "KDEVTEST: %s (%d failed checks, %.1f s)\n%!" (if !failures = 0 then "PASS" else "FAIL") !failures
     (Unix.gettimeofday () -. t0);
