@@ -9,7 +9,9 @@ userspace library's (pyharness.ring.Consumer over the mmap'ed ring, mn_cons_* fr
 It mirrors pyharness.registry's Port (ring, consumer, fileno, clear_event, wait, counters, close,
 context manager), get_vifs() and unplug semantics; the differences are the kernel's: the module
 allocates the ring (plug takes a geometry, not a Ring), one open file is one ring, and poll() on
-port.fileno() is the event channel (a POLLIN report consumes the signal, so clear_event is a no-op).
+port.fileno() is the event channel, level-triggered like the eventfd: POLLIN while a signal is
+pending, clear_event() (read() on the device) clears it and must come after a wakeup, before the
+ring is re-checked.
 The struct layouts and ioctl numbers below are checked against c/include/mnetif/uapi.h by
 tests/kmod/ (a C program prints the header's layout). Only root can open the device.
 """
@@ -134,12 +136,20 @@ class KPort:
         self.gone = False
 
     def fileno(self) -> int:
-        """The device fd: poll()/select()/selectors report it readable when the producer signalled."""
+        """The device fd: poll()/select()/epoll report it readable while a producer signal is
+        pending (reporting never clears it; clear_event does)."""
         return self._fd
 
     def clear_event(self) -> int:
-        """Nothing to drain: the kernel's POLLIN report consumed the signal."""
-        return 0
+        """read() on the device: the signals since the last clear (0 if none; never blocks). A
+        signal after the clear stays pending, so clear after waking, BEFORE re-checking the ring."""
+        try:
+            data = os.read(self._fd, 8)
+        except BlockingIOError:
+            return 0
+        if len(data) != 8:
+            raise MnetifError(f"read of {DEVICE}: {len(data)} bytes, want 8")
+        return int(np.frombuffer(data, np.uint64)[0])   # native u64, as uapi.h
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until a frame is available or timeout (s); True if frames are waiting. Final-check
@@ -152,6 +162,7 @@ class KPort:
             for _fd, ev in p.poll(None if timeout is None else int(timeout * 1000)):
                 if ev & (select.POLLHUP | select.POLLERR):
                     self.gone = True
+            self.clear_event()
         return self.consumer.fill() > 0
 
     def counters(self) -> dict:

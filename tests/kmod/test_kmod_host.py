@@ -6,6 +6,7 @@ import ctypes as C
 import errno
 import json
 import mmap
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -123,3 +124,20 @@ def test_open_port_chooses_the_userspace_backend_without_the_device():
         kmod.open_port("kmsw0", backend="kmod")
     with pytest.raises(ValueError):
         kmod.open_port("kmsw0", backend="xdp")
+
+
+def test_clear_event_reads_the_count_and_never_blocks():
+    """KPort.clear_event is read() on the device fd (uapi.h: the u64 count since the last read,
+    EAGAIN when none is pending). A non-blocking eventfd has that contract, so it stands in for
+    /dev/mnetif here: a pending count is returned once, then 0 without blocking."""
+    fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+    port = object.__new__(kmod.KPort)
+    port._fd = fd
+    try:
+        assert port.clear_event() == 0, "clear with nothing pending must return 0, not block"
+        os.eventfd_write(fd, 3)
+        assert port.clear_event() == 3, "clear must return the signals since the last clear"
+        assert port.clear_event() == 0, "a clear must reset the count"
+    finally:
+        port._fd = -1
+        os.close(fd)
