@@ -178,11 +178,23 @@ class KPort:
         _ioctl(self._fd, IOC_UNPLUG, 0, f"unplug {self.name!r}")
 
     def close(self) -> None:
-        if self._fd >= 0:
-            del self.consumer, self.ring
+        """Unplug and let go of the ring. Numpy views still alive (a frame from peek(), the header)
+        keep the mapping, and with it the kernel's ring memory, valid until they die; the interface
+        is unplugged now either way, so it can be plugged again at once."""
+        if self._fd < 0:
+            return
+        try:
+            fcntl.ioctl(self._fd, IOC_UNPLUG, 0)
+        except OSError as e:
+            if e.errno != errno.ENOENT:         # ENOENT: unplugged before, or the interface is gone
+                raise MnetifError(e.errno, f"unplug {self.name!r}: {os.strerror(e.errno)}") from None
+        del self.consumer, self.ring
+        try:
             self._map.close()
-            os.close(self._fd)      # release: unplugs if still plugged, frees the ring
-            self._fd = -1
+        except BufferError:
+            pass                    # exported views: the mapping is unmapped when the last one dies
+        os.close(self._fd)          # the file is released (ring freed) once nothing maps it
+        self._fd = -1
 
     def __enter__(self):
         return self
