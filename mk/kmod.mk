@@ -39,8 +39,11 @@ $(KMOD_INITRD): $(KMOD_KO) $(KMOD_VM_BINS) $(KMOD_TEST)/init.sh $(KMOD_TEST)/vet
 
 kmod: $(KMOD_KO) $(KMOD_VM_BINS)
 
-kmod-test: $(KMOD_INITRD)
-	bash $(KMOD_TEST)/run-vm.sh /boot/vmlinuz-$(KMOD_KVER) $(KMOD_INITRD) $(BUILD)/kmod-vm/console.log $(KMOD_VM_TIMEOUT)
+# pycheck.py (the Python bindings against the module) runs the host's interpreter inside the VM.
+KMOD_PY_ENV = MNETIF_VM_PYTHON=$$($(PYTHON) -c 'import sys; print(sys.executable)') \
+	MNETIF_VM_PYCHECK=$(abspath $(KMOD_TEST)/pycheck.py) MNETIF_VM_BUILD=$(abspath $(BUILD))
+kmod-test: $(KMOD_INITRD) $(LIB)
+	$(KMOD_PY_ENV) bash $(KMOD_TEST)/run-vm.sh /boot/vmlinuz-$(KMOD_KVER) $(KMOD_INITRD) $(BUILD)/kmod-vm/console.log $(KMOD_VM_TIMEOUT)
 
 # Negative control of the byte-exact checks: a module that forgets the Ethernet header.
 KMOD_ZOO_KO := $(BUILD)/kmod-zoo/mnetif.ko
@@ -53,12 +56,14 @@ $(KMOD_ZOO_INITRD): $(KMOD_ZOO_KO) $(KMOD_INITRD)
 
 # A VM that panics must not pass (qemu exits 0 like a clean poweroff), nor one that hangs, nor a
 # module that delivers frames without their Ethernet header.
-kmod-test-selfcheck: $(KMOD_INITRD) $(KMOD_ZOO_INITRD)
-	@out=$$(MNETIF_VM_APPEND=mnetif.vmtest=exact bash $(KMOD_TEST)/run-vm.sh /boot/vmlinuz-$(KMOD_KVER) \
+kmod-test-selfcheck: $(KMOD_INITRD) $(KMOD_ZOO_INITRD) $(LIB)
+	@out=$$($(KMOD_PY_ENV) MNETIF_VM_APPEND=mnetif.vmtest=exact bash $(KMOD_TEST)/run-vm.sh /boot/vmlinuz-$(KMOD_KVER) \
 	        $(KMOD_ZOO_INITRD) $(BUILD)/kmod-vm/selfcheck-zoo.log 120) && rc=0 || rc=$$?; \
-	if [ $$rc -ne 1 ] || ! grep -q "exact-v2-0x2048: FAIL" <<<"$$out" || ! grep -q "exact-v1-4x1024: FAIL" <<<"$$out"; then \
+	if [ $$rc -ne 1 ] || ! grep -q "exact-v2-0x2048: FAIL" <<<"$$out" || ! grep -q "exact-v1-4x1024: FAIL" <<<"$$out" || \
+	   ! grep -q "py-exact-auto-v2: FAIL" <<<"$$out" || ! grep -q "py-exact-user-v2: PASS" <<<"$$out"; then \
 	  echo "$$out"; echo "kmod-test-selfcheck: FAIL: a module without the Ethernet header passed the byte-exact checks"; exit 1; fi; \
-	echo "kmod-test-selfcheck: PASS: no-MAC-header module -> $$(grep -m1 'exact-v2-0x2048: FAIL' <<<"$$out")"
+	echo "kmod-test-selfcheck: PASS: no-MAC-header module -> $$(grep -m1 'exact-v2-0x2048: FAIL' <<<"$$out")"; \
+	echo "kmod-test-selfcheck: PASS: ... and through the Python bindings -> $$(grep -m1 'py-exact-auto-v2: FAIL' <<<"$$out")"
 	@set -e; for mode in panic:60:'kernel panic' hang:25:'hang'; do \
 	  sel=$${mode%%:*}; rest=$${mode#*:}; lim=$${rest%%:*}; want=$${rest#*:}; \
 	  out=$$(MNETIF_VM_APPEND=mnetif.selftest=$$sel bash $(KMOD_TEST)/run-vm.sh /boot/vmlinuz-$(KMOD_KVER) \

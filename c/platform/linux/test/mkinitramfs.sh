@@ -17,6 +17,14 @@ cp "$veth" "$root/lib/"
 cp "$ko" "$root/lib/mnetif.ko"
 if [ -f "$pktgen" ] && [ -z "$(modinfo -F depends "$pktgen")" ]; then cp "$pktgen" "$root/lib/"; fi
 cp "$build/vmtest" "$build/vmbench" "$build/kdevtest" "$root/bin/"
+# virtio-9p and its dependencies, in load order: the VM mounts the host's root read-only to run the
+# Python bindings (pyharness.kmod) with the host's own interpreter and numpy (run-vm.sh exports it).
+mkdir -p "$root/lib/9p"
+for m in 9p 9pnet_virtio virtio_pci; do modprobe -S "$kver" --show-depends "$m"; done |
+	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko9; do
+		cp "$ko9" "$root/lib/9p/" && basename "$ko9" >> "$root/lib/9p/order"
+	done
+[ "$(wc -l < "$root/lib/9p/order")" -ge 5 ] || { echo "mkinitramfs: virtio-9p modules of $kver not found" >&2; exit 1; }
 cp "$here/veth.sh" "$root/veth.sh"
 sed "s/\$BENCH_FRAMES/$frames/" "$here/init.sh" > "$root/init"
 chmod +x "$root/init" "$root/veth.sh"
