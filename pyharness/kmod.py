@@ -34,6 +34,7 @@ DEVICE = "/dev/mnetif"
 IFNAMSIZ = 16
 PLUG_STEAL = 0x1
 MAX_BUFLEN = 64 << 20
+LIST_MAX = 4096
 
 
 class IfInfo(C.Structure):
@@ -112,7 +113,10 @@ def get_vifs() -> list[Vif]:
             if req.count <= cap:
                 return [Vif(a.name.decode(), a.index, mac_str(a.mac), bool(a.up))
                         for a in arr[:req.count]]
-            cap = req.count
+            if req.count > LIST_MAX:
+                raise MnetifError(errno.E2BIG, f"MNETIF_IOC_LIST: {req.count} Ethernet interfaces, "
+                                               f"one call lists at most {LIST_MAX}")
+            cap = req.count         # grew since the first call: ask again with room for all
     finally:
         os.close(fd)
 

@@ -50,3 +50,24 @@ def test_veth_frames_arrive_byte_exact(netns, proto):
     assert res["drop_oversize"] == 1 and res["drop_full"] == 0, res
     assert (res["min_len"], res["max_len"]) == (60, 1514), res
     assert res["notify"] > 0, "the consumer never needed the event channel"
+
+
+@pytest.mark.net
+def test_get_vifs_lists_every_ethernet_interface_beyond_64(netns):
+    """64 software interfaces plus the namespace's veth pair: get_vifs lists all 66 and not lo (the
+    registry used to look at the first 64 interfaces of any kind, losing the veths)."""
+    code = (f"import sys, json; sys.path.insert(0, {str(ROOT)!r})\n"
+            "from pyharness import registry\n"
+            "made = []\n"
+            "for i in range(200):\n"
+            "    try: registry.create_interface(f'sw{i}'); made.append(f'sw{i}')\n"
+            "    except OSError: break\n"
+            "print(json.dumps({'made': made, 'listed': [v.name for v in registry.get_vifs()]}))\n")
+    r = subprocess.run(["ip", "netns", "exec", netns, sys.executable, "-c", code],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert len(res["made"]) == 64, f"the userspace platform holds 64 software interfaces: {res['made']}"
+    want = set(res["made"]) | {"mva", "mvb"}
+    assert want <= set(res["listed"]), f"get_vifs lost {sorted(want - set(res['listed']))}"
+    assert "lo" not in res["listed"] and len(res["listed"]) == len(set(res["listed"])) == 66, res["listed"]

@@ -17,6 +17,7 @@
  * run outside the OCaml runtime lock (other OCaml threads keep running).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <caml/alloc.h>
 #include <caml/bigarray.h>
@@ -51,14 +52,26 @@ value caml_get_vifs(value unit)
 {
 	CAMLparam1(unit);
 	CAMLlocal2(list, cell);
-	struct mn_ifinfo ifs[64];
-	int n, i;
+	struct mn_ifinfo *ifs = NULL;
+	int n = 64, cap, i;
 
-	n = mn_get_vifs(ifs, 64);
-	if (n < 0)
-		caml_failwith("get_vifs: listing interfaces failed");
-	if (n > 64)
-		n = 64;
+	/* However many there are: grow to the count the registry reports, ask again. */
+	do {
+		struct mn_ifinfo *bigger;
+
+		cap = n;
+		bigger = realloc(ifs, sizeof(*ifs) * (size_t)(cap ? cap : 1));
+		if (!bigger) {
+			free(ifs);
+			caml_raise_out_of_memory();
+		}
+		ifs = bigger;
+		n = mn_get_vifs(ifs, cap);
+		if (n < 0) {
+			free(ifs);
+			caml_failwith("get_vifs: listing interfaces failed");
+		}
+	} while (n > cap);
 	list = Val_emptylist;
 	for (i = n - 1; i >= 0; i--) {
 		cell = caml_alloc_small(2, Tag_cons);
@@ -67,6 +80,7 @@ value caml_get_vifs(value unit)
 		caml_modify(&Field(cell, 0), caml_copy_string(ifs[i].name));
 		list = cell;
 	}
+	free(ifs);
 	CAMLreturn(list);
 }
 

@@ -124,8 +124,35 @@ let test_busy_pop_not_redelivered () =
   Netif.unplug t;
   ignore (U.destroy name)
 
+(* Ethernet interfaces of this namespace as sysfs sees them (type 1 = ARPHRD_ETHER). *)
+let sysfs_ethernet () =
+  let dir = "/sys/class/net" in
+  Sys.readdir dir |> Array.to_list
+  |> List.filter (fun n ->
+         match open_in (Filename.concat (Filename.concat dir n) "type") with
+         | ic -> Fun.protect ~finally:(fun () -> close_in ic) (fun () -> String.trim (input_line ic) = "1")
+         | exception Sys_error _ -> false)
+
+(* More than 64 Ethernet interfaces: software ones up to the platform's limit plus the real ones.
+   The stub used to list at most 64 entries (and the registry 64 of every kind), losing the rest. *)
+let test_get_vifs_beyond_64 () =
+  let made = ref [] in
+  let rec fill i =
+    let name = Printf.sprintf "many%d" i in
+    if i < 100 && U.create name ~mac >= 0 then (made := name :: !made; fill (i + 1))
+  in
+  fill 0;
+  Fun.protect ~finally:(fun () -> List.iter (fun n -> ignore (U.destroy n)) !made) @@ fun () ->
+  let listed = Vif.get_vifs () in
+  let want = !made @ sysfs_ethernet () in
+  Alcotest.(check bool) (Printf.sprintf "made %d software interfaces" (List.length !made)) true
+    (List.length !made >= 32);
+  List.iter (fun n -> Alcotest.(check bool) ("get_vifs lists " ^ n) true (List.mem n listed)) want;
+  Alcotest.(check bool) "lo (not Ethernet) is not listed" false (List.mem "lo" listed)
+
 let tests =
   [ Alcotest.test_case "get_vifs / plug_vif / unplug_vif" `Quick test_externals;
+    Alcotest.test_case "get_vifs lists every Ethernet interface (more than 64)" `Quick test_get_vifs_beyond_64;
     Alcotest.test_case "v1 busy release completed, not redelivered" `Quick test_busy_pop_not_redelivered ]
   @ List.concat_map
       (fun p ->

@@ -51,6 +51,7 @@ def test_ioctl_numbers_and_constants_match_uapi_header(c_layout):
     assert kmod.IOC_COUNTERS == c_layout["MNETIF_IOC_COUNTERS"]
     assert kmod.PLUG_STEAL == c_layout["MNETIF_PLUG_STEAL"]
     assert kmod.MAX_BUFLEN == c_layout["MNETIF_MAX_BUFLEN"]
+    assert kmod.LIST_MAX == c_layout["MNETIF_LIST_MAX"]
 
 
 def test_consumer_over_a_shared_mapping_reads_frames_byte_exact():

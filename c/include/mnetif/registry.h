@@ -98,7 +98,8 @@ int mn_plug_counters(const char *name, struct mn_counters *out);
 
 /* ---- what each platform provides (c/platform/<os>/, c/model/) ---------------------------- */
 int mn_os_ifinfo_by_name(const char *name, struct mn_ifinfo *out);   /* 0 or -ENODEV */
-int mn_os_list_ifs(struct mn_ifinfo *out, int max);                 /* count (may exceed max) */
+/* The Ethernet interfaces only (those mn_plug accepts): fills up to max, returns how many exist. */
+int mn_os_list_ifs(struct mn_ifinfo *out, int max);
 void mn_os_ctl_lock(void);
 void mn_os_ctl_unlock(void);
 /* Called under the control lock just before the entry is published (LIVE): set up the event

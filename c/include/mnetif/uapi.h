@@ -60,6 +60,7 @@ typedef uint64_t __u64;
 #define MNETIF_DEVICE       "/dev/mnetif"
 #define MNETIF_IFNAMSIZ     16
 #define MNETIF_MAX_BUFLEN   (64u << 20)    /* largest ring a file may ask for */
+#define MNETIF_LIST_MAX     4096u          /* most entries one MNETIF_IOC_LIST fills (above: EINVAL) */
 
 /* One interface (mirror of struct mn_ifinfo). */
 struct mnetif_ifinfo {
@@ -72,7 +73,7 @@ struct mnetif_ifinfo {
 
 /* MNETIF_IOC_LIST: the Ethernet interfaces of the initial network namespace. */
 struct mnetif_list {
-	__u32 max;               /* in: entries at ifs */
+	__u32 max;               /* in: entries at ifs (<= MNETIF_LIST_MAX) */
 	__u32 count;             /* out: how many exist (may exceed max) */
 	__u64 ifs;               /* in: user pointer to max struct mnetif_ifinfo */
 };

@@ -102,6 +102,8 @@ int mn_os_list_ifs(struct mn_ifinfo *out, int max)
 
 	NET_EPOCH_ENTER(et);
 	CK_STAILQ_FOREACH(ifp, &V_ifnet, if_link) {
+		if (if_gettype(ifp) != IFT_ETHER)
+			continue;
 		if (n < max)
 			fill_ifinfo(ifp, &out[n]);
 		n++;

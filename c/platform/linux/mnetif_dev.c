@@ -54,9 +54,11 @@ static long ioc_list(void __user *arg)
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	max = min_t(u32, req.max, 256);
-	all = kcalloc(max ? max : 1, sizeof(*all), GFP_KERNEL);
-	out = kcalloc(max ? max : 1, sizeof(*out), GFP_KERNEL);
+	if (req.max > MNETIF_LIST_MAX)
+		return -EINVAL;
+	max = req.max;
+	all = kvcalloc(max ? max : 1, sizeof(*all), GFP_KERNEL);
+	out = kvcalloc(max ? max : 1, sizeof(*out), GFP_KERNEL);
 	if (!all || !out) {
 		err = -ENOMEM;
 		goto done;
@@ -78,8 +80,8 @@ static long ioc_list(void __user *arg)
 	    copy_to_user(arg, &req, sizeof(req)))
 		err = -EFAULT;
 done:
-	kfree(all);
-	kfree(out);
+	kvfree(all);
+	kvfree(out);
 	return err;
 }
 

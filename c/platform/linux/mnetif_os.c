@@ -49,8 +49,13 @@ int mn_os_list_ifs(struct mn_ifinfo *out, int max)
 
 	rcu_read_lock();
 	for_each_netdev_rcu(&init_net, dev) {
+		struct mn_ifinfo info;
+
+		fill_ifinfo(dev, &info);
+		if (!info.is_ether)
+			continue;
 		if (n < max)
-			fill_ifinfo(dev, &out[n]);
+			out[n] = info;
 		n++;
 	}
 	rcu_read_unlock();

@@ -199,7 +199,7 @@ int mn_os_list_ifs(struct mn_ifinfo *out, int max)
 	for (p = ni; p->if_index; p++) {
 		struct mn_ifinfo info;
 
-		if (real_ifinfo(p->if_name, &info) != 0)
+		if (real_ifinfo(p->if_name, &info) != 0 || !info.is_ether)
 			continue;
 		if (n < max)
 			out[n] = info;

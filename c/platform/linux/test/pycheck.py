@@ -12,6 +12,7 @@ Reproduce: make kmod-test (console: build/kmod-vm/console.log.txt).
 """
 from __future__ import annotations
 
+import ctypes as C
 import errno
 import os
 import random
@@ -121,6 +122,34 @@ def vifs() -> None:
     vs = {v.name: v for v in kmod.get_vifs()}
     ok = all(n in vs and vs[n].mac == mac(n).hex(":") and vs[n].up for n in (TXIF, RXIF)) and "lo" not in vs
     check(ok, "get-vifs", f"{sorted(vs)}: both veths with their MACs and up, lo not listed")
+
+
+@scenario
+def vifs_many() -> None:
+    """More Ethernet interfaces than one 64-entry call holds: 35 more veth pairs (72 in all) are
+    all listed (kmod.get_vifs grows its buffer to the count the module reports), lo is not; a
+    request above MNETIF_LIST_MAX is refused with EINVAL."""
+    extra = [f"mx{i}{e}" for i in range(35) for e in "ab"]
+    try:
+        for i in range(35):
+            subprocess.run(["ip", "link", "add", f"mx{i}a", "type", "veth", "peer", "name", f"mx{i}b"],
+                           check=True)
+        names = [v.name for v in kmod.get_vifs()]
+        lost = sorted(set(extra + [TXIF, RXIF]) - set(names))
+        fd = os.open(kmod.DEVICE, os.O_RDWR)
+        try:
+            arr = (kmod.IfInfo * 1)()
+            big = raises(lambda: kmod._ioctl(fd, kmod.IOC_LIST,
+                                             kmod.ListReq(kmod.LIST_MAX + 1, 0, C.addressof(arr)), "LIST"),
+                         MnetifError)
+        finally:
+            os.close(fd)
+        check(not lost and "lo" not in names and len(names) == len(set(names)) >= 72 and "EINVAL" in big,
+              "get-vifs-beyond-64", f"{len(names)} listed (want the 70 extra veths + mna, mnb), lost "
+              f"{lost[:5]}; max {kmod.LIST_MAX + 1}: {big}")
+    finally:
+        for i in range(35):
+            subprocess.run(["ip", "link", "del", f"mx{i}a"], capture_output=True)
 
 
 @scenario
@@ -410,6 +439,7 @@ def main(argv: list[str]) -> int:
 
 def rest() -> None:
     vifs()
+    vifs_many()
     for proto in ("v2", "v1"):
         stall(proto)
         wakeup(proto)

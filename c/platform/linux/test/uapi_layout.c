@@ -31,7 +31,7 @@ int main(void)
 	FIELD(mnetif_counters, drop_error); FIELD(mnetif_counters, notify); FIELD(mnetif_counters, error);
 	FIELD(mnetif_counters, plugged); FIELD(mnetif_counters, gone);
 	VALUE(MNETIF_IOC_LIST); VALUE(MNETIF_IOC_PLUG); VALUE(MNETIF_IOC_UNPLUG);
-	VALUE(MNETIF_IOC_COUNTERS); VALUE(MNETIF_PLUG_STEAL); VALUE(MNETIF_MAX_BUFLEN);
+	VALUE(MNETIF_IOC_COUNTERS); VALUE(MNETIF_PLUG_STEAL); VALUE(MNETIF_MAX_BUFLEN); VALUE(MNETIF_LIST_MAX);
 	printf("  \"end\": 0\n}\n");
 	return 0;
 }
