@@ -6,7 +6,7 @@
  *   Linux                                FreeBSD
  *   misc device /dev/mnetif              make_dev_s + cdevsw, per-open state via devfs_set_cdevpriv
  *   vmalloc_user + remap_vmalloc_range   contigmalloc + d_mmap_single returning an OBJT_SG object
- *   poll() + wait queue                  d_poll + selrecord/selwakeup
+ *   poll() + wait queue, read() clears   d_poll + selrecord/selwakeup, d_read (uiomove)
  *   netdev_rx_handler_register           one link-layer pfil hook (PFIL_TYPE_ETHERNET, inbound);
  *                                        unplugged interfaces cost a registry lookup (-ENODEV)
  *   skb_copy_bits                        m_copydata (the link pfil head sees the Ethernet header)
@@ -30,6 +30,7 @@
 #include <sys/sglist.h>
 #include <sys/sx.h>
 #include <sys/sysctl.h>
+#include <sys/uio.h>
 #include <vm/vm.h>
 #include <vm/vm_object.h>
 #include <vm/vm_pager.h>
@@ -65,7 +66,7 @@ struct mnk_file {
 	struct ifnet *ifp;
 	struct mn_entry *entry;
 	struct mn_counters last;
-	volatile u_int pending;              /* producer signals since the last POLLIN report */
+	volatile u_int pending;              /* producer signals since the last read() */
 	struct selinfo sel;
 	LIST_ENTRY(mnk_file) link;           /* (mnk_sx) plugged files */
 };
@@ -290,6 +291,40 @@ static void ioc_counters(struct mnk_file *f, struct mnetif_counters *out)
 	sx_xunlock(&mnk_sx);
 }
 
+/* The ioctl layer copied the fixed-size request in (and copies it out); the array it points to is
+ * copied out here, as Linux's ioc_list does. */
+static int ioc_list(struct mnetif_list *req)
+{
+	struct mn_ifinfo *all;
+	struct mnetif_ifinfo *out;
+	u_int max = req->max, i;
+	int n, err = 0;
+
+	if (max > MNETIF_LIST_MAX)
+		return (EINVAL);
+	all = malloc(sizeof(*all) * (max ? max : 1), M_MNETIF, M_WAITOK | M_ZERO);
+	out = malloc(sizeof(*out) * (max ? max : 1), M_MNETIF, M_WAITOK | M_ZERO);
+	n = mn_get_vifs(all, (int)max);
+	if (n < 0) {
+		err = -n;
+		goto done;
+	}
+	for (i = 0; i < (u_int)n && i < max; i++) {
+		memcpy(out[i].name, all[i].name, sizeof(out[i].name));
+		out[i].index = all[i].index;
+		memcpy(out[i].mac, all[i].mac, sizeof(out[i].mac));
+		out[i].up = all[i].up;
+		out[i].is_ether = all[i].is_ether;
+	}
+	req->count = (uint32_t)n;
+	if (i > 0)
+		err = copyout(out, (void *)(uintptr_t)req->ifs, sizeof(*out) * i);
+done:
+	free(all, M_MNETIF);
+	free(out, M_MNETIF);
+	return (err);
+}
+
 static int mnk_ioctl(struct cdev *dev, u_long cmd, caddr_t data, int fflag, struct thread *td)
 {
 	struct mnk_file *f;
@@ -308,7 +343,8 @@ static int mnk_ioctl(struct cdev *dev, u_long cmd, caddr_t data, int fflag, stru
 	case MNETIF_IOC_COUNTERS:
 		ioc_counters(f, (struct mnetif_counters *)data);
 		return (0);
-	case MNETIF_IOC_LIST:       /* TODO: copyout of mn_get_vifs(); the Linux glue has it */
+	case MNETIF_IOC_LIST:
+		return (ioc_list((struct mnetif_list *)data));
 	default:
 		return (ENOTTY);
 	}
@@ -342,13 +378,33 @@ static int mnk_poll(struct cdev *dev, int events, struct thread *td)
 
 	if (devfs_get_cdevpriv((void **)&f) != 0)
 		return (POLLNVAL);
-	/* Record first, then consume: a signal after the swap finds us recorded (selwakeup). */
+	/* Level-triggered (uapi.h): report while a signal is pending, never clear (read() does).
+	 * Record first: a signal after the load finds us recorded (selwakeup). */
 	selrecord(td, &f->sel);
-	if (atomic_swap_int(&f->pending, 0) != 0)
+	if (atomic_load_acq_int(&f->pending) != 0)
 		revents |= events & (POLLIN | POLLRDNORM);
 	if (f->gone)
-		revents |= POLLHUP;
+		revents |= POLLHUP | POLLERR;
 	return (revents);
+}
+
+/* read(fd, buf, >= 8): the u64 count of signals since the last read, clearing it; EAGAIN when
+ * none is pending (never blocks); EINVAL under 8 bytes. The swap is fully ordered (uapi.h). */
+static int mnk_read(struct cdev *dev, struct uio *uio, int ioflag)
+{
+	struct mnk_file *f;
+	uint64_t n;
+	int err = devfs_get_cdevpriv((void **)&f);
+
+	if (err != 0)
+		return (err);
+	if (uio->uio_resid < (ssize_t)sizeof(n))
+		return (EINVAL);
+	n = atomic_swap_int(&f->pending, 0);
+	atomic_thread_fence_seq_cst();
+	if (n == 0)
+		return (EAGAIN);
+	return (uiomove(&n, sizeof(n), uio));
 }
 
 static struct cdevsw mnk_cdevsw = {
@@ -356,6 +412,7 @@ static struct cdevsw mnk_cdevsw = {
 	.d_name = "mnetif",
 	.d_open = mnk_open,
 	.d_ioctl = mnk_ioctl,
+	.d_read = mnk_read,
 	.d_mmap_single = mnk_mmap_single,
 	.d_poll = mnk_poll,
 };
