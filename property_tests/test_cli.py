@@ -3,6 +3,8 @@ token is a clear error. Each runs the real command in a subprocess."""
 import subprocess
 import sys
 
+import pytest
+
 from pyharness import campaign
 
 ROOT = campaign.ROOT
@@ -30,7 +32,30 @@ def test_cli_explore_finds_a_zoo_bug():
 
 def test_invalid_token_is_a_clear_error():
     out = pyharness("replay", "mn1.garbage", timeout=60)
-    assert out.returncode != 0 and "corrupt replay token" in out.stderr
+    assert out.returncode == 2 and "corrupt replay token" in out.stderr
+    assert "Traceback" not in out.stderr, out.stderr
+
+
+
+@pytest.mark.parametrize("args,says", [
+    (("replay", "garbage"), "not a replay token"),
+    (("fuzz", "--examples", "-5"), "--examples: -5 out of range"),
+    (("fuzz", "--variant", "nosuch"), "unknown variant 'nosuch'"),
+    (("pct", "--depth", "0"), "--depth: 0 out of range"),
+    (("pct", "--runs", "x"), "'x' is not an integer"),
+    (("zoo", "nosuch"), "no zoo case 'nosuch'"),
+    (("explore", "--size", "3"), "size 3 is not a power of two"),
+    (("explore", "--producers", "4"), "--producers: 4 out of range"),
+    (("explore", "--frames", "-1"), "--frames: -1 out of range"),
+    (("explore", "--start", "70000"), "--start: 70000 out of range"),
+    (("report", "--bound", "-1"), "--bound: -1 out of range"),
+])
+def test_bad_input_is_one_clear_line_and_status_2(args, says):
+    """Bad input never ends in a traceback (or, worse, a vacuous 'PROOF' of zero frames)."""
+    out = pyharness(*args, timeout=60)
+    assert out.returncode == 2, (out.returncode, out.stdout[-500:], out.stderr[-2000:])
+    assert says in out.stderr and "Traceback" not in out.stderr, out.stderr
+    assert "PROOF" not in out.stdout
 
 
 def test_cli_fuzz_summarises():

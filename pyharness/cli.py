@@ -3,6 +3,8 @@
 Every command prints progress on stderr while it runs and a summary table at the end; a found
 violation is printed as the step table + replay token (see failure.py). Exit status: 0 when every
 expectation holds (no violation in fuzz/explore/pct, every zoo case as expected), 1 otherwise.
+Bad input (an impossible workload, a corrupt token, an unknown zoo case or variant, a count out
+of range) is one line on stderr and exit status 2.
 """
 from __future__ import annotations
 
@@ -15,9 +17,35 @@ from . import campaign, pct, report, runtime, svg, zoo
 from .failure import describe
 from .progress import Progress, table
 from .strategies import cases
+from .model import VARIANTS
 from .workload import KILL_TARGETS, MEMORY_MODELS, PROTOCOLS, Case, Workload
 
 REPORTS = campaign.REPORTS
+
+
+class UsageError(Exception):
+    """Bad input on the command line (a workload that cannot exist, a corrupt token, an unknown
+    zoo case): one line on stderr, exit status 2, no traceback."""
+
+
+def _int(lo: int, hi: int | None = None):
+    """argparse type: an integer in [lo, hi]."""
+    def parse(s):
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{s!r} is not an integer") from None
+        if v < lo or (hi is not None and v > hi):
+            raise argparse.ArgumentTypeError(
+                f"{v} out of range: want {lo} <= n" + (f" <= {hi}" if hi is not None else ""))
+        return v
+    return parse
+
+
+def _variant(s: str) -> str:
+    if s not in VARIANTS:
+        raise argparse.ArgumentTypeError(f"unknown variant {s!r}; known: {', '.join(VARIANTS)}")
+    return s
 
 
 def _csv(choices):
@@ -33,23 +61,28 @@ def _csv(choices):
 def _workload_args(p):
     p.add_argument("--protocol", default="v2", choices=PROTOCOLS)
     p.add_argument("--mm", default="SC", choices=MEMORY_MODELS, help="memory model")
-    p.add_argument("--variant", default="fixed", help="build variant (a zoo switch or 'fixed')")
-    p.add_argument("--size", type=int, default=2, help="ring slots")
-    p.add_argument("--frames", type=int, default=2, help="frames per producer")
-    p.add_argument("--producers", type=int, default=1)
-    p.add_argument("--len", type=int, default=8, dest="length", help="frame length")
+    p.add_argument("--variant", default="fixed", type=_variant,
+                   help="build variant (a zoo switch or 'fixed')")
+    p.add_argument("--size", type=_int(1), default=2, help="ring slots (a power of two)")
+    p.add_argument("--frames", type=_int(1), default=2, help="frames per producer")
+    p.add_argument("--producers", type=_int(1, 3), default=1)
+    p.add_argument("--len", type=_int(0), default=8, dest="length", help="frame length")
     p.add_argument("--waits", action="store_true", help="consumer sleeps on the event channel")
     p.add_argument("--unplug", action="store_true", help="an unplugger actor runs concurrently")
     p.add_argument("--kill", default="none", choices=KILL_TARGETS)
-    p.add_argument("--start", type=int, default=0, help="initial ring index (wrap coverage)")
+    p.add_argument("--start", type=_int(0, 0xFFFF), default=0,
+                   help="initial ring index (wrap coverage)")
 
 
 def _workload(a) -> Workload:
     prods = tuple(tuple((a.length, 16 * p + k) for k in range(a.frames))
                   for p in range(a.producers))
-    return Workload(protocol=a.protocol, variant=a.variant, memory_model=a.mm, size=a.size,
-                    producers=prods, waits=a.waits, unplug=a.unplug, kill=a.kill,
-                    start_index=a.start)
+    try:
+        return Workload(protocol=a.protocol, variant=a.variant, memory_model=a.mm, size=a.size,
+                        producers=prods, waits=a.waits, unplug=a.unplug, kill=a.kill,
+                        start_index=a.start)
+    except ValueError as e:
+        raise UsageError(f"invalid workload: {e}") from None
 
 
 def _show_failure(ex, name: str) -> Path:
@@ -117,11 +150,14 @@ def cmd_pct(a) -> int:
 
 
 def cmd_replay(a) -> int:
-    case = Case.from_token(a.token)
-    if a.mm:
-        case = Case(case.workload.with_(memory_model=a.mm), case.choices)
-    if a.variant:
-        case = Case(case.workload.with_(variant=a.variant), case.choices)
+    try:
+        case = Case.from_token(a.token)
+        if a.mm:
+            case = Case(case.workload.with_(memory_model=a.mm), case.choices)
+        if a.variant:
+            case = Case(case.workload.with_(variant=a.variant), case.choices)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     ex = runtime.run(case)
     print(describe(ex, limit=None))
     path = svg.write(ex, Path(a.svg) if a.svg else
@@ -131,7 +167,10 @@ def cmd_replay(a) -> int:
 
 
 def cmd_zoo(a) -> int:
-    sel = tuple(zoo.get(n) for n in a.names) if a.names else zoo.ZOO
+    try:
+        sel = tuple(zoo.get(n) for n in a.names) if a.names else zoo.ZOO
+    except KeyError as e:
+        raise UsageError(e.args[0]) from None
     t0 = time.perf_counter()
     rows = campaign.run_zoo(sel, a.examples, a.seed)
     print(report.zoo_table(rows))
@@ -219,47 +258,47 @@ def main(argv=None) -> int:
     p = sub.add_parser("fuzz", help="Hypothesis search over workloads + schedules")
     p.add_argument("--protocols", type=_csv(PROTOCOLS), default=("v1", "v2"))
     p.add_argument("--mms", type=_csv(MEMORY_MODELS), default=MEMORY_MODELS)
-    p.add_argument("--variant", default="fixed")
-    p.add_argument("--examples", type=int, default=2000)
-    p.add_argument("--max-producers", type=int, default=3)
-    p.add_argument("--max-frames", type=int, default=3)
+    p.add_argument("--variant", default="fixed", type=_variant)
+    p.add_argument("--examples", type=_int(1), default=2000)
+    p.add_argument("--max-producers", type=_int(1, 3), default=3)
+    p.add_argument("--max-frames", type=_int(1), default=3)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(fn=cmd_fuzz)
 
     p = sub.add_parser("explore", help="exhaustive bounded search (a proof within bounds)")
     _workload_args(p)
-    p.add_argument("--preemptions", type=int, default=2)
-    p.add_argument("--max-executions", type=int, default=0, help="0 = no limit")
+    p.add_argument("--preemptions", type=_int(0), default=2)
+    p.add_argument("--max-executions", type=_int(0), default=0, help="0 = no limit")
     p.set_defaults(fn=cmd_explore)
 
     p = sub.add_parser("pct", help="PCT runs (random priorities + d-1 change points)")
     _workload_args(p)
-    p.add_argument("--runs", type=int, default=1000)
-    p.add_argument("--depth", type=int, default=2)
+    p.add_argument("--runs", type=_int(1), default=1000)
+    p.add_argument("--depth", type=_int(1), default=2)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(fn=cmd_pct)
 
     p = sub.add_parser("replay", help="replay a token: same step table, SVG timeline")
     p.add_argument("token")
     p.add_argument("--mm", choices=MEMORY_MODELS, help="replay the schedule under another model")
-    p.add_argument("--variant", help="replay on another build variant (e.g. fixed)")
+    p.add_argument("--variant", type=_variant, help="replay on another build variant (e.g. fixed)")
     p.add_argument("--svg", help="where to write the timeline")
     p.set_defaults(fn=cmd_replay)
 
     p = sub.add_parser("zoo", help="find, shrink and replay the bug-zoo cases")
     p.add_argument("names", nargs="*", help=f"short names: {', '.join(zoo.BY_NAME)}")
-    p.add_argument("--examples", type=int, default=3000)
+    p.add_argument("--examples", type=_int(1), default=3000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-v", "--verbose", action="store_true", help="print each counterexample")
     p.set_defaults(fn=cmd_zoo)
 
     p = sub.add_parser("report", help="the default campaign: zoo + proofs + fuzz + PCT")
-    p.add_argument("--examples", type=int, default=3000, help="zoo search budget per case")
-    p.add_argument("--bound", type=int, default=PROOF_BOUND, help="proof preemption bound")
-    p.add_argument("--max-executions", type=int, default=0,
+    p.add_argument("--examples", type=_int(1), default=3000, help="zoo search budget per case")
+    p.add_argument("--bound", type=_int(0), default=PROOF_BOUND, help="proof preemption bound")
+    p.add_argument("--max-executions", type=_int(0), default=0,
                    help="per-workload execution budget of the proofs (0 = none)")
-    p.add_argument("--fuzz", type=int, default=10000, help="fuzz budget (examples)")
-    p.add_argument("--pct-runs", type=int, default=1000)
+    p.add_argument("--fuzz", type=_int(1), default=10000, help="fuzz budget (examples)")
+    p.add_argument("--pct-runs", type=_int(1), default=1000)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(fn=cmd_report)
 
@@ -270,6 +309,9 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     try:
         return a.fn(a)
+    except UsageError as e:
+        print(f"python -m pyharness {a.cmd}: error: {e}", file=sys.stderr)
+        return 2
     except runtime.SetupError as e:
         print(f"invalid workload: {e}", file=sys.stderr)
         return 2
