@@ -168,6 +168,10 @@ class Ring:
     def __init__(self, buf: np.ndarray, zoo: bool | None = None):
         if not isinstance(buf, np.ndarray) or buf.dtype != np.uint8 or not buf.flags.c_contiguous:
             raise TypeError("a ring buffer is a C-contiguous numpy uint8 array")
+        if not buf.flags.writeable:
+            # The consumer writes sr_cur/sr_wake (and the v1 lock): C would write through a
+            # read-only view (a bytes object, a PROT_READ mapping: SIGSEGV).
+            raise TypeError("a ring buffer must be writable (the consumer writes the header)")
         self.buf = buf
         self.addr = buf.ctypes.data
         self.buflen = buf.nbytes

@@ -62,6 +62,15 @@ def test_attach_rejects_malformed_geometry(field, value, reason):
     assert e.value.errno == errno.EINVAL
 
 
+def test_attach_rejects_read_only_and_non_uint8_buffers():
+    """A valid ring in a read-only buffer (bytes): the consumer would write through it."""
+    ro = np.frombuffer(_valid_buf().tobytes(), dtype=np.uint8)
+    with pytest.raises(TypeError, match="writable"):
+        Ring(ro)
+    with pytest.raises(TypeError, match="uint8"):
+        Ring(_valid_buf().view(np.int16))
+
+
 def test_attach_rejects_buffer_too_short():
     buf = _valid_buf()
     with pytest.raises(GeometryError, match="buffer too short"):
