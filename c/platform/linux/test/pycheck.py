@@ -98,6 +98,18 @@ def settle(port, timeout: float = 0.5) -> list[bytes]:
     return drain(port, 1 << 30, timeout)
 
 
+def accounted(port, want: int, timeout: float = 10.0) -> dict:
+    """The counters once the module has published or dropped `want` frames (veth hands frames to
+    the receive softirq asynchronously: a fixed sleep is a race on a slow emulated CPU)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        c = port.counters()
+        if c["frames"] + c["drop_full"] + c["drop_oversize"] + c["drop_busy"] >= want \
+                or time.monotonic() > deadline:
+            return c
+        time.sleep(0.02)
+
+
 def first_diff(sent: list[bytes], got: list[bytes]) -> str:
     if len(sent) != len(got):
         return f"{len(got)} frames delivered, {len(sent)} expected"
@@ -194,8 +206,7 @@ def stall(proto: str) -> None:
         size = port.ring.size
         sent = [frame(2000 + i, 60 + i) for i in range(3 * size)]
         tx.send(sent)
-        time.sleep(0.2)
-        c = port.counters()
+        c = accounted(port, len(sent))
         got = drain(port, size, 2.0)
         ok = (c["frames"] == size and c["drop_full"] == 2 * size and got == sent[:size])
         check(ok, f"stall-{proto}", f"{len(sent)} sent into {size} slots: {c['frames']} kept, "
@@ -263,7 +274,7 @@ def unplug() -> None:
     port = kmod.open_port(RXIF, "v2")
     before = [frame(6000 + i, 200) for i in range(10)]
     tx.send(before)
-    time.sleep(0.2)
+    accounted(port, len(before))
     port.unplug()
     tx.send([frame(6100 + i, 200) for i in range(10)])
     time.sleep(0.2)
