@@ -149,6 +149,8 @@ class CExploreStats(C.Structure):
 
 CHOOSER = C.CFUNCTYPE(C.c_uint32, C.c_void_p, C.c_uint32, C.c_uint32, C.c_uint32, C.POINTER(COption))
 
+RESULT_HOOK = C.CFUNCTYPE(None, C.c_void_p, C.POINTER(CResult))
+
 _FIELD_NAMES: list[str] = []
 _OP_NAMES: dict[int, str] = {}
 
@@ -172,6 +174,14 @@ def lib(variant: str = "fixed") -> C.CDLL:
                                      C.POINTER(CExploreStats), C.POINTER(C.c_uint32), C.c_uint32,
                                      C.POINTER(C.c_uint32)]
         so.mn_model_find.restype = C.c_int
+        so.mn_model_dpor.argtypes = [C.POINTER(CWorkload), C.c_uint64, C.c_int,
+                                     C.POINTER(CExploreStats), C.POINTER(C.c_uint32), C.c_uint32,
+                                     C.POINTER(C.c_uint32)]
+        so.mn_model_dpor.restype = C.c_int
+        so.mn_model_dpor_mutate.argtypes = [C.c_int]
+        so.mn_model_dpor_mutate.restype = None
+        so.mn_model_set_result_hook.argtypes = [RESULT_HOOK, C.c_void_p]
+        so.mn_model_set_result_hook.restype = None
         for fn in ("mn_model_op_name", "mn_model_field_name", "mn_model_violation_name",
                    "mn_model_coverage_name"):
             getattr(so, fn).argtypes = [C.c_int]
@@ -457,13 +467,60 @@ def explore(workload: Workload, preemptions: int = 2, max_executions: int = 0,
     n = C.c_uint32(0)
     so.mn_model_explore(C.byref(w), preemptions, max_executions, int(stop_on_violation),
                         C.byref(st), cex, cex_cap, C.byref(n))
+    return _stats(st, cex, n.value)
+
+
+def _stats(st: CExploreStats, cex, n: int) -> ExploreStats:
     fv = st.first_violation
     return ExploreStats(
         executions=st.executions, violations=st.violations, exhausted=bool(st.exhausted),
         max_decisions=st.max_decisions, max_steps=st.max_steps, seconds=st.elapsed_ns / 1e9,
         coverage=st.coverage,
         first_violation=VIOLATIONS[fv] if 0 <= fv < len(VIOLATIONS) else str(fv),
-        message=st.message.decode(errors="replace"), counterexample=list(cex[:n.value]))
+        message=st.message.decode(errors="replace"), counterexample=list(cex[:n]))
+
+
+def dpor(workload: Workload, max_executions: int = 0, variant: str = "fixed",
+         stop_on_violation: bool = True, cex_cap: int = 65536) -> ExploreStats:
+    """DPOR (dpor.c): every interleaving up to reordering of independent steps, no preemption
+    bound. exhausted=True with violations=0 is a proof for all interleavings. Needs reduce=False."""
+    so = lib(variant)
+    w = workload.to_c()
+    st = CExploreStats()
+    cex = (C.c_uint32 * cex_cap)()
+    n = C.c_uint32(0)
+    so.mn_model_dpor(C.byref(w), max_executions, int(stop_on_violation), C.byref(st), cex,
+                     cex_cap, C.byref(n))
+    return _stats(st, cex, n.value)
+
+
+def each_result(search: Callable[[], ExploreStats], on_result: Callable[[CResult], None],
+                variant: str = "fixed") -> ExploreStats:
+    """Runs search() (explore / find / dpor on `variant`) with on_result(raw CResult) called after
+    every execution (the C result hook; tests collect outcome sets with it)."""
+    so = lib(variant)
+    err: list[BaseException] = []
+
+    def cb(_arg, r):
+        try:
+            on_result(r.contents)
+        except BaseException as e:  # cannot cross the C frames: re-raised below
+            err.append(e)
+
+    hook = RESULT_HOOK(cb)
+    so.mn_model_set_result_hook(hook, None)
+    try:
+        out = search()
+    finally:
+        so.mn_model_set_result_hook(RESULT_HOOK(), None)
+    if err:
+        raise err[0]
+    return out
+
+
+def dpor_mutate(mutation: int, variant: str = "fixed") -> None:
+    """Test-only: 0 normal DPOR; 1 every pair of steps independent; 2 no backtracking."""
+    lib(variant).mn_model_dpor_mutate(mutation)
 
 
 def coverage_mask(names: Sequence[str]) -> int:

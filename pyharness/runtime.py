@@ -125,6 +125,19 @@ class Exploration:
         return self.stats.exhausted and self.stats.violations == 0
 
 
+def dpor(w: Workload, max_executions: int = 0, stop: bool = True) -> Exploration:
+    """DPOR (dpor.c): every interleaving up to reordering of independent steps, NO preemption
+    bound (Exploration.bound = -1). DPOR needs the unreduced encoding: the workload is run with
+    reduce=False, and the counterexample's Case carries that workload, so its token replays."""
+    w = w.with_(reduce=False)
+    st = model.dpor(to_model(w), max_executions=max_executions, variant=w.variant,
+                    stop_on_violation=stop)
+    if st.first_violation == "setup":
+        raise SetupError(f"{w.label()}: {st.message}")
+    cex = run(Case(w, tuple(st.counterexample))) if st.violations else None
+    return Exploration(w, -1, st, cex)
+
+
 def explore(w: Workload, bound: int, max_executions: int = 0, stop: bool = True) -> Exploration:
     """Exhaustive DFS over every schedule with <= bound preemptions (in C)."""
     st = model.explore(to_model(w), preemptions=bound, max_executions=max_executions,

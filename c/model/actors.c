@@ -72,6 +72,7 @@ void mn_os_detach(struct mn_entry *e)
 void mn_os_released(struct mn_entry *e)
 {
 	(void)e;
+	DP_GLOBAL();
 	mn_g.ring_freed = 1;
 	COV(MN_COV_UNPLUGGED);
 }
@@ -101,6 +102,7 @@ void actor_exec_mop(struct actor *a)
 
 	switch (a->pend.op) {
 	case MN_MOP_KILL: {
+		DP_GLOBAL();   /* ends another actor: dependent with everything */
 		struct actor *t = mn_g.a[mn_g.w.kill_actor];
 
 		val = (uint64_t)t->id;
@@ -113,6 +115,7 @@ void actor_exec_mop(struct actor *a)
 		break;
 	}
 	case MN_MOP_SLEEP:
+		DP_LOC(DPL_NOTIFY, 1, 1);
 		if (mn_g.notify_pending) {
 			mn_g.notify_pending = 0;
 			a->ret = 1;
@@ -123,6 +126,10 @@ void actor_exec_mop(struct actor *a)
 		}
 		break;
 	case MN_MOP_IDLE:
+		/* reads: who finished, whose buffer is empty, and (its wait) the whole ring */
+		DP_LOC(DPL_DONE, 1, 0);
+		DP_LOC(DPL_SB, MN_MODEL_MAX_ACTORS, 0);
+		DP_ACCESS(mn_g.ring, (uint32_t)mn_g.ringlen, 0);
 		if (sched_producers_done() && !sched_others_pending(a)) {
 			a->ret = 0;
 		} else {
@@ -215,6 +222,7 @@ static void producer_body(struct actor *a)
 		n = mn_g.w.nframes[p] - k < batch ? mn_g.w.nframes[p] - k : batch;
 		a->frame = (int)k;
 		a->nframes = (int)n;
+		DP_LOC(DPL_ORACLE, 1, 1);   /* batch_end: the consumer's oracle reads it */
 		mn_g.batch_end[p] = k + n;
 		a->tas_streak = 0;
 		if (batch == 1)

@@ -14,6 +14,47 @@
 #include <string.h>
 #include <time.h>
 
+static mn_model_result_fn hook_fn;
+static void *hook_arg;
+
+void mn_model_set_result_hook(mn_model_result_fn fn, void *arg)
+{
+	hook_fn = fn;
+	hook_arg = arg;
+}
+
+void explore_notify(const struct mn_model_result *r)
+{
+	if (hook_fn)
+		hook_fn(hook_arg, r);
+}
+
+/* One more execution of a search: the statistics and the result hook. */
+void explore_count(struct mn_explore_stats *st, const struct mn_model_result *r)
+{
+	st->executions++;
+	explore_notify(r);
+	st->coverage |= r->coverage;
+	if (r->ndecisions > st->max_decisions)
+		st->max_decisions = r->ndecisions;
+	if (r->nsteps > st->max_steps)
+		st->max_steps = r->nsteps;
+}
+
+/* Keeps r's verdict and its choice list c[0..len) as the search's answer. */
+void explore_keep(struct mn_explore_stats *st, const struct mn_model_result *r, const uint32_t *c,
+		  uint32_t len, uint32_t *cex, uint32_t cap, uint32_t *cex_len)
+{
+	uint32_t i;
+
+	st->first_violation = r->violation;
+	memcpy(st->message, r->message, sizeof(st->message));
+	for (i = 0; i < len && cex && i < cap; i++)
+		cex[i] = c[i];
+	if (cex_len)
+		*cex_len = len < cap ? len : cap;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -41,19 +82,9 @@ static int search(const struct mn_model_workload *w, uint32_t preemption_bound,
 			memcpy(st->message, r.message, sizeof(st->message));
 			break;
 		}
-		st->executions++;
-		st->coverage |= r.coverage;
-		if (r.ndecisions > st->max_decisions)
-			st->max_decisions = r.ndecisions;
-		if (r.nsteps > st->max_steps)
-			st->max_steps = r.nsteps;
+		explore_count(st, &r);
 		if (want_coverage && (r.coverage & want_coverage) == want_coverage) {
-			st->first_violation = r.violation;
-			memcpy(st->message, r.message, sizeof(st->message));
-			for (i = 0; i < len && cex && i < cap; i++)
-				cex[i] = c[i];
-			if (cex_len)
-				*cex_len = len < cap ? len : cap;
+			explore_keep(st, &r, c, len, cex, cap, cex_len);
 			found = 1;
 			break;
 		}
@@ -61,12 +92,7 @@ static int search(const struct mn_model_workload *w, uint32_t preemption_bound,
 			st->violations++;
 			if (!found && !want_coverage) {
 				found = 1;
-				st->first_violation = r.violation;
-				memcpy(st->message, r.message, sizeof(st->message));
-				for (i = 0; i < len && cex && i < cap; i++)
-					cex[i] = c[i];
-				if (cex_len)
-					*cex_len = len < cap ? len : cap;
+				explore_keep(st, &r, c, len, cex, cap, cex_len);
 			}
 			if (stop_on_violation)
 				break;

@@ -137,6 +137,7 @@ static void commit(struct actor *a, unsigned char *addr, uint32_t size, const un
 	uint64_t before = size <= 8 ? rd(addr, size) : 0;
 	int i;
 
+	DP_ACCESS(addr, size, 1);     /* even a same-value store: the order still decides the oracles */
 	if (mn_g.ring_freed && in_ring(addr, size) && a->kind != MN_ACTOR_CONSUMER)
 		sched_violation(MN_VIO_USE_AFTER_FREE,
 				"lifecycle: actor %d's store reached the ring after mn_os_released() "
@@ -217,6 +218,8 @@ void mem_commit_entry(struct actor *a, uint32_t i)
 
 	if (i > 0)
 		COV(MN_COV_REORDERED);
+	if (a->nsb == 1)
+		DP_LOC(DPL_SB + a->id, 1, 1);   /* the buffer becomes empty */
 	memmove(&a->sb[i], &a->sb[i + 1], (a->nsb - i - 1) * sizeof(a->sb[0]));
 	a->nsb--;
 	commit(a, e.addr, e.size, e.region ? e.bytes : NULL, e.val);
@@ -224,6 +227,8 @@ void mem_commit_entry(struct actor *a, uint32_t i)
 
 void mem_flush(struct actor *a)
 {
+	/* DPOR: the commits are recorded as writes; that the flush disables the actor's drain
+	 * pseudo-threads is handled by dpor.c's disabled-transition check */
 	while (a->nsb)
 		mem_commit_entry(a, 0);
 }
@@ -249,9 +254,14 @@ static void buffer_store(struct actor *a, unsigned char *addr, uint32_t size, in
 {
 	struct sb_entry *e;
 
-	if (a->nsb == SB_CAP)
+	if (a->nsb == SB_CAP) {
+		DP_GLOBAL();
 		mem_commit_entry(a, 0);   /* a finite buffer: the oldest store leaves first */
+	}
+	if (a->nsb == 0)
+		DP_LOC(DPL_SB + a->id, 1, 1);   /* the buffer becomes non-empty */
 	e = &a->sb[a->nsb++];
+	e->ev = mn_g.dp_ev;
 	e->addr = addr;
 	e->size = size;
 	e->order = (uint8_t)order;
@@ -300,6 +310,7 @@ void mem_exec(struct actor *a)
 	check_access(a, p->addr, p->size);
 	switch (p->op) {
 	case MN_OP_LOAD:
+		DP_ACCESS(p->addr, p->size, 0);
 		mem_read_view(a, p->addr, p->size, v);
 		val = rd(v, p->size);
 		a->last_load = p->addr;
@@ -318,6 +329,7 @@ void mem_exec(struct actor *a)
 	case MN_OP_FETCH_ADD:
 		/* Atomic RMWs are fully ordered on x86 (locked instructions): drain first. */
 		mem_flush(a);
+		DP_ACCESS(p->addr, p->size, 0);
 		old = rd(p->addr, p->size);
 		val = p->op == MN_OP_TAS ? 1 : (old + p->val) & mask_of(p->size);
 		commit(a, p->addr, p->size, NULL, val);
@@ -332,10 +344,12 @@ void mem_exec(struct actor *a)
 		memcpy(&val, p->src, p->size < 8 ? p->size : 8);
 		break;
 	case MN_OP_COPY_OUT:
+		DP_ACCESS(p->addr, p->size, 0);
 		mem_read_view(a, p->addr, p->size, p->dst);
 		memcpy(&val, p->dst, p->size < 8 ? p->size : 8);
 		break;
 	case MN_OP_SPIN:
+		DP_GLOBAL();              /* reads the commit log: dependent with everything */
 		/* Blocks only if nobody stored to addr since this actor last loaded it. */
 		if (a->last_load != p->addr || !changed_since(a, p->addr, a->last_load_seq)) {
 			a->state = MN_AS_SPINNING;
@@ -344,6 +358,7 @@ void mem_exec(struct actor *a)
 		}
 		break;
 	case MN_OP_NOTIFY:
+		DP_LOC(DPL_NOTIFY, 1, 1);   /* a sleeping consumer's wakeup makes the event global */
 		mn_g.notify_pending++;
 		COV(MN_COV_NOTIFIED);
 		if (mn_g.consumer_id >= 0 && mn_g.a[mn_g.consumer_id]->state == MN_AS_SLEEPING)

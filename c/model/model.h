@@ -313,6 +313,25 @@ int mn_model_find(const struct mn_model_workload *w, uint32_t preemption_bound,
 		  uint64_t max_executions, uint32_t coverage, struct mn_explore_stats *st,
 		  uint32_t *choices, uint32_t cap, uint32_t *len);
 
+/*
+ * Dynamic partial-order reduction (dpor.c; Flanagan-Godefroid DPOR over re-execution): explores
+ * every interleaving up to equivalence (reordering independent steps), with NO preemption bound.
+ * st->exhausted = 1 with no violation is a proof for all interleavings of the workload. The
+ * counterexample is an ordinary choice list (replay token). Needs workload.reduce = 0 and no
+ * external consumer (else -EINVAL, st->first_violation = MN_VIO_SETUP). Other arguments and the
+ * return value as mn_model_explore.
+ */
+int mn_model_dpor(const struct mn_model_workload *w, uint64_t max_executions,
+		  int stop_on_violation, struct mn_explore_stats *st, uint32_t *cex, uint32_t cap,
+		  uint32_t *cex_len);
+/* Test-only: 0 normal; 1 treat every pair of steps as independent; 2 drop the backtrack rule.
+ * Either makes DPOR unsound: the soundness tests must catch it. */
+void mn_model_dpor_mutate(int mutation);
+/* Search hook (tests): fn(arg, result) after every execution of mn_model_explore, mn_model_find
+ * and mn_model_dpor (NULL: none). */
+typedef void (*mn_model_result_fn)(void *arg, const struct mn_model_result *r);
+void mn_model_set_result_hook(mn_model_result_fn fn, void *arg);
+
 /* Byte j of frame k of producer p: the reference model's deterministic contents. */
 uint8_t mn_model_frame_byte(uint32_t p, uint32_t k, uint8_t seed, uint32_t j);
 

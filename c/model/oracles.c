@@ -18,6 +18,7 @@ static const char *actor_kind_name(int kind)
 
 void oracle_push_result(int p, int k, int err)
 {
+	DP_LOC(DPL_ORACLE, 1, 1);   /* the reference model's state: shared by all actors */
 	mn_g.r->push_result[p][k] = err;
 	switch (err) {
 	case -ENOBUFS: COV(MN_COV_DROP_FULL); break;
@@ -51,6 +52,8 @@ void oracle_deliver(const unsigned char *buf, uint32_t len)
 	struct actor *me = mn_g.cur;
 	uint32_t p, k, n = r->ndelivered;
 	int fp = -1, fk = -1, lost_p = -1, lost_k = -1;
+
+	DP_LOC(DPL_ORACLE, 1, 1);   /* the reference model's state: shared by all actors */
 
 	if (me)
 		sched_record(me, MN_MOP_DELIVER, NULL, len, 0, len, 0);
@@ -107,6 +110,8 @@ void oracle_deliver(const unsigned char *buf, uint32_t len)
 void oracle_batch_done(int p, int first, int n)
 {
 	int k;
+
+	DP_LOC(DPL_ORACLE, 1, 1);   /* the reference model's state: shared by all actors */
 
 	mn_g.batch_end[p] = 0;
 	for (k = first; k < first + n; k++)

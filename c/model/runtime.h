@@ -18,6 +18,7 @@ struct sb_entry {
 	uint8_t region;
 	uint64_t val;
 	unsigned char *bytes;
+	uint32_t ev;                 /* DPOR: the event that buffered it (its drain's source) */
 };
 
 /* The operation an actor is stopped at (filled by the fiber, executed by the scheduler). */
@@ -111,6 +112,9 @@ struct model {
 	int at_end;                  /* quiescence checks */
 	int finishing;               /* a violation was found: finish quietly (external consumer) */
 	int ext_exit;
+	/* DPOR recording (dpor.c): on only while mn_model_dpor runs its executions */
+	int dp_on;
+	uint32_t dp_ev;              /* index of the event (scheduler loop iteration) being executed */
 	/* reference model */
 	uint32_t next_frame[MN_MODEL_MAX_PRODUCERS];
 	uint32_t batch_end[MN_MODEL_MAX_PRODUCERS];  /* frames < this may be in flight (unknown fate) */
@@ -148,6 +152,30 @@ int sched_producers_done(void);
 int sched_others_pending(const struct actor *me);
 int mn_model_execute(const struct mn_model_workload *w, struct mn_model_result *r,
 		     struct mn_model_step *trace, uint32_t cap);
+
+/* explore.c: the result hook (mn_model_set_result_hook), after every search execution */
+void explore_notify(const struct mn_model_result *r);
+void explore_count(struct mn_explore_stats *st, const struct mn_model_result *r);
+void explore_keep(struct mn_explore_stats *st, const struct mn_model_result *r, const uint32_t *c,
+		  uint32_t len, uint32_t *cex, uint32_t cap, uint32_t *cex_len);
+
+/* dpor.c: the recorder's hooks (call only when mn_g.dp_on) */
+void dp_event_begin(uint32_t nopt);
+void dp_option(int drain, int actor, uint32_t entry);
+void dp_event_chosen(uint32_t c, uint32_t decision, int drain, int actor, uint32_t entry);
+void dp_access(const unsigned char *addr, uint32_t size, int write);
+void dp_global(void);
+void dp_wake(int actor);
+/* Pseudo-locations for model state that actors share outside memory (dpor.c's dependency): */
+enum { DPL_DONE = 0,     /* which actors have finished (the idle consumer reads it) */
+       DPL_ORACLE = 1,   /* the reference model: push results, batch_end, deliveries */
+       DPL_NOTIFY = 2,   /* notify_pending (notify, the consumer's sleep) */
+       DPL_INV = 3,      /* what the header invariant oracle reads (dpor.c's dp_access) */
+       DPL_SB = 8 };     /* + actor: whether its store buffer is empty (the idle consumer) */
+void dp_loc(int loc, uint32_t n, int write);
+#define DP_LOC(loc, n, write) do { if (mn_g.dp_on) dp_loc(loc, n, write); } while (0)
+#define DP_ACCESS(addr, size, write) do { if (mn_g.dp_on) dp_access(addr, size, write); } while (0)
+#define DP_GLOBAL() do { if (mn_g.dp_on) dp_global(); } while (0)
 
 /* actors.c */
 int actors_setup(void);

@@ -46,6 +46,8 @@ void sched_wake(struct actor *a)
 	if (a->woken || a->state == MN_AS_KILLED || a->state == MN_AS_DONE ||
 	    mn_g.nwake == sizeof(mn_g.wakeq) / sizeof(mn_g.wakeq[0]))
 		return;
+	if (mn_g.dp_on)
+		dp_wake(a->id);
 	a->state = MN_AS_RUNNABLE;
 	a->woken = 1;
 	if (a->pend.op == MN_MOP_SLEEP) {
@@ -113,6 +115,7 @@ static void note_end(struct actor *a)
 	int i;
 
 	(void)a;
+	DP_LOC(DPL_DONE, 1, 1);
 	/* An idle consumer waits for a change OR for every producer to be gone. */
 	for (i = 0; i < mn_g.nactors; i++)
 		if (mn_g.a[i]->state == MN_AS_IDLE)
@@ -253,8 +256,17 @@ static void loop(void)
 			return;
 		}
 		mn_g.step_decision = ~0u;
+		if (mn_g.dp_on) {
+			uint32_t k;
+
+			dp_event_begin(n);
+			for (k = 0; k < n; k++)
+				dp_option(o[k].kind == 2, o[k].actor, o[k].entry);
+		}
 		/* option 0 is the current actor when it can run; a private operation needs no decision */
 		c = n >= 2 && !(o[0].kind == 0 && mem_private_op(mn_g.a[o[0].actor])) ? choose(o, n) : 0;
+		if (mn_g.dp_on)
+			dp_event_chosen(c, mn_g.step_decision, o[c].kind == 2, o[c].actor, o[c].entry);
 		mn_g.committed = 0;
 		mn_g.in_step = 1;
 		if (o[c].kind == 2) {

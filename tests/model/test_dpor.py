@@ -1,0 +1,150 @@
+"""DPOR (c/model/dpor.c): soundness evidence for the unbounded engine.
+
+(a) outcome equivalence: on workloads where the UNBOUNDED plain DFS terminates, the set of final
+    outcomes of every DPOR execution equals the set of every DFS execution (DPOR loses none and,
+    running the same runtime, cannot invent one);
+(b) every bug-zoo variant is found by DPOR on the zoo workload and its choice list replays;
+(c) the check can fail: DPOR with every pair of steps treated as independent, or without its
+    backtrack rule (test-only switches in dpor.c), fails (a) and (b).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from conftest import model, repro
+from test_zoo import ZOO
+
+W = model.Workload
+L, S, F = model.OP_LOAD, model.OP_STORE, model.OP_FENCE
+X, Y = model.OFF["wake"], model.OFF["error"]
+RLX, REL, ACQ = model.RELAXED, model.RELEASE, model.ACQUIRE
+
+LITMUS = {
+    "SB": [[(S, X, RLX, 1), (L, Y, RLX, 0)], [(S, Y, RLX, 1), (L, X, RLX, 0)]],
+    "SB+mb": [[(S, X, RLX, 1), (F, 0, model.SEQ_CST, 0), (L, Y, RLX, 0)],
+              [(S, Y, RLX, 1), (F, 0, model.SEQ_CST, 0), (L, X, RLX, 0)]],
+    "MP": [[(S, X, RLX, 1), (S, Y, RLX, 1)], [(L, Y, ACQ, 0), (L, X, RLX, 0)]],
+    "MP+rel": [[(S, X, RLX, 1), (S, Y, REL, 1)], [(L, Y, ACQ, 0), (L, X, RLX, 0)]],
+    "LB": [[(L, X, RLX, 0), (S, Y, RLX, 1)], [(L, Y, RLX, 0), (S, X, RLX, 1)]],
+    "2+2W": [[(S, X, RLX, 1), (S, Y, RLX, 2)], [(S, Y, RLX, 1), (S, X, RLX, 2)],
+             [(L, X, RLX, 0), (L, Y, RLX, 0)]],
+}
+
+# (id, variant, workload): the unbounded DFS of each is exhausted within seconds
+EQUIV = [(f"litmus-{name}-{mm}", "fixed", W(proto="litmus", mm=mm, litmus=prog))
+         for name, prog in LITMUS.items() for mm in ("sc", "tso", "pso")] + [
+    ("v2-sc-1x1-consumer", "fixed", W(proto="v2", mm="sc", frames=[[60]])),
+    ("v2-tso-1x1-noconsumer", "fixed", W(proto="v2", mm="tso", frames=[[60]], consumer=0)),
+    ("v2-pso-1x1-noconsumer", "fixed", W(proto="v2", mm="pso", frames=[[60]], consumer=0)),
+    ("v2-sc-unplug", "fixed", W(proto="v2", mm="sc", frames=[[60]], consumer=0, unplugger=True)),
+    ("v2-sc-unplug-kill", "fixed",
+     W(proto="v2", mm="sc", frames=[[60]], consumer=0, unplugger=True, kill_actor=0)),
+    ("unplug-no-wait-sc", "unplug_no_wait",
+     W(proto="v2", mm="sc", frames=[[60]], consumer=0, unplugger=True)),
+]
+
+
+def fingerprint(r) -> tuple:
+    """A final outcome (raw CResult): the violation (kind and message: the run stops there), or
+    deliveries, push results, counters, final header, notifications, fill, unplug result, actor
+    states and litmus registers."""
+    if r.violation:
+        return ("violation", r.violation, r.message)
+    c = r.counters
+    return ("ok",
+            tuple((r.delivered[i].producer, r.delivered[i].frame, r.delivered[i].len,
+                   r.delivered[i].released) for i in range(r.ndelivered)),
+            tuple(tuple(r.push_result[p][:model.MAX_FRAMES]) for p in range(3)),
+            tuple(getattr(c, f) for f, _ in c._fields_),
+            r.final_cur, r.final_avail, r.final_lock, r.notify_pending, r.still_in_ring,
+            r.unplug_result, tuple(r.actor_state[:r.nactors]),
+            tuple(tuple(r.litmus_regs[a]) for a in range(r.nactors)))
+
+
+def outcome_sets(w, variant):
+    full, red = set(), set()
+    fs = model.each_result(lambda: model.explore(w, preemptions=10**6, variant=variant,
+                                                 stop_on_violation=False, max_executions=2_000_000),
+                           lambda r: full.add(fingerprint(r)), variant)
+    ds = model.each_result(lambda: model.dpor(w, variant=variant, stop_on_violation=False,
+                                              max_executions=2_000_000),
+                           lambda r: red.add(fingerprint(r)), variant)
+    return fs, ds, full, red
+
+
+@pytest.mark.parametrize("name,variant,w", EQUIV, ids=[e[0] for e in EQUIV])
+def test_dpor_reaches_exactly_the_outcomes_of_the_unbounded_dfs(name, variant, w):
+    fs, ds, full, red = outcome_sets(w, variant)
+    print(f"{name}: full DFS {fs.executions} executions, DPOR {ds.executions} executions, "
+          f"{len(full)} outcomes")
+    assert fs.exhausted, f"{name}: the unbounded DFS did not finish ({fs.executions} executions)"
+    assert ds.exhausted, f"{name}: DPOR did not finish ({ds.executions} executions)"
+    assert ds.executions <= fs.executions
+    assert red == full, (f"{name} ({variant}): DPOR lost {sorted(full - red)} / invented "
+                         f"{sorted(red - full)}; replay the workload with "
+                         f"model.dpor(model.{w!r}, variant={variant!r})")
+
+
+@pytest.mark.parametrize("name,variant,w,mm,expected", ZOO, ids=[z[0] for z in ZOO])
+def test_dpor_finds_every_zoo_bug_and_the_token_replays(name, variant, w, mm, expected):
+    w = dataclasses.replace(w, mm=mm)
+    kinds: set[str] = set()
+    s = model.each_result(
+        lambda: model.dpor(w, variant=variant, stop_on_violation=False, max_executions=300_000),
+        lambda r: kinds.add(model.VIOLATIONS[r.violation]), variant)
+    assert expected in kinds, f"{name}: DPOR did not reach {expected} ({s.executions} executions, " \
+                              f"found {sorted(kinds)})"
+    assert s.violations > 0
+    r = model.run(w, s.counterexample, variant=variant)
+    assert r.violation == s.first_violation and r.message == s.message, \
+        f"{name}: the DPOR counterexample does not replay: {r.message}; " \
+        f"{repro(w, s.counterexample, variant)}"
+
+
+def test_runtime_dpor_counterexample_is_a_replay_token():
+    from pyharness import runtime
+    from pyharness.workload import Case, Workload
+    wl = Workload(protocol="v1", variant="v1_no_lock", producers=(((8, 0), (8, 1)),))
+    ex = runtime.dpor(wl)
+    assert ex.counterexample is not None and not ex.proof
+    back = runtime.run(Case.from_token(ex.counterexample.case.token()))
+    assert back.violation == ex.counterexample.violation, back.violation
+    proof = runtime.dpor(Workload(protocol="v2", memory_model="SC", size=2, waits=True,
+                                  producers=(((8, 0),),)))
+    assert proof.proof and proof.stats.executions > 1
+
+
+def test_cli_explore_dpor_prints_the_unbounded_proof(capsys):
+    from pyharness import cli
+    rc = cli.main(["explore", "--protocol", "v2", "--mm", "SC", "--frames", "1", "--waits",
+                   "--dpor"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "all interleavings (DPOR):" in out and "0 violations" in out, out
+
+
+@pytest.mark.parametrize("mutation", [1, 2], ids=["all-independent", "no-backtrack"])
+def test_mutated_dpor_fails_the_soundness_checks(mutation):
+    """The checks above can fail: a DPOR that treats every pair of steps as independent, or
+    never backtracks, loses outcomes (a) and misses zoo bugs (b)."""
+    lost, missed = [], []
+    variants = {"fixed"} | {z[1] for z in ZOO}
+    try:
+        for v in variants:
+            model.dpor_mutate(mutation, v)
+        for name, variant, w in EQUIV:
+            fs, ds, full, red = outcome_sets(w, variant)
+            if red != full:
+                lost.append(name)
+        for name, variant, w, mm, expected in ZOO:
+            s = model.dpor(dataclasses.replace(w, mm=mm), variant=variant, max_executions=300_000)
+            if s.violations == 0:
+                missed.append(name)
+    finally:
+        for v in variants:
+            model.dpor_mutate(0, v)
+    print(f"mutation {mutation}: outcomes lost on {lost}; zoo bugs missed: {missed}")
+    assert lost, f"mutation {mutation} lost no outcome: the equivalence test cannot fail"
+    assert missed, f"mutation {mutation} missed no zoo bug: the zoo test cannot fail"
