@@ -28,7 +28,8 @@
  * the woken actor runs within the event), flushes a non-empty store buffer (fence, RMW, full
  * buffer: disables the actor's drain pseudo-threads), runs a reference-model oracle hook that
  * reads or writes state shared between actors (push results, batch_end, deliveries, releases),
- * frees the ring (mn_os_released), or is any step of the unplugger or the killer.
+ * frees the ring (mn_os_released: every later ring access is a use after free), or is the
+ * killer's step. (The unplugger's other steps are ordinary registry/ring accesses.)
  * Everything that changes only an actor's private state (its fiber's locals, its own buffer) is
  * independent of other threads' events.
  *
@@ -220,7 +221,7 @@ void dp_event_chosen(uint32_t c, uint32_t decision, int drain, int actor, uint32
 	} else {
 		e->src = R.wake_src[actor];
 		R.wake_src[actor] = -1;
-		if (a->kind == MN_ACTOR_UNPLUGGER || a->kind == MN_ACTOR_KILLER)
+		if (a->kind == MN_ACTOR_KILLER)
 			e->global = 1;
 	}
 }
