@@ -161,6 +161,8 @@ void oracle_lock_op(struct actor *a, int op, unsigned char *addr, uint64_t val, 
 		w = 1;
 	else
 		return;
+	/* the holders are oracle state: a BUFFERED store of 0/1 (TSO/PSO) changes them at once */
+	DP_LOC(DPL_HOLDER, 1, 1);
 	if (op == MN_OP_TAS) {
 		if (old == 0) {
 			acquire(a, w);

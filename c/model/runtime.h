@@ -171,6 +171,7 @@ enum { DPL_DONE = 0,     /* which actors have finished (the idle consumer reads 
        DPL_ORACLE = 1,   /* the reference model: push results, batch_end, deliveries */
        DPL_NOTIFY = 2,   /* notify_pending (notify, the consumer's sleep) */
        DPL_INV = 3,      /* what the header invariant oracle reads (dpor.c's dp_access) */
+       DPL_HOLDER = 4,   /* the lock oracle's holders (every lock operation, even buffered) */
        DPL_SB = 8 };     /* + actor: whether its store buffer is empty (the idle consumer) */
 void dp_loc(int loc, uint32_t n, int write);
 #define DP_LOC(loc, n, write) do { if (mn_g.dp_on) dp_loc(loc, n, write); } while (0)
