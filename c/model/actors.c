@@ -190,7 +190,7 @@ static const unsigned char *frame_bytes(int p, uint32_t k)
  * would have returned it (the published ones are a prefix of those that fit a slot). */
 static void producer_batch(int p, uint32_t k, uint32_t n)
 {
-	struct mn_frame f[MN_MODEL_MAX_FRAMES];
+	struct mn_frame f[MN_MODEL_MAX_FRAMES] = { { 0 } };   /* = {0}: gcc -O1 -fsanitize sees n == 0 */
 	uint32_t j;
 	int why = 0, published, left, err;
 

@@ -10,6 +10,17 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/* A fiber abandoned mid-function (killed, or still blocked when the run ended) never leaves its
+ * scopes, so ASan's scope poisoning of those frames stays on the stack, which the next execution
+ * reuses: a fresh frame at the same address would be reported as stack-use-after-scope. Each
+ * execution starts its fibers on clean shadow memory. */
+#define fiber_stack_fresh(base, len) ASAN_UNPOISON_MEMORY_REGION(base, len)
+#else
+#define fiber_stack_fresh(base, len) ((void)(base), (void)(len))
+#endif
+
 void mn_fiber_start(void);
 
 static unsigned char *stacks[MN_MODEL_MAX_ACTORS];
@@ -43,6 +54,7 @@ void mn_fiber_init(struct actor *a, void (*entry)(struct actor *))
 	uint64_t *sp = (uint64_t *)(top - 24) - 6;
 
 	a->stack = stacks[a->id];
+	fiber_stack_fresh(a->stack, MN_MODEL_STACK);
 	sp[0] = 0;
 	sp[1] = 0;
 	sp[2] = (uint64_t)(uintptr_t)entry;
