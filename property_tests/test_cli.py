@@ -91,3 +91,21 @@ def test_report_renders_zoo_proofs_fuzz():
     assert "v2, SC/TSO, 1 producer, size <= 2, frames <= 1, consumer sleeps, preemptions <= 2" \
         in text
     assert "PROPERTY VIOLATED: lost-wakeup" in text and "](tmp/test-report/zoo/" in text
+
+
+def test_report_renders_dpor_proofs_and_fails_on_a_budget_hit():
+    """The DPOR section: a proof line for an exhausted workload; a workload whose budget runs out
+    is stated as no proof and turns the verdict to FAIL; a zoo variant's violation is shown."""
+    from pyharness import report
+    w = campaign.DPOR_PROOFS[0]
+    proof = campaign.prove_dpor(w)
+    assert proof.exhausted and proof.violations == 0 and proof.executions > 1, proof.statement
+    text = report.render([], [], [], [], 1.0, [proof])
+    assert "Verdict: **PASS**" in text and "no preemption bound (DPOR)" in text, text
+    cut = campaign.prove_dpor(campaign.DPOR_PROOFS[1], max_executions=10)
+    assert not cut.exhausted and "NOT exhausted" in cut.statement
+    assert "Verdict: **FAIL**" in report.render([], [], [], [], 1.0, [proof, cut])
+    bug = campaign.prove_dpor(w.with_(variant="v2_relaxed_publish", memory_model="PSO"))
+    assert bug.violations and bug.counterexample is not None
+    text = report.render([], [], [], [], 1.0, [bug])
+    assert "Verdict: **FAIL**" in text and "PROPERTY VIOLATED" in text, text

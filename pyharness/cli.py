@@ -230,6 +230,10 @@ def cmd_report(a) -> int:
     zrows = campaign.run_zoo(zoo.ZOO, a.examples, a.seed, log=log)
     log(f"== proofs (exhaustive engine, preemptions <= {a.bound})")
     prows = run_proofs(a.bound, a.max_executions, log)
+    log("== proofs without a preemption bound (DPOR)")
+    drows = [campaign.prove_dpor(w) for w in campaign.DPOR_PROOFS]
+    for d in drows:
+        log(f"  {'PROOF: ' if d.exhausted and not d.violations else ''}{d.statement} ({d.seconds:.1f}s)")
     log("== fuzz budget (Hypothesis over the fixed protocols)")
     frows = [campaign.fuzz(a.fuzz, a.seed)]
     log(f"  {frows[0].examples} examples, "
@@ -257,12 +261,13 @@ def cmd_report(a) -> int:
         log("  " + pct_lines[-1])
         if rf.found is not None:
             log(describe(rf.found))
-    text = report.render(zrows, prows, frows, pct_lines, time.perf_counter() - t0)
+    text = report.render(zrows, prows, frows, pct_lines, time.perf_counter() - t0, drows)
     path = report.write(text, REPORTS / "report.md")
     print()
     print(text)
     print(f"\nreport written to {path}")
     ok = all(r.ok for r in zrows) and all(r.violations == 0 and r.exhausted for r in prows) \
+        and all(d.violations == 0 and d.exhausted for d in drows) \
         and all(f.found is None for f in frows) and res.found is not None and clean
     return 0 if ok else 1
 

@@ -49,9 +49,10 @@ def proofs_table(rows: list[ProofRow]) -> str:
 
 
 def render(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow],
-           pct_lines: list[str], elapsed: float) -> str:
+           pct_lines: list[str], elapsed: float, dpor: list | None = None) -> str:
+    dpor = dpor or []
     ok = all(r.ok for r in zoo) and all(r.violations == 0 and r.exhausted for r in proofs) and \
-        all(f.found is None for f in fuzz)
+        all(f.found is None for f in fuzz) and all(d.violations == 0 and d.exhausted for d in dpor)
     lines = [f"# mnetif harness report ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
              f"Verdict: **{'PASS' if ok else 'FAIL'}** ({elapsed:.0f} s)", "",
              "## Bug zoo", "",
@@ -66,6 +67,14 @@ def render(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow],
             for proto in dict.fromkeys(r.protocol for r in proofs):
                 lines.append(f"- **{campaign.proof_statement(proto, fam, proofs)}**")
         lines += ["", proofs_table(proofs), ""]
+    if dpor:
+        lines += ["## Proofs without a preemption bound (DPOR)", "",
+                  "Every interleaving up to the reordering of independent steps "
+                  "(`python -m pyharness explore ... --dpor`; soundness evidence in docs/harness.md).", ""]
+        lines += [f"- **{d.statement}** ({d.seconds:.1f} s)" for d in dpor] + [""]
+        for d in dpor:
+            if d.counterexample is not None:
+                lines += ["```", describe(d.counterexample), "```", ""]
     if fuzz:
         lines += ["## Fuzz budget (Hypothesis, fixed protocols)", ""]
         lines.append(table([(f.label, f.examples, f"{f.seconds:.1f}",
