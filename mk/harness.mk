@@ -31,7 +31,6 @@ ALL_TARGETS += $(MODEL_LIB) $(MODEL_VARIANT_LIBS) $(MODEL_BENCH)
 .PHONY: test-model bench-model
 test-model: $(MODEL_LIB) $(MODEL_VARIANT_LIBS) $(MODEL_BENCH)
 	$(PYTHON) -m pytest -q -p no:cacheprovider -n 2 tests/model
-TEST_TARGETS += test-model-asan
 TEST_TARGETS += test-model
 
 bench-model: $(MODEL_BENCH)
