@@ -112,44 +112,27 @@ def strategy_label(a) -> str:
             f"producers x {a.max_frames} frames")
 
 
-def _explore_dpor(a, w, t0: float) -> int:
-    """explore --dpor: all interleavings (no preemption bound), one per equivalence class or so."""
-    ex = runtime.dpor(w, a.max_executions)
-    w, st = ex.workload, ex.stats
-    print(table([(w.label(), "DPOR (unbounded)", st.executions, st.violations,
-                  "yes" if st.exhausted else "NO", f"{time.perf_counter() - t0:.2f}",
-                  f"{st.executions_per_second:,.0f}", ", ".join(st.coverage_names()))],
-                ("workload", "preemptions", "executions", "violations", "exhausted",
-                 "seconds", "executions/s", "states reached")))
-    if ex.counterexample is not None:
-        _show_failure(ex.counterexample, "explore-dpor-" + w.label())
-        return 1
-    if st.exhausted:
-        print(f"PROOF: {w.label()}, all interleavings (DPOR): {st.executions} executions, "
-              f"0 violations")
-        return 0
-    print(f"no proof: execution budget {a.max_executions} hit before the search was exhausted")
-    return 1
-
-
 def cmd_explore(a) -> int:
     w = _workload(a)
     t0 = time.perf_counter()
     if a.dpor:
-        return _explore_dpor(a, w, t0)
-    ex = runtime.explore(w, a.preemptions, a.max_executions)
-    st = ex.stats
-    print(table([(w.label(), a.preemptions, st.executions, st.violations,
+        # All interleavings (no preemption bound), one per equivalence class or so.
+        ex = runtime.dpor(w, a.max_executions)
+        bound, scope, tag = "unbounded (DPOR)", "all interleavings (DPOR)", "explore-dpor-"
+    else:
+        ex = runtime.explore(w, a.preemptions, a.max_executions)
+        bound, scope, tag = a.preemptions, f"preemptions <= {a.preemptions}", "explore-"
+    w, st = ex.workload, ex.stats
+    print(table([(w.label(), bound, st.executions, st.violations,
                   "yes" if st.exhausted else "NO", f"{time.perf_counter() - t0:.2f}",
                   f"{st.executions_per_second:,.0f}", ", ".join(st.coverage_names()))],
                 ("workload", "preemptions <=", "executions", "violations", "exhausted",
                  "seconds", "executions/s", "states reached")))
     if ex.counterexample is not None:
-        _show_failure(ex.counterexample, "explore-" + w.label())
+        _show_failure(ex.counterexample, tag + w.label())
         return 1
     if st.exhausted:
-        print(f"PROOF: {w.label()}, preemptions <= {a.preemptions}: {st.executions} executions, "
-              f"0 violations")
+        print(f"PROOF: {w.label()}, {scope}: {st.executions} executions, 0 violations")
         return 0
     print(f"no proof: execution budget {a.max_executions} hit before the search was exhausted")
     return 1
