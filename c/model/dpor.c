@@ -87,7 +87,7 @@ static struct {
 	uint32_t nev, evcap;
 	uint64_t *opts;
 	struct dp_range *optr;    /* drain options: the write they would do; actors: lo = NULL */
-	uint32_t nopts, optcap;
+	uint32_t nopts, optcap, optrcap;
 	int32_t wake_src[MN_MODEL_MAX_ACTORS];
 	int in_event, oom;
 	int mutate;               /* test-only (mn_model_dpor_mutate): 1 all independent, 2 no backtrack */
@@ -137,6 +137,24 @@ static struct dp_range widen(const unsigned char *addr, uint32_t size, int write
 	return x;
 }
 
+/* Grows *p (cap elements of sz bytes) to hold need, doubling; -1 when out of memory. */
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t sz)
+{
+	uint32_t n = *cap ? *cap : 256;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	q = realloc(*p, (size_t)n * sz);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
 static unsigned char pseudo[64];   /* the DPL_* pseudo-locations' addresses */
 
 static struct dp_event *cur_event(void)
@@ -147,39 +165,14 @@ static struct dp_event *cur_event(void)
 void dp_event_begin(uint32_t nopt)
 {
 	struct dp_event *e;
-	struct dp_range *r;
 
-	if (R.nev == R.evcap) {
-		uint32_t n = R.evcap ? R.evcap * 2 : 1024;
-		struct dp_event *p = realloc(R.ev, n * sizeof(*p));
-
-		if (!p) {
-			R.oom = 1;
-			R.in_event = 0;
-			mn_g.dp_on = 0;
-			return;
-		}
-		R.ev = p;
-		R.evcap = n;
-	}
-	if (R.nopts + nopt > R.optcap) {
-		uint32_t n = (R.optcap ? R.optcap : 4096);
-		uint64_t *p;
-
-		while (n < R.nopts + nopt)
-			n *= 2;
-		p = realloc(R.opts, n * sizeof(*p));
-		if (p)
-			R.opts = p;
-		r = p ? realloc(R.optr, n * sizeof(*r)) : NULL;
-		if (!r) {
-			R.oom = 1;
-			R.in_event = 0;
-			mn_g.dp_on = 0;
-			return;
-		}
-		R.optr = r;
-		R.optcap = n;
+	if (grow((void **)&R.ev, &R.evcap, R.nev + 1, sizeof(*R.ev)) ||
+	    grow((void **)&R.opts, &R.optcap, R.nopts + nopt, sizeof(*R.opts)) ||
+	    grow((void **)&R.optr, &R.optrcap, R.nopts + nopt, sizeof(*R.optr))) {
+		R.oom = 1;
+		R.in_event = 0;
+		mn_g.dp_on = 0;
+		return;
 	}
 	e = &R.ev[R.nev++];
 	memset(e, 0, sizeof(*e));
@@ -342,23 +335,6 @@ struct search {
 	uint32_t clkcap;
 	int32_t *last;
 };
-
-static int grow(void **p, uint32_t *cap, uint32_t need, size_t sz)
-{
-	uint32_t n = *cap ? *cap : 256;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, (size_t)n * sz);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = n;
-	return 0;
-}
 
 static int slot_of(struct search *s, uint64_t key)
 {
@@ -533,15 +509,8 @@ int mn_model_dpor(const struct mn_model_workload *w, uint64_t max_executions,
 			break;
 		}
 		explore_count(st, &r);
-		if (r.violation) {
-			st->violations++;
-			if (!found) {
-				found = 1;
-				explore_keep(st, &r, c, len, cex, cap, cex_len);
-			}
-			if (stop_on_violation)
-				break;
-		}
+		if (explore_violation(st, &r, c, len, cex, cap, cex_len, &found, 1, stop_on_violation))
+			break;
 		if (max_executions && st->executions >= max_executions)
 			break;
 		/* the decisions of this execution, their options and flags */

@@ -55,6 +55,22 @@ void explore_keep(struct mn_explore_stats *st, const struct mn_model_result *r, 
 		*cex_len = len < cap ? len : cap;
 }
 
+/* After explore_count: counts r's violation, keeps the first one's choices when keep_first;
+ * returns non-zero when the search must stop there. */
+int explore_violation(struct mn_explore_stats *st, const struct mn_model_result *r,
+		      const uint32_t *c, uint32_t len, uint32_t *cex, uint32_t cap, uint32_t *cex_len,
+		      int *found, int keep_first, int stop_on_violation)
+{
+	if (!r->violation)
+		return 0;
+	st->violations++;
+	if (!*found && keep_first) {
+		*found = 1;
+		explore_keep(st, r, c, len, cex, cap, cex_len);
+	}
+	return stop_on_violation;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -88,15 +104,9 @@ static int search(const struct mn_model_workload *w, uint32_t preemption_bound,
 			found = 1;
 			break;
 		}
-		if (r.violation) {
-			st->violations++;
-			if (!found && !want_coverage) {
-				found = 1;
-				explore_keep(st, &r, c, len, cex, cap, cex_len);
-			}
-			if (stop_on_violation)
-				break;
-		}
+		if (explore_violation(st, &r, c, len, cex, cap, cex_len, &found, !want_coverage,
+				      stop_on_violation))
+			break;
 		if (max_executions && st->executions >= max_executions)
 			break;
 		/* The full list of this execution: the prefix, then zeros. */

@@ -158,6 +158,9 @@ void explore_notify(const struct mn_model_result *r);
 void explore_count(struct mn_explore_stats *st, const struct mn_model_result *r);
 void explore_keep(struct mn_explore_stats *st, const struct mn_model_result *r, const uint32_t *c,
 		  uint32_t len, uint32_t *cex, uint32_t cap, uint32_t *cex_len);
+int explore_violation(struct mn_explore_stats *st, const struct mn_model_result *r,
+		      const uint32_t *c, uint32_t len, uint32_t *cex, uint32_t cap, uint32_t *cex_len,
+		      int *found, int keep_first, int stop_on_violation);
 
 /* dpor.c: the recorder's hooks (call only when mn_g.dp_on) */
 void dp_event_begin(uint32_t nopt);
