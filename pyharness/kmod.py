@@ -188,10 +188,10 @@ class KPort:
         if self._fd < 0:
             return
         try:
-            fcntl.ioctl(self._fd, IOC_UNPLUG, 0)
-        except OSError as e:
+            self.unplug()
+        except MnetifError as e:
             if e.errno != errno.ENOENT:         # ENOENT: unplugged before, or the interface is gone
-                raise MnetifError(e.errno, f"unplug {self.name!r}: {os.strerror(e.errno)}") from None
+                raise
         del self.consumer, self.ring
         try:
             self._map.close()
