@@ -150,7 +150,8 @@ def test_malformed_url_is_refused(kind, monkeypatch):
     with pytest.raises(exampledb.ExampleDbError) as e:
         exampledb.from_env()
     msg = str(e.value)
-    assert "\n" not in msg and msg.startswith(f"{exampledb.ENV_URL}={BAD_URLS[kind]!r}: "), msg
+    shown = exampledb.shown(BAD_URLS[kind])
+    assert "\n" not in msg and msg.startswith(f"{exampledb.ENV_URL}={shown!r}: "), msg
     assert "expected redis://HOST:PORT/DB" in msg, msg
 
 
@@ -158,6 +159,14 @@ def test_url_forms():
     assert exampledb.parse_redis_url("redis://:s%40cret@127.0.0.1:6380/3") == \
         dict(host="127.0.0.1", port=6380, db=3, password="s@cret")
     assert exampledb.parse_redis_url("redis://localhost:6379")["db"] == 0
+
+
+def test_password_is_not_printed(monkeypatch):
+    monkeypatch.setenv(exampledb.ENV_URL, "redis://:s3cret@127.0.0.1/0")     # no port
+    with pytest.raises(exampledb.ExampleDbError) as e:
+        exampledb.from_env()
+    assert "s3cret" not in str(e.value) and "redis://:***@127.0.0.1/0" in str(e.value)
+    assert "s3cret" not in exampledb.describe()
 
 
 def pytest_run(env_value: str) -> subprocess.CompletedProcess:

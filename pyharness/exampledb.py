@@ -15,6 +15,7 @@ the middle of a run.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -37,13 +38,19 @@ def local_dir() -> Path:
     return Path(os.environ.get(ENV_DIR) or ROOT / ".hypothesis" / "examples")
 
 
+def shown(url: str) -> str:
+    """url as messages and the pytest header print it: a password is masked."""
+    return re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1***@", url)
+
+
 def parse_redis_url(url: str) -> dict:
     """redis://[:PASSWORD@]HOST:PORT[/DB] -> redis.Redis keyword arguments. Strict: the port is
     required (no silent default), and anything else (a query, a fragment, another scheme) is
     refused rather than ignored."""
     def bad(why: str) -> ExampleDbError:
-        return ExampleDbError(f"{ENV_URL}={url!r}: {why}; expected redis://HOST:PORT/DB "
-                              f"(e.g. redis://127.0.0.1:6379/0), or unset it for the local database")
+        return ExampleDbError(f"{ENV_URL}={shown(url)!r}: {why}; expected "
+                              f"redis://HOST:PORT/DB (e.g. redis://127.0.0.1:6379/0), or unset "
+                              f"it for the local database")
     try:
         u = urlsplit(url)
         port = u.port
@@ -75,7 +82,7 @@ def redis_database(url: str) -> ExampleDatabase:
         from redis.backoff import NoBackoff
         from redis.retry import Retry
     except ImportError as e:
-        raise ExampleDbError(f"{ENV_URL}={url!r} needs the redis client ({e}): "
+        raise ExampleDbError(f"{ENV_URL}={shown(url)!r} needs the redis client ({e}): "
                              f"pip install -r requirements.txt") from None
     client = redis.Redis(socket_connect_timeout=CONNECT_TIMEOUT_S, socket_timeout=10.0, **kw)
     try:
@@ -87,9 +94,9 @@ def redis_database(url: str) -> ExampleDatabase:
         probe.close()
     except redis.exceptions.RedisError as e:
         reason = " ".join(str(e).split()) or type(e).__name__
-        raise ExampleDbError(f"{ENV_URL}={url!r}: no answer from the Redis server ({reason}); "
-                             f"start it, fix the URL, or unset {ENV_URL} for the local "
-                             f"database") from None
+        raise ExampleDbError(f"{ENV_URL}={shown(url)!r}: no answer from the Redis server "
+                             f"({reason}); start it, fix the URL, or unset {ENV_URL} for the "
+                             f"local database") from None
     return RedisExampleDatabase(client, key_prefix=KEY_PREFIX)
 
 
@@ -105,4 +112,4 @@ def from_env() -> ExampleDatabase:
 def describe() -> str:
     """One line for the pytest header: where examples are read from and saved to."""
     url = os.environ.get(ENV_URL, "").strip()
-    return f"local {local_dir()}" + (f" + shared {url}" if url else "")
+    return f"local {local_dir()}" + (f" + shared {shown(url)}" if url else "")
