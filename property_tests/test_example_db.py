@@ -88,7 +88,7 @@ def redis_server(tmp_path_factory):
     srv.stop()
 
 
-def run_child(tmp: Path, name: str, db_url: str | None, local_dir: Path):
+def run_child(tmp: Path, name: str, db_url: str | None, local_dir: Path, limit: int = 0):
     """One separate pytest process on the child module; returns (result, tokens in run order).
     No --hypothesis-seed: with a forced seed Hypothesis neither reads nor writes the database."""
     log = tmp / f"{name}.log"
@@ -97,6 +97,8 @@ def run_child(tmp: Path, name: str, db_url: str | None, local_dir: Path):
                 "MNETIF_PROFILE": "ci"})
     if db_url is not None:
         env[exampledb.ENV_URL] = db_url
+    if limit:
+        env["MNETIF_EXAMPLE_LIMIT"] = str(limit)
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                         "-p", "no:xdist", CHILD],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -123,7 +125,7 @@ def test_counterexample_from_one_process_is_replayed_first_by_another(redis_serv
         f"B's first example is not A's stored counterexample:\n  B: {tb[0]}\n  A: {stored}"
 
     # control: without the shared database a run starts with a generated (passing) example
-    c, tc = run_child(tmp_path, "C", None, tmp_path / "local-c")
+    c, tc = run_child(tmp_path, "C", None, tmp_path / "local-c", limit=1)
     assert tc and tc[0] != stored and not is_lost_update(tc[0]), \
         "control C (no shared database) started with the stored counterexample"
     # multiplexed: B saved the counterexample locally too; no server needed to replay it
