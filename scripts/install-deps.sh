@@ -10,6 +10,7 @@ APT_PKGS=(
   linux-headers-amd64 linux-image-amd64
   ocaml-nox ocaml-dune ocaml-findlib libcstruct-ocaml-dev liblwt-ocaml-dev
   libalcotest-ocaml-dev libqcheck-ocaml-dev
+  redis-server
 )
 
 missing=()
