@@ -213,7 +213,7 @@ static void input_put(struct mn_entry *e)
 	(void)mn_fetch_add(&e->users, (uint32_t)-1);
 }
 
-int netif_ether_input_copy(uint32_t ifindex, const void *src, uint32_t len, mn_copy_fn copy)
+int netif_ether_input_copy(uint32_t ifindex, const void *src, size_t len, mn_copy_fn copy)
 {
 	struct mn_entry *e = input_get(ifindex);
 	int err;
@@ -251,7 +251,7 @@ int netif_ether_input_batch(uint32_t ifindex, const struct mn_frame *f, uint32_t
 	return k;
 }
 
-int netif_ether_input(uint32_t ifindex, const void *frame, uint32_t len)
+int netif_ether_input(uint32_t ifindex, const void *frame, size_t len)
 {
 	return netif_ether_input_copy(ifindex, frame, len, NULL);
 }

@@ -74,8 +74,8 @@ const char *mn_plug_why(void);
 /* Data path: deliver one received frame of interface ifindex to its plugged ring, if any.
  * Returns the ring's push result (0 or -ENOBUFS/-EMSGSIZE/-EBUSY/-EIO), or -ENODEV when the
  * interface is not plugged. copy may be NULL (plain copy from frame). */
-int netif_ether_input(uint32_t ifindex, const void *frame, uint32_t len);
-int netif_ether_input_copy(uint32_t ifindex, const void *src, uint32_t len, mn_copy_fn copy);
+int netif_ether_input(uint32_t ifindex, const void *frame, size_t len);
+int netif_ether_input_copy(uint32_t ifindex, const void *src, size_t len, mn_copy_fn copy);
 /* Deliver up to MN_BATCH_MAX frames of ifindex with one producer-lock hold and one
  * mn_prod_push_batch (one publication, at most one signal). Returns the number published (a prefix,
  * in order, of the frames that fit a slot; every other frame was dropped and counted: oversize

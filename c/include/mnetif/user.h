@@ -22,7 +22,7 @@
 
 int mn_user_if_create(const char *name, const uint8_t mac[6]);   /* ifindex or -errno */
 int mn_user_if_destroy(const char *name);                          /* 0, -ENOENT, -EBUSY (plugged) */
-int mn_user_inject(const char *name, const void *frame, uint32_t len);
+int mn_user_inject(const char *name, const void *frame, size_t len);
 /* Page-aligned, zeroed ring memory (mmap); free with mn_user_ring_free. NULL on failure. */
 void *mn_user_ring_alloc(uint64_t len);
 void mn_user_ring_free(void *ring, uint64_t len);

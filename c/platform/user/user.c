@@ -120,7 +120,7 @@ int mn_user_if_destroy(const char *name)
 	return ret;
 }
 
-int mn_user_inject(const char *name, const void *frame, uint32_t len)
+int mn_user_inject(const char *name, const void *frame, size_t len)
 {
 	struct soft_if *s;
 	uint32_t idx = 0;
