@@ -50,13 +50,15 @@ def test_only_the_ordering_layer_names_the_shared_member():
 LAYOUT_C = r"""
 #include <stdio.h>
 #include <stddef.h>
-#include "mnetif/registry.h"
+#include "mnetif/user.h"
 #define S(t) printf(#t " %zu\n", sizeof(struct t));
 #define O(t, f) printf(#t "." #f " %zu\n", offsetof(struct t, f));
 int main(void) {
   S(mn_geom) S(mn_counters) S(mn_prod) S(mn_cons) S(mn_slot) S(mn_ifinfo) S(mn_plug_info)
+  S(mn_frame) S(mn_user_stats)
   O(mn_prod, g) O(mn_prod, prod) O(mn_prod, lock_retries) O(mn_prod, c) O(mn_prod, notify)
   O(mn_cons, cons) O(mn_cons, seen) O(mn_cons, peeked) O(mn_counters, notify) O(mn_plug_info, event_fd)
+  O(mn_plug_info, gen) O(mn_frame, len) O(mn_user_stats, drop_socket) O(mn_user_stats, gone)
   return 0;
 }
 """
@@ -70,7 +72,8 @@ def test_ctypes_mirrors_match_c_layouts(tmp_path):
                                                             text=True, check=True).stdout.splitlines())
     py = {"mn_geom": ring.Geom, "mn_counters": ring.Counters, "mn_prod": ring.ProdStruct,
           "mn_cons": ring.ConsStruct, "mn_slot": ring.SlotStruct, "mn_ifinfo": registry.Ifinfo,
-          "mn_plug_info": registry.PlugInfoStruct}
+          "mn_plug_info": registry.PlugInfoStruct, "mn_frame": ring.FrameStruct,
+          "mn_user_stats": registry.UserStats}
     for name, cls in py.items():
         assert int(c[name]) == ctypes.sizeof(cls), name
     for key, val in c.items():
@@ -93,3 +96,4 @@ def test_shared_object_exports_only_the_api():
     syms = [l.split()[-1].split("@")[0] for l in out.splitlines() if l.split()[1] in "TDBR"]
     bad = [s for s in syms if not re.match(r"(mn_|netif_ether_input)", s)]
     assert syms and bad == [], bad
+

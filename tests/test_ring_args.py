@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import mmap
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +102,63 @@ def test_push_of_a_4gib_frame_is_oversize_not_5_bytes(proto):
     assert p.push_batch([b"a", big_frame(), b"b"]) == [Push.OK, Push.OVERSIZE, Push.OK]
     assert r.counters()["drop_oversize"] == 2 and r.counters()["frames"] == 2
     assert [c.pop(), c.pop(), c.pop()] == [b"a", b"b", None], "a truncated frame was published"
+
+
+def test_inject_of_a_4gib_frame_is_oversize():
+    from pyharness import registry
+    registry.create_interface("lenbig0", "02:00:00:00:0b:01")
+    try:
+        with registry.plug("lenbig0", Ring.create("v2", nslots=8, slotsize=64, buflen=4096)) as port:
+            assert registry.inject("lenbig0", big_frame()) == Push.OVERSIZE
+            assert port.counters()["drop_oversize"] == 1 and port.consumer.pop() is None
+    finally:
+        registry.destroy_interface("lenbig0")
+
+
+C_LENGTHS = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include "mnetif/user.h"
+/* A frame of 2^32 + 5 bytes through every C entry point: oversize, never 5 bytes. The buffer is
+ * 8 bytes: an implementation that truncates reads 5 of them and publishes them. */
+int main(void) {
+	static unsigned char ring[4096] __attribute__((aligned(64)));
+	const unsigned char small[8] = "abcdefg";
+	struct mn_prod p; struct mn_plug_info info; struct mn_counters c;
+	struct mn_frame f[2] = { { small, 1 }, { small, ((size_t)1 << 32) + 5 } };
+	const uint8_t mac[6] = { 2, 0, 0, 0, 0, 9 };
+	int r1, r2, r3, r4;
+	if (mn_ring_init(ring, sizeof ring, MN_PROTO_V2, 8, 64) || mn_prod_attach(&p, ring, sizeof ring, 0, 0))
+		return 2;
+	r1 = mn_prod_push(&p, small, ((size_t)1 << 32) + 5);
+	r2 = mn_prod_push_batch(&p, f, 2, NULL);
+	if (mn_user_if_create("clen0", mac) < 0) return 3;
+	static unsigned char ring2[4096] __attribute__((aligned(64)));
+	if (mn_ring_init(ring2, sizeof ring2, MN_PROTO_V2, 8, 64) || mn_plug("clen0", ring2, sizeof ring2, &info))
+		return 4;
+	r3 = mn_user_inject("clen0", small, ((size_t)1 << 32) + 5);
+	r4 = netif_ether_input(info.index, small, ((size_t)1 << 32) + 5);
+	mn_plug_counters_gen(info.gen, &c);
+	printf("%d %d %u %llu %d %d %u %llu\n", r1, r2, p.c.drop_oversize, (unsigned long long)p.c.frames,
+	       r3, r4, c.drop_oversize, (unsigned long long)c.frames);
+	return 0;
+}
+"""
+
+
+def test_c_api_checks_lengths_before_narrowing(tmp_path):
+    """The C API takes size_t lengths: a 2^32 + 5-byte frame is -EMSGSIZE and counted oversize in
+    mn_prod_push, mn_prod_push_batch, mn_user_inject and netif_ether_input."""
+    src, exe = tmp_path / "lengths.c", tmp_path / "lengths"
+    src.write_text(C_LENGTHS)
+    lib = ROOT / "build"
+    subprocess.run(["gcc", "-std=gnu11", "-Wall", "-I", str(ROOT / "c/include"), "-o", str(exe), str(src),
+                    "-L", str(lib), "-lmnetif", f"-Wl,-rpath,{lib}"], check=True)
+    out = subprocess.run([str(exe)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out
+    r1, r2, over, frames, r3, r4, over2, frames2 = map(int, out.stdout.split())
+    assert (r1, r2, over, frames) == (-errno.EMSGSIZE, 1, 2, 1), out.stdout
+    assert (r3, r4, over2, frames2) == (-errno.EMSGSIZE, -errno.EMSGSIZE, 2, 0), out.stdout
 
 
 # ---- item 12: argument types and ranges ------------------------------------------------------

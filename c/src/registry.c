@@ -11,6 +11,7 @@
 
 static struct mn_entry table[MN_MAX_PLUGS];
 static const char *plug_why;
+static uint64_t last_gen;        /* (ctl) generations handed out so far */
 
 _Static_assert(MN_IS_POW2(MN_MAX_PLUGS), "MN_MAX_PLUGS is a power of two");
 
@@ -38,10 +39,24 @@ static void name_copy(char *dst, const char *src)
 
 struct mn_entry *mn_registry_find(const char *name)
 {
+	struct mn_entry *best = NULL;
 	int i;
 
+	/* Several LIVE entries share a name only when an interface vanished while plugged and a new
+	 * one of that name was plugged: the name means the newest (registry.h). */
 	for (i = 0; i < MN_MAX_PLUGS; i++)
-		if (mn_read_once(&table[i].state) == MN_ENTRY_LIVE && name_eq(table[i].name, name))
+		if (mn_read_once(&table[i].state) == MN_ENTRY_LIVE && name_eq(table[i].name, name) &&
+		    (!best || table[i].gen > best->gen))
+			best = &table[i];
+	return best;
+}
+
+struct mn_entry *mn_registry_find_gen(uint64_t gen)
+{
+	int i;
+
+	for (i = 0; gen && i < MN_MAX_PLUGS; i++)
+		if (mn_read_once(&table[i].state) == MN_ENTRY_LIVE && table[i].gen == gen)
 			return &table[i];
 	return NULL;
 }
@@ -111,11 +126,13 @@ int mn_plug(const char *name, void *ring, uint64_t ringlen, struct mn_plug_info 
 	name_copy(e->name, info.name);
 	e->ring = ring;
 	e->ringlen = ringlen;
+	e->gen = ++last_gen;
 	out->up = info.up;
 	out->index = info.index;
 	for (i = 0; i < 6; i++)
 		out->mac[i] = info.mac[i];
 	out->event_fd = -1;
+	out->gen = e->gen;
 	err = mn_os_attach(e, out);
 	if (err)
 		goto out;
@@ -127,18 +144,9 @@ out:
 	return err;
 }
 
-int mn_unplug(const char *name)
+/* Under the control lock: e is LIVE. */
+static void unplug_entry(struct mn_entry *e)
 {
-	struct mn_entry *e;
-
-	if (!name)
-		return -EINVAL;
-	mn_os_ctl_lock();
-	e = mn_registry_find(name);
-	if (!e) {
-		mn_os_ctl_unlock();
-		return -ENOENT;
-	}
 	mn_os_detach(e);
 	mn_write_once(&e->state, (uint32_t)MN_ENTRY_DYING);
 	/* Pairs with the fetch_add in input_get: either that input re-reads DYING and backs off, or
@@ -152,9 +160,48 @@ int mn_unplug(const char *name)
 	mn_os_released(e);
 	e->ring = NULL;
 	e->ringlen = 0;
+	e->gen = 0;
 	mn_store_release(&e->state, (uint32_t)MN_ENTRY_FREE);
+}
+
+int mn_unplug(const char *name)
+{
+	struct mn_entry *e;
+
+	if (!name)
+		return -EINVAL;
+	mn_os_ctl_lock();
+	e = mn_registry_find(name);
+	if (e)
+		unplug_entry(e);
 	mn_os_ctl_unlock();
-	return 0;
+	return e ? 0 : -ENOENT;
+}
+
+int mn_unplug_gen(uint64_t gen)
+{
+	struct mn_entry *e;
+
+	mn_os_ctl_lock();
+	e = mn_registry_find_gen(gen);
+	if (e)
+		unplug_entry(e);
+	mn_os_ctl_unlock();
+	return e ? 0 : -ENOENT;
+}
+
+int64_t mn_plug_gen(const char *name)
+{
+	struct mn_entry *e;
+	int64_t gen;
+
+	if (!name)
+		return -EINVAL;
+	mn_os_ctl_lock();
+	e = mn_registry_find(name);
+	gen = e ? (int64_t)e->gen : -ENOENT;
+	mn_os_ctl_unlock();
+	return gen;
 }
 
 /* The platform filters (it walks its interface list once, under its own lock): no copy here, no
@@ -166,21 +213,37 @@ int mn_get_vifs(struct mn_ifinfo *out, int max)
 	return mn_os_list_ifs(out, max);
 }
 
+/* Under the control lock; e LIVE or NULL. */
+static int entry_counters(struct mn_entry *e, struct mn_counters *out)
+{
+	if (!e)
+		return -ENOENT;
+	/* Under the producer lock: a consistent snapshot of the private counters. */
+	while (mn_test_and_set(&e->plock))
+		mn_spin_wait(&e->plock);
+	*out = e->prod.c;
+	mn_clear_release(&e->plock);
+	return 0;
+}
+
 int mn_plug_counters(const char *name, struct mn_counters *out)
 {
-	struct mn_entry *e;
+	int err;
 
 	mn_os_ctl_lock();
-	e = mn_registry_find(name);
-	if (e) {
-		/* Under the producer lock: a consistent snapshot of the private counters. */
-		while (mn_test_and_set(&e->plock))
-			mn_spin_wait(&e->plock);
-		*out = e->prod.c;
-		mn_clear_release(&e->plock);
-	}
+	err = entry_counters(mn_registry_find(name), out);
 	mn_os_ctl_unlock();
-	return e ? 0 : -ENOENT;
+	return err;
+}
+
+int mn_plug_counters_gen(uint64_t gen, struct mn_counters *out)
+{
+	int err;
+
+	mn_os_ctl_lock();
+	err = entry_counters(mn_registry_find_gen(gen), out);
+	mn_os_ctl_unlock();
+	return err;
 }
 
 /* Data path: take a reference on the entry plugged to ifindex, or NULL. */
