@@ -97,3 +97,22 @@ def test_shared_object_exports_only_the_api():
     bad = [s for s in syms if not re.match(r"(mn_|netif_ether_input)", s)]
     assert syms and bad == [], bad
 
+
+def test_every_dune_command_holds_the_build_lock():
+    """`make -j2 all` on a fresh clone ran two `dune build` on one _build at once (ocaml-dune and
+    build/kdevtest; dune 2.9 takes no lock): one recipe builds, and every dune command of every
+    target holds build/.dune.lock (issue 11, item 15)."""
+    recipes = [l for f in [ROOT / "Makefile", *sorted((ROOT / "mk").glob("*.mk"))]
+               for l in f.read_text().splitlines() if l.startswith("\t")]
+    assert [l for l in recipes if re.search(r"\$\(DUNE\)|(^|\s)dune\s", l)] == [], \
+        "a recipe runs dune without $(DUNE_LOCKED)"
+    # Every target that runs dune, as make would run them all after a clean clone.
+    out = subprocess.run(["make", "-n", "-B", "build/ocaml/mnetif_ocaml.so", "build/kdevtest",
+                          "test-ocaml", "bench-ocaml"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    dune = [l.strip() for l in out.stdout.splitlines() if re.search(r"(^|[ ;&])dune ", l)]
+    assert len(dune) >= 3, dune                       # build, test, exec
+    unlocked = [l for l in dune if "flock build/.dune.lock dune " not in l]
+    assert unlocked == [], f"dune without the lock: {unlocked}"
+    assert sum(" dune build " in f" {l} " for l in dune) == 1, f"more than one dune build: {dune}"
