@@ -37,18 +37,15 @@ static void name_copy(char *dst, const char *src)
 	dst[i] = 0;
 }
 
+/* At most one LIVE entry carries a name: mn_plug takes it from an older plug of the same name. */
 struct mn_entry *mn_registry_find(const char *name)
 {
-	struct mn_entry *best = NULL;
 	int i;
 
-	/* Several LIVE entries share a name only when an interface vanished while plugged and a new
-	 * one of that name was plugged: the name means the newest (registry.h). */
 	for (i = 0; i < MN_MAX_PLUGS; i++)
-		if (mn_read_once(&table[i].state) == MN_ENTRY_LIVE && name_eq(table[i].name, name) &&
-		    (!best || table[i].gen > best->gen))
-			best = &table[i];
-	return best;
+		if (mn_read_once(&table[i].state) == MN_ENTRY_LIVE && name_eq(table[i].name, name))
+			return &table[i];
+	return NULL;
 }
 
 struct mn_entry *mn_registry_find_gen(uint64_t gen)
@@ -81,7 +78,7 @@ const char *mn_plug_why(void)
 int mn_plug(const char *name, void *ring, uint64_t ringlen, struct mn_plug_info *out)
 {
 	struct mn_ifinfo info;
-	struct mn_entry *e = NULL;
+	struct mn_entry *e = NULL, *older = NULL;
 	uint32_t home;
 	int i, err;
 
@@ -111,6 +108,10 @@ int mn_plug(const char *name, void *ring, uint64_t ringlen, struct mn_plug_info 
 			err = -EBUSY;
 			goto out;
 		}
+		/* Same name, another index: its interface vanished while plugged (userspace keeps
+		 * the entry until its owner unplugs it) and this is the new one. */
+		if (name_eq(t->name, info.name))
+			older = t;
 	}
 	if (!e) {
 		err = -ENOSPC;
@@ -139,6 +140,9 @@ int mn_plug(const char *name, void *ring, uint64_t ringlen, struct mn_plug_info 
 	mn_write_once(&e->ifindex, info.index);
 	/* Release: an input that reads LIVE (acquire) sees ifindex and the attached producer. */
 	mn_store_release(&e->state, (uint32_t)MN_ENTRY_LIVE);
+	/* The name now means this plug; the older one is reached by its generation only. */
+	if (older)
+		older->name[0] = 0;
 out:
 	mn_os_ctl_unlock();
 	return err;

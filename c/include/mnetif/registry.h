@@ -71,7 +71,8 @@ struct mn_plug_info {
  * when an interface disappears while plugged (userspace: `ip link del`; the entry stays until its
  * owner unplugs it) and a new interface of the same name is plugged: two entries, one name. Owners
  * of a plug (the bindings, the Linux glue) unplug and read counters by generation, so closing the
- * old plug never touches the new one. A name resolves to the NEWEST plug of that name.
+ * old plug never touches the new one. A name resolves to the NEWEST plug of that name: plugging
+ * a name takes it from an older plug (whose interface is gone), which keeps its generation.
  */
 int mn_plug(const char *name, void *ring, uint64_t ringlen, struct mn_plug_info *out);
 int mn_unplug(const char *name);
@@ -99,8 +100,8 @@ int netif_ether_input_batch(uint32_t ifindex, const struct mn_frame *f, uint32_t
  * are registry words and resets them between executions. Not for the data path. */
 struct mn_entry *mn_registry_table(void);
 
-/* The LIVE entry plugged to name (the newest if several), or NULL. Call with mn_os_ctl_lock()
- * held (platform code). */
+/* The LIVE entry plugged to name (the newest plug of that name), or NULL. Call with
+ * mn_os_ctl_lock() held (platform code). */
 struct mn_entry *mn_registry_find(const char *name);
 /* The LIVE entry of generation gen, or NULL. Same rule. */
 struct mn_entry *mn_registry_find_gen(uint64_t gen);
