@@ -13,7 +13,7 @@ DUNE_SO := _build/default/ocaml_shim/embed/mnetif_ocaml.so
 # processes on it at once fail (or corrupt it). So ONE recipe builds (ocaml-dune: every OCaml
 # target, the VM's kdevtest included), other targets copy from its _build, and every dune command
 # (build, test, exec) holds one lock file, also against a second make running at the same time.
-DUNE_LOCKED = @mkdir -p $(BUILD) && flock $(BUILD)/.dune.lock $(DUNE)
+DUNE_LOCKED = mkdir -p $(BUILD) && flock $(BUILD)/.dune.lock $(DUNE)
 
 .PHONY: ocaml-dune test-ocaml bench-ocaml
 ocaml-dune:
