@@ -1,7 +1,8 @@
 # mnetif — top-level Makefile.
 #   make            build libmnetif.so (+ every part's default artefacts)
 #   make test       install what is missing, build, run every test suite (what CI runs)
-#   make report     the main job: bug zoo + proofs + fuzz campaign, prints the report
+#   make report     the main job: bug zoo + proofs + fuzz campaign; ends with the verdict and
+#                   the path of the report (reports/report.md)
 #   make asan|tsan  sanitizer builds of the library and the C stress programs
 #   make bench      benchmarks (a program, not a test)
 # Each part adds its targets in mk/<part>.mk: ALL_TARGETS (built by `make`) and TEST_TARGETS
@@ -97,7 +98,8 @@ $(BUILD)/zoo/stress_nolock: c/tests/stress.c $(CORE_SRCS) $(USER_SRCS) $(CORE_HD
 	$(CC) $(CFLAGS_BASE) $(OPT) -DMN_ZOO_V1_NO_LOCK -o $@ $< $(CORE_SRCS) $(USER_SRCS) $(LIBS_USER)
 ALL_TARGETS += $(BUILD)/zoo/stress_nolock
 
-# The main job: bug zoo + proofs (v1/v2 under SC/TSO/PSO) + a fuzz budget; prints the report.
+# The main job: bug zoo + proofs (v1/v2 under SC/TSO/PSO) + a fuzz budget; prints a summary and
+# the verdict, the details go to reports/report.md.
 report: deps
 	@$(MAKE) --no-print-directory all
 	$(PYTHON) -m pyharness report

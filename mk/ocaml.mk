@@ -9,10 +9,15 @@ DUNE ?= dune
 OCAML_DIR := $(BUILD)/ocaml
 OCAML_SO := $(OCAML_DIR)/mnetif_ocaml.so
 DUNE_SO := _build/default/ocaml_shim/embed/mnetif_ocaml.so
+# Safe under `make -j` (issue 11, item 15): dune 2.9 takes no lock on _build, and two dune
+# processes on it at once fail (or corrupt it). So ONE recipe builds (ocaml-dune: every OCaml
+# target, the VM's kdevtest included), other targets copy from its _build, and every dune command
+# (build, test, exec) holds one lock file, also against a second make running at the same time.
+DUNE_LOCKED = mkdir -p $(BUILD) && flock $(BUILD)/.dune.lock $(DUNE)
 
 .PHONY: ocaml-dune test-ocaml bench-ocaml
 ocaml-dune:
-	$(DUNE) build --root . --display quiet 2>&1
+	$(DUNE_LOCKED) build --root . --display quiet 2>&1
 	@mkdir -p $(OCAML_DIR)
 	cp -f $(DUNE_SO) $(OCAML_SO)
 
@@ -22,23 +27,22 @@ ALL_TARGETS += $(OCAML_SO)
 
 # tests/ocaml/test_model_mode.py runs the OCaml consumer inside the model runtime (mk/harness.mk).
 test-ocaml: $(OCAML_SO) $(LIB) $(MODEL_LIB) $(MODEL_VARIANT_LIBS)
-	$(DUNE) test --root . --display quiet --force 2>&1
+	$(DUNE_LOCKED) test --root . --display quiet --force 2>&1
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/ocaml
 TEST_TARGETS += test-ocaml
 
 # A program that prints figures (not a test); results and the command in ocaml_shim/RESULTS.md.
 bench-ocaml: ocaml-dune $(MODEL_LIB)
-	$(DUNE) exec --root . --display quiet ocaml_shim/bench/bench.exe
+	$(DUNE_LOCKED) exec --root . --display quiet ocaml_shim/bench/bench.exe
 	$(PYTHON) ocaml_shim/bench/model_rate.py
 bench: bench-ocaml
 
 # The OCaml consumer of /dev/mnetif, static, for the VM test's initramfs (mk/kmod.mk, issue 4).
+# Built by ocaml-dune (dune's default target is every executable); copied only when it changed,
+# so the initramfs is not rebuilt by every make.
 KDEVTEST_EXE := _build/default/ocaml_shim/kdev/test/kdevtest.exe
-KDEVTEST_SRCS := $(wildcard ocaml_shim/kdev/* ocaml_shim/kdev/test/* ocaml_shim/core/*) \
-  c/platform/linux/test/frames.c c/platform/linux/test/frames.h c/include/mnetif/uapi.h
-$(BUILD)/kdevtest: $(KDEVTEST_SRCS)
-	$(DUNE) build --root . --display quiet $(KDEVTEST_EXE) 2>&1
+$(BUILD)/kdevtest: ocaml-dune
 	@ldd $(KDEVTEST_EXE) 2>&1 | grep -q 'not a dynamic executable' || \
 	  { echo "$(KDEVTEST_EXE) is not static: the VM has no libc"; exit 1; }
 	@mkdir -p $(@D)
-	cp -f $(KDEVTEST_EXE) $@
+	@cmp -s $(KDEVTEST_EXE) $@ || cp -f $(KDEVTEST_EXE) $@

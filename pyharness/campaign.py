@@ -292,6 +292,10 @@ class DporRow:
         w = self.workload
         what = (f"all interleavings, no preemption bound (DPOR): {self.executions} executions, "
                 f"{self.violations} violations")
+        if self.counterexample is not None:
+            cex = self.counterexample
+            return (f"{w.label()}: VIOLATION {cex.violation.prop} after {self.executions} "
+                    f"executions (DPOR); replay: python -m pyharness replay {cex.case.token()}")
         return (f"{w.label()}: {what}" if self.exhausted else
                 f"{w.label()}: NOT exhausted after {self.executions} executions (no proof)")
 

@@ -13,11 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-from . import campaign, pct, report, runtime, svg, zoo
+from . import campaign, model, pct, report, runtime, svg, zoo
 from .failure import describe
 from .progress import Progress, table
 from .strategies import cases
-from .model import VARIANTS
+from .model import MAX_FRAME_LEN, MAX_FRAMES, VARIANTS
 from .workload import KILL_TARGETS, MEMORY_MODELS, PROTOCOLS, Case, Workload
 
 REPORTS = campaign.REPORTS
@@ -54,8 +54,68 @@ def _csv(choices):
         bad = [v for v in vals if v not in choices]
         if bad:
             raise argparse.ArgumentTypeError(f"{bad} not in {choices}")
+        if not vals:
+            raise argparse.ArgumentTypeError(f"empty: name at least one of {', '.join(choices)}")
         return tuple(vals)
     return parse
+
+
+# Limits of what the model runtime runs (pyharness/model.py, c/model/model.h), checked on the
+# command line and in replay tokens so that a workload is run as written or refused in one line.
+MAX_LOCK_RETRIES = 4096          # test-and-set attempts per v1 lock (shipped: 64)
+MAX_CHOICES = 1 << 20            # schedule length of a token
+PCT_MAX_DEPTH = 20               # beyond a handful the bound 1/(n*k^(d-1)) says nothing
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_workload(w: Workload, what: str = "workload") -> Workload:
+    """Types and ranges of every field (a replay token is JSON anyone can edit): a UsageError
+    naming the field, or the workload unchanged."""
+    def need(ok: bool, msg: str):
+        if not ok:
+            raise UsageError(f"{what}: {msg}")
+
+    for f in ("protocol", "variant", "memory_model", "kill"):
+        need(isinstance(getattr(w, f), str), f"{f} must be a string, not {getattr(w, f)!r}")
+    for f in ("waits", "unplug", "reduce"):
+        need(isinstance(getattr(w, f), bool), f"{f} must be true or false, not {getattr(w, f)!r}")
+    for f in ("size", "slotsize", "start_index", "lock_retries", "batch", "cons_batch"):
+        need(_is_int(getattr(w, f)), f"{f} must be an integer, not {getattr(w, f)!r}")
+    need(w.variant in VARIANTS, f"unknown variant {w.variant!r}; known: {', '.join(VARIANTS)}")
+    need(0 <= w.start_index <= 0xFFFF, f"start_index {w.start_index}: want 0..65535 (a u16 index)")
+    need(0 <= w.lock_retries <= MAX_LOCK_RETRIES,
+         f"lock_retries {w.lock_retries}: want 0 (the shipped 64) .. {MAX_LOCK_RETRIES}")
+    for f in ("batch", "cons_batch"):
+        need(0 <= getattr(w, f) <= MAX_FRAMES, f"{f} {getattr(w, f)}: want 0..{MAX_FRAMES}")
+    for p, frames in enumerate(w.producers):
+        need(1 <= len(frames) <= MAX_FRAMES,
+             f"producer {p} has {len(frames)} frames: want 1..{MAX_FRAMES}")
+        for n, seed in frames:
+            need(0 <= n <= MAX_FRAME_LEN, f"frame length {n}: want 0..{MAX_FRAME_LEN}")
+            need(0 <= seed <= 255, f"frame seed {seed}: want 0..255")
+    need(not (w.kill == "producer0" and len(w.producers) > 1),
+         "killing a producer while another runs is not a scenario the registry promises anything "
+         "about (it may die holding the producer lock): kill the consumer, or use one producer")
+    return w
+
+
+def case_from_token(token: str) -> Case:
+    """A replay token decoded and checked: a UsageError saying what is wrong, never a traceback."""
+    try:
+        case = Case.from_token(token)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
+        msg = str(e) if str(e).startswith(("not a replay token", "corrupt replay token")) else \
+            f"corrupt replay token: a field has the wrong type ({e})" if isinstance(e, TypeError) \
+            else f"corrupt replay token: {e}"
+        raise UsageError(msg) from None
+    check_workload(case.workload, "replay token")
+    if len(case.choices) > MAX_CHOICES or any(c < 0 or c > 0xFFFFFFFF for c in case.choices):
+        raise UsageError(f"replay token: schedule of {len(case.choices)} choices, each 0..2^32-1 "
+                         f"and at most {MAX_CHOICES} of them")
+    return case
 
 
 def _workload_args(p):
@@ -64,9 +124,10 @@ def _workload_args(p):
     p.add_argument("--variant", default="fixed", type=_variant,
                    help="build variant (a zoo switch or 'fixed')")
     p.add_argument("--size", type=_int(1), default=2, help="ring slots (a power of two)")
-    p.add_argument("--frames", type=_int(1), default=2, help="frames per producer")
+    p.add_argument("--frames", type=_int(1, MAX_FRAMES), default=2, help="frames per producer")
     p.add_argument("--producers", type=_int(1, 3), default=1)
-    p.add_argument("--len", type=_int(0), default=8, dest="length", help="frame length")
+    p.add_argument("--len", type=_int(0, MAX_FRAME_LEN), default=8, dest="length",
+                   help="frame length")
     p.add_argument("--waits", action="store_true", help="consumer sleeps on the event channel")
     p.add_argument("--unplug", action="store_true", help="an unplugger actor runs concurrently")
     p.add_argument("--kill", default="none", choices=KILL_TARGETS)
@@ -78,16 +139,24 @@ def _workload(a) -> Workload:
     prods = tuple(tuple((a.length, 16 * p + k) for k in range(a.frames))
                   for p in range(a.producers))
     try:
-        return Workload(protocol=a.protocol, variant=a.variant, memory_model=a.mm, size=a.size,
-                        producers=prods, waits=a.waits, unplug=a.unplug, kill=a.kill,
-                        start_index=a.start)
+        w = Workload(protocol=a.protocol, variant=a.variant, memory_model=a.mm, size=a.size,
+                     producers=prods, waits=a.waits, unplug=a.unplug, kill=a.kill,
+                     start_index=a.start)
     except ValueError as e:
         raise UsageError(f"invalid workload: {e}") from None
+    return check_workload(w, "invalid workload")
+
+
+def _write_svg(ex, path: Path) -> Path:
+    try:
+        return svg.write(ex, path)
+    except OSError as e:
+        raise UsageError(f"cannot write the timeline to {path}: {e.strerror or e}") from None
 
 
 def _show_failure(ex, name: str) -> Path:
     print(describe(ex))
-    path = svg.write(ex, REPORTS / "tmp" / "cli" / campaign.svg_name(name))
+    path = _write_svg(ex, REPORTS / "tmp" / "cli" / campaign.svg_name(name))
     print(f"timeline: {path}")
     return path
 
@@ -112,15 +181,30 @@ def strategy_label(a) -> str:
             f"producers x {a.max_frames} frames")
 
 
+def _counting(search, variant: str, label: str):
+    """Runs search() (one long C call) with a progress line on stderr: executions, rate, elapsed
+    (the model calls back after every execution)."""
+    prog, n, t0 = Progress(label, True), [0], time.perf_counter()
+
+    def tick(_result):
+        n[0] += 1
+        prog.tick(n[0], f"executions, {time.perf_counter() - t0:.0f} s elapsed")
+    try:
+        return model.each_result(search, tick, variant)
+    finally:
+        prog.done()
+
+
 def cmd_explore(a) -> int:
     w = _workload(a)
     t0 = time.perf_counter()
     if a.dpor:
         # All interleavings (no preemption bound), one per equivalence class or so.
-        ex = runtime.dpor(w, a.max_executions)
+        ex = _counting(lambda: runtime.dpor(w, a.max_executions), w.variant, "explore (DPOR)")
         bound, scope, tag = "unbounded (DPOR)", "all interleavings (DPOR)", "explore-dpor-"
     else:
-        ex = runtime.explore(w, a.preemptions, a.max_executions)
+        ex = _counting(lambda: runtime.explore(w, a.preemptions, a.max_executions), w.variant,
+                       "explore")
         bound, scope, tag = a.preemptions, f"preemptions <= {a.preemptions}", "explore-"
     w, st = ex.workload, ex.stats
     print(table([(w.label(), bound, st.executions, st.violations,
@@ -155,18 +239,15 @@ def cmd_pct(a) -> int:
 
 
 def cmd_replay(a) -> int:
-    try:
-        case = Case.from_token(a.token)
-        if a.mm:
-            case = Case(case.workload.with_(memory_model=a.mm), case.choices)
-        if a.variant:
-            case = Case(case.workload.with_(variant=a.variant), case.choices)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
+    case = case_from_token(a.token)
+    if a.mm:
+        case = Case(case.workload.with_(memory_model=a.mm), case.choices)
+    if a.variant:
+        case = Case(case.workload.with_(variant=a.variant), case.choices)
     ex = runtime.run(case)
     print(describe(ex, limit=None))
-    path = svg.write(ex, Path(a.svg) if a.svg else
-                     REPORTS / "tmp" / "replay" / campaign.svg_name(case.token()))
+    path = _write_svg(ex, Path(a.svg) if a.svg else
+                      REPORTS / "tmp" / "replay" / campaign.svg_name(case.token()))
     print(f"timeline: {path}")
     return 1 if ex.violation else 0
 
@@ -210,13 +291,13 @@ def cmd_report(a) -> int:
     t0 = time.perf_counter()
     log = lambda s: print(s, flush=True)
     log("== bug zoo (Hypothesis: find, shrink, replay; fixed build and stronger models: exhaustive)")
-    zrows = campaign.run_zoo(zoo.ZOO, a.examples, a.seed, log=log)
+    out = Path(a.out)
+    zrows = campaign.run_zoo(zoo.ZOO, a.examples, a.seed, outdir=out, log=log)
     log(f"== proofs (exhaustive engine, preemptions <= {a.bound})")
     prows = run_proofs(a.bound, a.max_executions, log)
     log("== proofs without a preemption bound (DPOR)")
     drows = [campaign.prove_dpor(w) for w in campaign.DPOR_PROOFS]
-    for d in drows:
-        log(f"  {'PROOF: ' if d.exhausted and not d.violations else ''}{d.statement} ({d.seconds:.1f}s)")
+    log_dpor(drows, log)
     log("== fuzz budget (Hypothesis over the fixed protocols)")
     frows = [campaign.fuzz(a.fuzz, a.seed)]
     log(f"  {frows[0].examples} examples, "
@@ -244,15 +325,26 @@ def cmd_report(a) -> int:
         log("  " + pct_lines[-1])
         if rf.found is not None:
             log(describe(rf.found))
-    text = report.render(zrows, prows, frows, pct_lines, time.perf_counter() - t0, drows)
-    path = report.write(text, REPORTS / "report.md")
+    pct_ok = res.found is not None and clean
+    elapsed = time.perf_counter() - t0
+    text = report.render(zrows, prows, frows, pct_lines, elapsed, drows, pct_ok, base=out)
+    path = report.write(text, out / "report.md")
+    # The output ends with the summary and the verdict; the details (tables, every zoo
+    # counterexample) are in the file the last line names.
+    summary, ok = report.summary(zrows, prows, frows, drows, pct_ok, elapsed)
     print()
-    print(text)
-    print(f"\nreport written to {path}")
-    ok = all(r.ok for r in zrows) and all(r.violations == 0 and r.exhausted for r in prows) \
-        and all(d.violations == 0 and d.exhausted for d in drows) \
-        and all(f.found is None for f in frows) and res.found is not None and clean
+    print(summary)
+    print(f"details: {path}")
     return 0 if ok else 1
+
+
+def log_dpor(rows: list, log) -> None:
+    """One line per DPOR proof; a violation is named with its replay token and failure text, as
+    the bounded engine's are."""
+    for d in rows:
+        log(f"  {'PROOF: ' if d.exhausted and not d.violations else ''}{d.statement} ({d.seconds:.1f}s)")
+        if d.counterexample is not None:
+            log(describe(d.counterexample))
 
 
 def cmd_bench(a) -> int:
@@ -271,7 +363,7 @@ def main(argv=None) -> int:
     p.add_argument("--variant", default="fixed", type=_variant)
     p.add_argument("--examples", type=_int(1), default=2000)
     p.add_argument("--max-producers", type=_int(1, 3), default=3)
-    p.add_argument("--max-frames", type=_int(1), default=3)
+    p.add_argument("--max-frames", type=_int(1, MAX_FRAMES), default=3)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(fn=cmd_fuzz)
 
@@ -287,7 +379,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("pct", help="PCT runs (random priorities + d-1 change points)")
     _workload_args(p)
     p.add_argument("--runs", type=_int(1), default=1000)
-    p.add_argument("--depth", type=_int(1), default=2)
+    p.add_argument("--depth", type=_int(1, PCT_MAX_DEPTH), default=2)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(fn=cmd_pct)
 
@@ -313,6 +405,8 @@ def main(argv=None) -> int:
     p.add_argument("--fuzz", type=_int(1), default=10000, help="fuzz budget (examples)")
     p.add_argument("--pct-runs", type=_int(1), default=1000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=str(REPORTS),
+                   help="directory of report.md and the zoo's timelines (default: reports/)")
     p.set_defaults(fn=cmd_report)
 
     p = sub.add_parser("bench", help="harness figures (executions/s, examples/s, zoo times)")
@@ -334,3 +428,6 @@ def main(argv=None) -> int:
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as e:             # a file the command writes (report, timeline): one line
+        print(f"python -m pyharness {a.cmd}: error: {e}", file=sys.stderr)
+        return 2

@@ -23,12 +23,13 @@ import fcntl
 import mmap
 import os
 import select
+import time
 
 import numpy as np
 
 from . import ring as _ring
-from .registry import Vif, mac_str
-from .ring import MnetifError, GeometryError, Ring
+from .registry import PortClosed, Vif, _name, mac_str
+from .ring import MnetifError, GeometryError, Ring, check_int, check_timeout
 
 DEVICE = "/dev/mnetif"
 IFNAMSIZ = 16
@@ -139,38 +140,57 @@ class KPort:
         self.consumer = self.ring.consumer()
         self.gone = False
 
+    @property
+    def closed(self) -> bool:
+        return self._fd < 0
+
+    def _live(self, what: str) -> int:
+        if self._fd < 0:
+            raise PortClosed(errno.EBADF, f"{what}: port {self.name!r} is closed; plug the "
+                                          "interface again for a new port")
+        return self._fd
+
     def fileno(self) -> int:
         """The device fd: poll()/select()/epoll report it readable while a producer signal is
         pending (reporting never clears it; clear_event does)."""
-        return self._fd
+        return self._live("fileno()")
 
     def clear_event(self) -> int:
         """read() on the device: the signals since the last clear (0 if none; never blocks). A
         signal after the clear stays pending, so clear after waking, BEFORE re-checking the ring."""
         try:
-            data = os.read(self._fd, 8)
+            data = os.read(self._live("clear_event()"), 8)
         except BlockingIOError:
             return 0
         if len(data) != 8:
-            raise MnetifError(f"read of {DEVICE}: {len(data)} bytes, want 8")
+            raise MnetifError(errno.EIO, f"read of {DEVICE}: {len(data)} bytes, want 8")
         return int(np.frombuffer(data, np.uint64)[0])   # native u64, as uapi.h
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until a frame is available or timeout (s); True if frames are waiting. Final-check
-        protocol: arm sr_wake (fence, re-check), then poll the device fd."""
-        if self.consumer.fill():
-            return True
-        if self.consumer.prepare_wait():
-            p = select.poll()
-            p.register(self._fd, select.POLLIN)
-            for _fd, ev in p.poll(None if timeout is None else int(timeout * 1000)):
-                if ev & (select.POLLHUP | select.POLLERR):
-                    self.gone = True
-            self.clear_event()
-        return self.consumer.fill() > 0
+        """Block until a frame is available or timeout (s; None: no limit); True if frames are
+        waiting, False only once the timeout passed (or the interface is gone: port.gone).
+        Final-check protocol: arm sr_wake (fence, re-check), then poll the device fd."""
+        timeout = check_timeout(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        fd = self._live("wait()")
+        while True:
+            if self.consumer.fill():
+                return True
+            left = None if deadline is None else deadline - time.monotonic()
+            if (left is not None and left <= 0) or self.gone:
+                return False
+            if self.consumer.prepare_wait():
+                p = select.poll()
+                p.register(fd, select.POLLIN)
+                ms = None if left is None else min(int(left * 1000) + 1, 2**31 - 1)
+                for _fd, ev in p.poll(ms):
+                    if ev & (select.POLLHUP | select.POLLERR):
+                        self.gone = True
+                self.clear_event()
 
     def counters(self) -> dict:
         """The producer's private counters (those a scribbling consumer cannot change)."""
+        self._live("counters()")
         c = CountersReq()
         _ioctl(self._fd, IOC_COUNTERS, c, "MNETIF_IOC_COUNTERS")
         d = {k: int(getattr(c, k)) for k, _ in CountersReq._fields_}
@@ -179,7 +199,7 @@ class KPort:
 
     def unplug(self) -> None:
         """Stop the producer; the ring stays mapped (and readable) until close()."""
-        _ioctl(self._fd, IOC_UNPLUG, 0, f"unplug {self.name!r}")
+        _ioctl(self._live("unplug()"), IOC_UNPLUG, 0, f"unplug {self.name!r}")
 
     def close(self) -> None:
         """Unplug and let go of the ring. Numpy views still alive (a frame from peek(), the header)
@@ -213,9 +233,12 @@ def plug(name: str, proto="v2", nslots: int = 0, slotsize: int = _ring.DEFAULT_S
     pid = _ring._proto_id(proto)
     if pid not in (1, 2):
         raise ValueError(f"the module speaks v1 and v2, not {proto!r}")
-    if len(name.encode()) >= IFNAMSIZ:
-        raise MnetifError(errno.EINVAL, f"interface name {name!r} longer than {IFNAMSIZ - 1} bytes")
-    req = PlugReq(name=name.encode(), proto=pid, nslots=nslots, slotsize=slotsize,
+    bname = _name(name)
+    nslots = check_int(nslots, "nslots", 0, _ring.U32_MAX, exc=GeometryError)
+    slotsize = check_int(slotsize, "slotsize", 0, _ring.U32_MAX, exc=GeometryError)
+    buflen = check_int(buflen, "buflen", 0, MAX_BUFLEN, f"0 (33 pages) .. {MAX_BUFLEN}",
+                       exc=GeometryError)
+    req = PlugReq(name=bname, proto=pid, nslots=nslots, slotsize=slotsize,
                   flags=PLUG_STEAL if steal else 0, buflen=buflen)
     fd = _open()
     try:

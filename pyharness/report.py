@@ -1,7 +1,9 @@
 """The campaign report (Markdown): bug zoo table, proof statements, fuzz budget, PCT bound, and the
-failure text of every zoo counterexample. Written to reports/report.md and printed."""
+failure text of every zoo counterexample. Written to reports/report.md; the command prints only
+the summary and the verdict (summary()), ending with the file's path."""
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -48,11 +50,44 @@ def proofs_table(rows: list[ProofRow]) -> str:
                   "violations", "exhausted", "seconds", "executions/s", "states reached"))
 
 
+def verdict(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow], dpor: list,
+            pct_ok: bool = True) -> bool:
+    """PASS: every zoo case as expected, every proof exhausted without a violation, no fuzz
+    finding, and PCT found its zoo bug without a false alarm on the fixed build."""
+    return all(r.ok for r in zoo) and all(r.violations == 0 and r.exhausted for r in proofs) and \
+        all(f.found is None for f in fuzz) and all(d.violations == 0 and d.exhausted for d in dpor) \
+        and pct_ok
+
+
+def summary(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow], dpor: list,
+            pct_ok: bool, elapsed: float) -> tuple[str, bool]:
+    """What `make report` ends with: one line per part and the verdict (the details are in the
+    report file). Returns (text, ok)."""
+    ok = verdict(zoo, proofs, fuzz, dpor, pct_ok)
+    exhausted = sum(1 for r in proofs if r.exhausted and r.violations == 0)
+    lines = [
+        "== summary",
+        f"bug zoo: {sum(r.ok for r in zoo)}/{len(zoo)} as expected"
+        + "".join(f"; FAIL {r.case.name.split(':')[0]} [{r.mm}]" for r in zoo if not r.ok),
+        f"bounded proofs: {exhausted}/{len(proofs)} exhausted without a violation, "
+        f"{sum(r.executions for r in proofs)} executions",
+        f"DPOR proofs: {sum(1 for d in dpor if d.exhausted and not d.violations)}/{len(dpor)} "
+        f"exhausted without a violation, {sum(d.executions for d in dpor)} executions",
+        f"fuzz: {sum(f.examples for f in fuzz)} examples, "
+        + (", ".join(f.found.violation.prop for f in fuzz if f.found) or "no violation"),
+        f"PCT: {'as expected' if pct_ok else 'NOT as expected'}",
+        f"Verdict: {'PASS' if ok else 'FAIL'} ({elapsed:.0f} s)",
+    ]
+    return "\n".join(lines), ok
+
+
 def render(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow],
-           pct_lines: list[str], elapsed: float, dpor: list | None = None) -> str:
+           pct_lines: list[str], elapsed: float, dpor: list | None = None,
+           pct_ok: bool = True, base: Path = ROOT / "reports") -> str:
+    """The report's Markdown; links (the zoo's SVG timelines) are relative to base, the directory
+    the report is written to."""
     dpor = dpor or []
-    ok = all(r.ok for r in zoo) and all(r.violations == 0 and r.exhausted for r in proofs) and \
-        all(f.found is None for f in fuzz) and all(d.violations == 0 and d.exhausted for d in dpor)
+    ok = verdict(zoo, proofs, fuzz, dpor, pct_ok)
     lines = [f"# mnetif harness report ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
              f"Verdict: **{'PASS' if ok else 'FAIL'}** ({elapsed:.0f} s)", "",
              "## Bug zoo", "",
@@ -90,7 +125,7 @@ def render(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow],
     lines += ["## Zoo counterexamples", ""]
     for r in zoo:
         if r.expect == "found" and r.found is not None:
-            rel = r.svg.relative_to(ROOT / "reports") if r.svg else None
+            rel = Path(os.path.relpath(r.svg, base)) if r.svg else None
             lines += [f"### {r.case.name} ({r.mm})", "", r.case.doc, "",
                       f"Timeline: [{rel}]({rel})" if rel else "", "", "```",
                       describe(r.found), "```", ""]

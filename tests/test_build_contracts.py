@@ -50,13 +50,15 @@ def test_only_the_ordering_layer_names_the_shared_member():
 LAYOUT_C = r"""
 #include <stdio.h>
 #include <stddef.h>
-#include "mnetif/registry.h"
+#include "mnetif/user.h"
 #define S(t) printf(#t " %zu\n", sizeof(struct t));
 #define O(t, f) printf(#t "." #f " %zu\n", offsetof(struct t, f));
 int main(void) {
   S(mn_geom) S(mn_counters) S(mn_prod) S(mn_cons) S(mn_slot) S(mn_ifinfo) S(mn_plug_info)
+  S(mn_frame) S(mn_user_stats)
   O(mn_prod, g) O(mn_prod, prod) O(mn_prod, lock_retries) O(mn_prod, c) O(mn_prod, notify)
   O(mn_cons, cons) O(mn_cons, seen) O(mn_cons, peeked) O(mn_counters, notify) O(mn_plug_info, event_fd)
+  O(mn_plug_info, gen) O(mn_frame, len) O(mn_user_stats, drop_socket) O(mn_user_stats, gone)
   return 0;
 }
 """
@@ -70,7 +72,8 @@ def test_ctypes_mirrors_match_c_layouts(tmp_path):
                                                             text=True, check=True).stdout.splitlines())
     py = {"mn_geom": ring.Geom, "mn_counters": ring.Counters, "mn_prod": ring.ProdStruct,
           "mn_cons": ring.ConsStruct, "mn_slot": ring.SlotStruct, "mn_ifinfo": registry.Ifinfo,
-          "mn_plug_info": registry.PlugInfoStruct}
+          "mn_plug_info": registry.PlugInfoStruct, "mn_frame": ring.FrameStruct,
+          "mn_user_stats": registry.UserStats}
     for name, cls in py.items():
         assert int(c[name]) == ctypes.sizeof(cls), name
     for key, val in c.items():
@@ -93,3 +96,23 @@ def test_shared_object_exports_only_the_api():
     syms = [l.split()[-1].split("@")[0] for l in out.splitlines() if l.split()[1] in "TDBR"]
     bad = [s for s in syms if not re.match(r"(mn_|netif_ether_input)", s)]
     assert syms and bad == [], bad
+
+
+def test_every_dune_command_holds_the_build_lock():
+    """`make -j2 all` on a fresh clone ran two `dune build` on one _build at once (ocaml-dune and
+    build/kdevtest; dune 2.9 takes no lock): one recipe builds, and every dune command of every
+    target holds build/.dune.lock (issue 11, item 15)."""
+    recipes = [l for f in [ROOT / "Makefile", *sorted((ROOT / "mk").glob("*.mk"))]
+               for l in f.read_text().splitlines() if l.startswith("\t")]
+    assert [l for l in recipes if re.search(r"\$\(DUNE\)|(^|\s)dune\s", l)] == [], \
+        "a recipe runs dune without $(DUNE_LOCKED)"
+    # Every target that runs dune, as make would run them all after a clean clone.
+    out = subprocess.run(["make", "-n", "-B", "build/ocaml/mnetif_ocaml.so", "build/kdevtest",
+                          "test-ocaml", "bench-ocaml"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    dune = [l.strip() for l in out.stdout.splitlines() if re.search(r"(^|[ ;&])dune ", l)]
+    assert len(dune) >= 3, dune                       # build, test, exec
+    unlocked = [l for l in dune if "flock build/.dune.lock dune " not in l]
+    assert unlocked == [], f"dune without the lock: {unlocked}"
+    assert sum(" dune build " in f" {l} " for l in dune) == 1, f"more than one dune build: {dune}"

@@ -13,21 +13,6 @@ import pytest
 from pyharness import registry
 from pyharness.ring import GeometryError, MnetifError, Push, Ring
 
-_n = [0]
-
-
-@pytest.fixture
-def ifname():
-    _n[0] += 1
-    name = f"t{_n[0]}"
-    registry.create_interface(name, f"02:00:00:00:01:{_n[0]:02x}")
-    yield name
-    try:
-        registry.unplug(name)
-    except MnetifError:
-        pass
-    registry.destroy_interface(name)
-
 
 def small_ring(proto="v2") -> Ring:
     return Ring.create(proto, nslots=8, slotsize=256, buflen=8192)

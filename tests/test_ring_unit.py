@@ -308,6 +308,7 @@ def test_consumer_pop_reports_busy_lock_and_retries():
     r.producer().push(b"a")
     c = r.consumer()
     c._s.lock_retries = 2
+    c.lock_wait = 0                    # no retrying beyond the C call's (tests/test_lifetime.py)
     assert bytes(c.peek()) == b"a"
     r.trylock()
     with pytest.raises(OSError) as e:

@@ -11,6 +11,7 @@
 
 static struct mn_entry table[MN_MAX_PLUGS];
 static const char *plug_why;
+static uint64_t last_gen;        /* (ctl) generations handed out so far */
 
 _Static_assert(MN_IS_POW2(MN_MAX_PLUGS), "MN_MAX_PLUGS is a power of two");
 
@@ -36,12 +37,23 @@ static void name_copy(char *dst, const char *src)
 	dst[i] = 0;
 }
 
+/* At most one LIVE entry carries a name: mn_plug takes it from an older plug of the same name. */
 struct mn_entry *mn_registry_find(const char *name)
 {
 	int i;
 
 	for (i = 0; i < MN_MAX_PLUGS; i++)
 		if (mn_read_once(&table[i].state) == MN_ENTRY_LIVE && name_eq(table[i].name, name))
+			return &table[i];
+	return NULL;
+}
+
+struct mn_entry *mn_registry_find_gen(uint64_t gen)
+{
+	int i;
+
+	for (i = 0; gen && i < MN_MAX_PLUGS; i++)
+		if (mn_read_once(&table[i].state) == MN_ENTRY_LIVE && table[i].gen == gen)
 			return &table[i];
 	return NULL;
 }
@@ -66,7 +78,7 @@ const char *mn_plug_why(void)
 int mn_plug(const char *name, void *ring, uint64_t ringlen, struct mn_plug_info *out)
 {
 	struct mn_ifinfo info;
-	struct mn_entry *e = NULL;
+	struct mn_entry *e = NULL, *older = NULL;
 	uint32_t home;
 	int i, err;
 
@@ -96,6 +108,10 @@ int mn_plug(const char *name, void *ring, uint64_t ringlen, struct mn_plug_info 
 			err = -EBUSY;
 			goto out;
 		}
+		/* Same name, another index: its interface vanished while plugged (userspace keeps
+		 * the entry until its owner unplugs it) and this is the new one. */
+		if (name_eq(t->name, info.name))
+			older = t;
 	}
 	if (!e) {
 		err = -ENOSPC;
@@ -111,34 +127,30 @@ int mn_plug(const char *name, void *ring, uint64_t ringlen, struct mn_plug_info 
 	name_copy(e->name, info.name);
 	e->ring = ring;
 	e->ringlen = ringlen;
+	e->gen = ++last_gen;
 	out->up = info.up;
 	out->index = info.index;
 	for (i = 0; i < 6; i++)
 		out->mac[i] = info.mac[i];
 	out->event_fd = -1;
+	out->gen = e->gen;
 	err = mn_os_attach(e, out);
 	if (err)
 		goto out;
 	mn_write_once(&e->ifindex, info.index);
 	/* Release: an input that reads LIVE (acquire) sees ifindex and the attached producer. */
 	mn_store_release(&e->state, (uint32_t)MN_ENTRY_LIVE);
+	/* The name now means this plug; the older one is reached by its generation only. */
+	if (older)
+		older->name[0] = 0;
 out:
 	mn_os_ctl_unlock();
 	return err;
 }
 
-int mn_unplug(const char *name)
+/* Under the control lock: e is LIVE. */
+static void unplug_entry(struct mn_entry *e)
 {
-	struct mn_entry *e;
-
-	if (!name)
-		return -EINVAL;
-	mn_os_ctl_lock();
-	e = mn_registry_find(name);
-	if (!e) {
-		mn_os_ctl_unlock();
-		return -ENOENT;
-	}
 	mn_os_detach(e);
 	mn_write_once(&e->state, (uint32_t)MN_ENTRY_DYING);
 	/* Pairs with the fetch_add in input_get: either that input re-reads DYING and backs off, or
@@ -152,9 +164,48 @@ int mn_unplug(const char *name)
 	mn_os_released(e);
 	e->ring = NULL;
 	e->ringlen = 0;
+	e->gen = 0;
 	mn_store_release(&e->state, (uint32_t)MN_ENTRY_FREE);
+}
+
+int mn_unplug(const char *name)
+{
+	struct mn_entry *e;
+
+	if (!name)
+		return -EINVAL;
+	mn_os_ctl_lock();
+	e = mn_registry_find(name);
+	if (e)
+		unplug_entry(e);
 	mn_os_ctl_unlock();
-	return 0;
+	return e ? 0 : -ENOENT;
+}
+
+int mn_unplug_gen(uint64_t gen)
+{
+	struct mn_entry *e;
+
+	mn_os_ctl_lock();
+	e = mn_registry_find_gen(gen);
+	if (e)
+		unplug_entry(e);
+	mn_os_ctl_unlock();
+	return e ? 0 : -ENOENT;
+}
+
+int64_t mn_plug_gen(const char *name)
+{
+	struct mn_entry *e;
+	int64_t gen;
+
+	if (!name)
+		return -EINVAL;
+	mn_os_ctl_lock();
+	e = mn_registry_find(name);
+	gen = e ? (int64_t)e->gen : -ENOENT;
+	mn_os_ctl_unlock();
+	return gen;
 }
 
 /* The platform filters (it walks its interface list once, under its own lock): no copy here, no
@@ -166,21 +217,37 @@ int mn_get_vifs(struct mn_ifinfo *out, int max)
 	return mn_os_list_ifs(out, max);
 }
 
+/* Under the control lock; e LIVE or NULL. */
+static int entry_counters(struct mn_entry *e, struct mn_counters *out)
+{
+	if (!e)
+		return -ENOENT;
+	/* Under the producer lock: a consistent snapshot of the private counters. */
+	while (mn_test_and_set(&e->plock))
+		mn_spin_wait(&e->plock);
+	*out = e->prod.c;
+	mn_clear_release(&e->plock);
+	return 0;
+}
+
 int mn_plug_counters(const char *name, struct mn_counters *out)
 {
-	struct mn_entry *e;
+	int err;
 
 	mn_os_ctl_lock();
-	e = mn_registry_find(name);
-	if (e) {
-		/* Under the producer lock: a consistent snapshot of the private counters. */
-		while (mn_test_and_set(&e->plock))
-			mn_spin_wait(&e->plock);
-		*out = e->prod.c;
-		mn_clear_release(&e->plock);
-	}
+	err = entry_counters(mn_registry_find(name), out);
 	mn_os_ctl_unlock();
-	return e ? 0 : -ENOENT;
+	return err;
+}
+
+int mn_plug_counters_gen(uint64_t gen, struct mn_counters *out)
+{
+	int err;
+
+	mn_os_ctl_lock();
+	err = entry_counters(mn_registry_find_gen(gen), out);
+	mn_os_ctl_unlock();
+	return err;
 }
 
 /* Data path: take a reference on the entry plugged to ifindex, or NULL. */
@@ -213,7 +280,7 @@ static void input_put(struct mn_entry *e)
 	(void)mn_fetch_add(&e->users, (uint32_t)-1);
 }
 
-int netif_ether_input_copy(uint32_t ifindex, const void *src, uint32_t len, mn_copy_fn copy)
+int netif_ether_input_copy(uint32_t ifindex, const void *src, size_t len, mn_copy_fn copy)
 {
 	struct mn_entry *e = input_get(ifindex);
 	int err;
@@ -251,7 +318,7 @@ int netif_ether_input_batch(uint32_t ifindex, const struct mn_frame *f, uint32_t
 	return k;
 }
 
-int netif_ether_input(uint32_t ifindex, const void *frame, uint32_t len)
+int netif_ether_input(uint32_t ifindex, const void *frame, size_t len)
 {
 	return netif_ether_input_copy(ifindex, frame, len, NULL);
 }

@@ -316,11 +316,12 @@ static inline uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t ro
 
 		if (f[j].len > p->g.slotsize)
 			continue;
+		/* len <= slotsize <= MN_MAX_SLOTSZ: the narrowing below loses nothing. */
 		mn_write_once(&h->ss_len[i], (uint16_t)f[j].len);
 		if (copy)
-			copy(prod_slot(p, i), f[j].data, f[j].len);
+			copy(prod_slot(p, i), f[j].data, (uint32_t)f[j].len);
 		else
-			mn_copy_to_shared(prod_slot(p, i), f[j].data, f[j].len);
+			mn_copy_to_shared(prod_slot(p, i), f[j].data, (uint32_t)f[j].len);
 		t->bytes += f[j].len;
 		k++;
 	}
@@ -400,9 +401,9 @@ static int push_2012(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn
 			continue;
 		mn_plain_store(&h->ss_len[i], (uint16_t)f[j].len);
 		if (copy)
-			copy(prod_slot(p, i), f[j].data, f[j].len);
+			copy(prod_slot(p, i), f[j].data, (uint32_t)f[j].len);
 		else
-			mn_copy_to_shared(prod_slot(p, i), f[j].data, f[j].len);
+			mn_copy_to_shared(prod_slot(p, i), f[j].data, (uint32_t)f[j].len);
 		/* avail++ : an unlocked read-modify-write (bug 1) */
 		mn_plain_store(&h->sr_avail, (uint16_t)(mn_plain_load(&h->sr_avail) + 1));
 		t->bytes += f[j].len;
@@ -463,7 +464,7 @@ int mn_prod_push_batch(struct mn_prod *p, const struct mn_frame *f, uint32_t n, 
 	return (int)t.published;
 }
 
-int mn_prod_push_copy(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy)
+int mn_prod_push_copy(struct mn_prod *p, const void *src, size_t len, mn_copy_fn copy)
 {
 	struct mn_frame f = { src, len };
 	struct push_tally t = { 0 };
@@ -474,7 +475,7 @@ int mn_prod_push_copy(struct mn_prod *p, const void *src, uint32_t len, mn_copy_
 	return t.published ? 0 : t.oversize ? -EMSGSIZE : t.err;
 }
 
-int mn_prod_push(struct mn_prod *p, const void *frame, uint32_t len)
+int mn_prod_push(struct mn_prod *p, const void *frame, size_t len)
 {
 	return mn_prod_push_copy(p, frame, len, NULL);
 }

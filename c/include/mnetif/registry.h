@@ -54,6 +54,7 @@ struct mn_entry {
 	char name[MN_IFNAMSIZ];  /* (ctl) control path only */
 	void *ring;              /* (ctl) */
 	uint64_t ringlen;        /* (ctl) */
+	uint64_t gen;            /* (ctl) this plug's generation: unique, never reused (0 = none) */
 	void *os;                /* platform's per-entry state (eventfd, AF_PACKET thread, ...) */
 };
 
@@ -62,10 +63,21 @@ struct mn_plug_info {
 	uint32_t index;
 	uint8_t mac[6];
 	int event_fd;            /* userspace: the ring's eventfd; -1 where the platform has none */
+	uint64_t gen;            /* the plug's generation (> 0): names THIS plug, see below */
 };
 
+/*
+ * Names and generations. A name says which interface; a generation says which plug. They differ
+ * when an interface disappears while plugged (userspace: `ip link del`; the entry stays until its
+ * owner unplugs it) and a new interface of the same name is plugged: two entries, one name. Owners
+ * of a plug (the bindings, the Linux glue) unplug and read counters by generation, so closing the
+ * old plug never touches the new one. A name resolves to the NEWEST plug of that name: plugging
+ * a name takes it from an older plug (whose interface is gone), which keeps its generation.
+ */
 int mn_plug(const char *name, void *ring, uint64_t ringlen, struct mn_plug_info *out);
 int mn_unplug(const char *name);
+int mn_unplug_gen(uint64_t gen);                  /* 0, -ENOENT (not plugged any more) */
+int64_t mn_plug_gen(const char *name);            /* the generation a name resolves to, -ENOENT */
 /* Fills up to max Ethernet interfaces; returns how many exist (may exceed max) or -errno. */
 int mn_get_vifs(struct mn_ifinfo *out, int max);
 /* Why the last mn_plug() returned -EINVAL (attach validation), or NULL. Control path only. */
@@ -74,8 +86,8 @@ const char *mn_plug_why(void);
 /* Data path: deliver one received frame of interface ifindex to its plugged ring, if any.
  * Returns the ring's push result (0 or -ENOBUFS/-EMSGSIZE/-EBUSY/-EIO), or -ENODEV when the
  * interface is not plugged. copy may be NULL (plain copy from frame). */
-int netif_ether_input(uint32_t ifindex, const void *frame, uint32_t len);
-int netif_ether_input_copy(uint32_t ifindex, const void *src, uint32_t len, mn_copy_fn copy);
+int netif_ether_input(uint32_t ifindex, const void *frame, size_t len);
+int netif_ether_input_copy(uint32_t ifindex, const void *src, size_t len, mn_copy_fn copy);
 /* Deliver up to MN_BATCH_MAX frames of ifindex with one producer-lock hold and one
  * mn_prod_push_batch (one publication, at most one signal). Returns the number published (a prefix,
  * in order, of the frames that fit a slot; every other frame was dropped and counted: oversize
@@ -88,13 +100,17 @@ int netif_ether_input_batch(uint32_t ifindex, const struct mn_frame *f, uint32_t
  * are registry words and resets them between executions. Not for the data path. */
 struct mn_entry *mn_registry_table(void);
 
-/* The LIVE entry plugged to name, or NULL. Call with mn_os_ctl_lock() held (platform code). */
+/* The LIVE entry plugged to name (the newest plug of that name), or NULL. Call with
+ * mn_os_ctl_lock() held (platform code). */
 struct mn_entry *mn_registry_find(const char *name);
+/* The LIVE entry of generation gen, or NULL. Same rule. */
+struct mn_entry *mn_registry_find_gen(uint64_t gen);
 
 /* Counters of a plugged interface (a consistent copy of the producer's private counters). It spins
  * on the producer lock: a kernel must not call it where the receive path can interrupt it on the
  * same CPU (Linux: softirqs enabled); the Linux glue reads the counters with softirqs off instead. */
 int mn_plug_counters(const char *name, struct mn_counters *out);
+int mn_plug_counters_gen(uint64_t gen, struct mn_counters *out);
 
 /* ---- what each platform provides (c/platform/<os>/, c/model/) ---------------------------- */
 int mn_os_ifinfo_by_name(const char *name, struct mn_ifinfo *out);   /* 0 or -ENODEV */

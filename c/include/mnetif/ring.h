@@ -182,7 +182,8 @@ struct mn_slot {
 #define MN_BATCH_MAX 256u        /* frames per batch: bounds the time a v1 producer holds sr_lock */
 struct mn_frame {
 	const void *data;        /* or what a custom mn_copy_fn reads from (an skb) */
-	uint32_t len;
+	size_t len;              /* the frame's full length: compared with the slot size before any
+	                          * narrowing (a 2^32 + 5-byte frame is oversize, not 5 bytes) */
 };
 
 /*
@@ -195,12 +196,13 @@ int mn_ring_init(void *buf, uint64_t buflen, uint32_t proto, uint32_t nslots, ui
  * buffer length). Returns 0 or -errno; *why (if not NULL) names the failed check. */
 int mn_ring_geometry(const void *buf, uint64_t buflen, struct mn_geom *g, const char **why);
 
-/* Producer. attach: 0 or -errno (see mn_ring_geometry). push: 0 published, or the frame was
- * dropped and counted: -ENOBUFS full, -EMSGSIZE longer than a slot, -EBUSY v1 lock busy,
+/* Producer. attach: 0 or -errno (see mn_ring_geometry). Lengths are size_t everywhere in the API
+ * and checked against the slot size before anything narrows them (a slot length fits a u16).
+ * push: 0 published, or the frame was dropped and counted: -ENOBUFS full, -EMSGSIZE longer than a slot, -EBUSY v1 lock busy,
  * -EIO corrupt header (sr_error set). notify (may be NULL) is called when the consumer asked. */
 int mn_prod_attach(struct mn_prod *p, void *buf, uint64_t buflen, mn_notify_fn notify, void *arg);
-int mn_prod_push(struct mn_prod *p, const void *frame, uint32_t len);
-int mn_prod_push_copy(struct mn_prod *p, const void *src, uint32_t len, mn_copy_fn copy);
+int mn_prod_push(struct mn_prod *p, const void *frame, size_t len);
+int mn_prod_push_copy(struct mn_prod *p, const void *src, size_t len, mn_copy_fn copy);
 int mn_prod_push_batch(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy);
 uint32_t mn_prod_space(struct mn_prod *p);
 

@@ -33,6 +33,8 @@ struct mnk_file {
 	bool gone;                   /* the interface was unregistered while plugged */
 	u32 flags;                   /* MNETIF_PLUG_*; read by the rx_handler, set before it exists */
 	char name[MN_IFNAMSIZ];      /* the registry's name of the plug (renames do not change it) */
+	u64 gen;                     /* the plug's generation: what unplug names (never the name: after
+	                              * a rename another plug may carry it) */
 	struct net_device *dev;      /* reference held while plugged */
 	struct mn_entry *entry;
 	struct list_head plugged_link;

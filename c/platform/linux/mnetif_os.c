@@ -10,6 +10,7 @@
  */
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
+#include <linux/if_vlan.h>
 #include <linux/poll.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
@@ -72,18 +73,33 @@ void mn_os_ctl_unlock(void)
 	mutex_unlock(&mnk_ctl);
 }
 
-/* What the copy callback needs: the skb and where the Ethernet header starts relative to data. */
+/* What the copy callback needs: the skb, where the Ethernet header starts relative to data, and
+ * the VLAN tag the stack took out of the frame (tagged = 0: none). */
 struct mnk_src {
 	const struct sk_buff *skb;
 	int offset;
+	bool tagged;
+	__be16 tag[2];           /* TPID, TCI: the 4 bytes that followed the MAC addresses */
 };
 
-/* mn_copy_fn: len was computed from this skb, so skb_copy_bits cannot run past it. */
+/* mn_copy_fn: len was computed from this skb (+ the tag), so skb_copy_bits cannot run past it. */
 static void mnk_copy(void *slot, const void *src, u32 len)
 {
 	const struct mnk_src *s = src;
+	u8 *out = slot;
+	int err;
 
-	if (unlikely(skb_copy_bits(s->skb, s->offset, slot, len)))
+	if (!s->tagged) {
+		err = skb_copy_bits(s->skb, s->offset, out, len);
+	} else {
+		/* The wire's order: addresses, the tag, then the rest from the inner EtherType on. */
+		err = skb_copy_bits(s->skb, s->offset, out, 2 * ETH_ALEN);
+		memcpy(out + 2 * ETH_ALEN, s->tag, VLAN_HLEN);
+		if (!err)
+			err = skb_copy_bits(s->skb, s->offset + 2 * ETH_ALEN, out + 2 * ETH_ALEN + VLAN_HLEN,
+					    len - 2 * ETH_ALEN - VLAN_HLEN);
+	}
+	if (unlikely(err))
 		memset(slot, 0, len);
 }
 
@@ -91,14 +107,18 @@ static void mnk_copy(void *slot, const void *src, u32 len)
  * Called in softirq context under rcu_read_lock for every frame the interface receives. At this
  * point eth_type_trans has pulled the Ethernet header: skb->data is the network header and
  * skb_mac_offset() (negative) finds the frame's first byte, so the ring gets the frame exactly as
- * it was on the wire (without FCS; a VLAN tag the stack already moved to skb->vlan_tci is not
- * re-inserted).
+ * it was on the wire (without FCS). A VLAN tag is already out of the frame (hardware offload, or
+ * skb_vlan_untag() before the rx_handlers run) and held in skb->vlan_tci: it is put back, so a
+ * tagged frame is delivered as the wire had it and a frame over the slot size only because of its
+ * tag is counted oversize, as tcpdump's captures are. (A frame the stack hands to a VLAN device
+ * configured on top of the plugged one never reaches this handler.)
  */
 static rx_handler_result_t mnk_rx(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 	struct mnk_file *f = rcu_dereference(skb->dev->rx_handler_data);
 	struct mnk_src s;
+	u32 len;
 
 	if (unlikely(skb->pkt_type == PACKET_LOOPBACK) || !skb_mac_header_was_set(skb))
 		return RX_HANDLER_PASS;
@@ -108,7 +128,14 @@ static rx_handler_result_t mnk_rx(struct sk_buff **pskb)
 #else
 	s.offset = skb_mac_offset(skb);
 #endif
-	netif_ether_input_copy(skb->dev->ifindex, &s, skb->len - s.offset, mnk_copy);
+	len = skb->len - s.offset;
+	s.tagged = skb_vlan_tag_present(skb) && len >= 2 * ETH_ALEN;
+	if (s.tagged) {
+		s.tag[0] = skb->vlan_proto;
+		s.tag[1] = htons(skb_vlan_tag_get(skb));
+		len += VLAN_HLEN;
+	}
+	netif_ether_input_copy(skb->dev->ifindex, &s, len, mnk_copy);
 	if (READ_ONCE(f->flags) & MNETIF_PLUG_STEAL) {
 		consume_skb(skb);
 		return RX_HANDLER_CONSUMED;
@@ -202,6 +229,7 @@ int mnk_plug(struct mnk_file *f, const char *name, u32 flags, void *ring, u64 bu
 	if (err)
 		return err;
 	strscpy(f->name, f->entry->name, sizeof(f->name));
+	f->gen = info->gen;
 	f->plugged = true;
 	return 0;
 }
@@ -211,7 +239,7 @@ int mnk_unplug(struct mnk_file *f)
 	ASSERT_RTNL();
 	if (!f->plugged)
 		return -ENOENT;
-	return mn_unplug(f->name);
+	return mn_unplug_gen(f->gen);
 }
 
 /*
@@ -249,7 +277,7 @@ static int mnk_netdev_event(struct notifier_block *nb, unsigned long event, void
 		if (f->dev != dev)
 			continue;
 		f->gone = true;
-		mn_unplug(f->name);   /* drops our reference: unregister can finish */
+		mn_unplug_gen(f->gen);   /* drops our reference: unregister can finish */
 		wake_up_interruptible_poll(&f->wq, EPOLLHUP | EPOLLERR);
 	}
 	return NOTIFY_DONE;

@@ -12,6 +12,7 @@
 #include <net/if_arp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -21,13 +22,34 @@
 #include <unistd.h>
 
 #define MAX_SOFT_IFS 64
-#define RX_BUFLEN 65536
-#define RX_BATCH 16           /* frames per receive poll (recvmmsg) */
+#define RX_BUFLEN 65536       /* per frame buffer; RX_HEADROOM of it is kept in front of the frame */
+#define RX_HEADROOM 4         /* room to put back an 802.1Q/802.1ad tag the stack took out */
+#define RX_BATCH 16           /* frames per recvmmsg, offered to the ring as one batch */
+#define RX_ROUNDS 64          /* recvmmsg calls per wakeup before the stop request is looked at */
+#define RX_RCVBUF (4 << 20)   /* requested socket receive buffer (the kernel doubles it): absorbs
+                               * bursts of thousands of frames while the thread is not running;
+                               * env MNETIF_RCVBUF (bytes) overrides it */
+#define VLAN_TAG_LEN 4
+
+/* A frame the buffer truncates is longer than any slot: it is counted oversize, never copied. */
+_Static_assert(RX_BUFLEN - RX_HEADROOM >= MN_MAX_SLOTSZ, "receive buffer shorter than a slot");
 
 struct soft_if {
 	int used;
 	struct mn_ifinfo info;
 	int plugged;
+};
+
+/* The receive thread's buffers (allocated at attach, so a plug fails rather than a thread). */
+struct rx_bufs {
+	unsigned char buf[RX_BATCH][RX_BUFLEN];
+	struct mmsghdr msg[RX_BATCH];
+	struct iovec iov[RX_BATCH];
+	union {                              /* PACKET_AUXDATA of each frame */
+		struct cmsghdr align;
+		char b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl[RX_BATCH];
+	struct mn_frame f[RX_BATCH];
 };
 
 /* Per plugged entry. */
@@ -37,7 +59,11 @@ struct user_entry {
 	int stopfd;           /* eventfd that stops the receive thread */
 	pthread_t thread;
 	uint32_t ifindex;
-	int64_t rx_seen;      /* frames received by the thread (atomic) */
+	struct rx_bufs *rx;
+	/* Statistics (struct mn_user_stats), written by the receive thread only, read atomically. */
+	uint64_t rx_seen;     /* frames read from the socket and offered to the ring */
+	uint64_t drop_socket; /* PACKET_STATISTICS tp_drops: dropped by the kernel before we read them */
+	uint32_t gone;        /* the interface was unregistered: the thread reads no more */
 };
 
 static pthread_mutex_t ctl = PTHREAD_MUTEX_INITIALIZER;
@@ -120,7 +146,7 @@ int mn_user_if_destroy(const char *name)
 	return ret;
 }
 
-int mn_user_inject(const char *name, const void *frame, uint32_t len)
+int mn_user_inject(const char *name, const void *frame, size_t len)
 {
 	struct soft_if *s;
 	uint32_t idx = 0;
@@ -209,74 +235,234 @@ int mn_os_list_ifs(struct mn_ifinfo *out, int max)
 	return n;
 }
 
-/* One receive poll: up to RX_BATCH frames with one recvmmsg and one netif_ether_input_batch
- * (one producer-lock hold, one publication, at most one signal). */
+/*
+ * AF_PACKET receive path: every frame the interface receives is either offered to the ring (where
+ * it is published or counted in one drop counter) or counted in drop_socket, exactly:
+ *
+ *   frames + drop_full + drop_oversize + drop_busy + drop_error + drop_socket
+ *       == frames the interface received while plugged          (once the counters are quiet)
+ *
+ *   - the socket is opened with protocol 0 (it receives nothing), configured, and only then bound
+ *     to the interface with ETH_P_ALL, so no frame of another interface is ever queued on it;
+ *   - tp_drops (frames the kernel dropped because the socket buffer was full) is read and reset
+ *     with PACKET_STATISTICS after every wakeup: a drop happens only while frames are queued, so
+ *     the read that follows them accounts it;
+ *   - at unplug the thread re-binds the socket to protocol 0 (the kernel waits for its in-flight
+ *     deliveries), reads every frame still queued into the ring (still LIVE: mn_os_detach runs
+ *     before the entry turns DYING), then reads the last tp_drops. Frames after that re-bind
+ *     arrived after the unplug.
+ * The ring holds frames as the wire had them: a VLAN tag the stack moved out of the frame
+ * (PACKET_AUXDATA says so) is put back in front of the EtherType, as tcpdump does.
+ */
+static void signal_event(struct user_entry *u)
+{
+	uint64_t one = 1;
+
+	/* A full counter (EAGAIN) still leaves the fd readable: the wakeup is not lost. */
+	if (write(u->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return;
+}
+
+static void account_socket_drops(struct user_entry *u)
+{
+	struct tpacket_stats st;
+	socklen_t len = sizeof(st);
+
+	/* Reading resets the kernel's counts: each drop is added exactly once. */
+	if (getsockopt(u->sock, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0 && st.tp_drops)
+		__atomic_fetch_add(&u->drop_socket, st.tp_drops, __ATOMIC_RELAXED);
+}
+
+/* The frame recvmmsg wrote at buf + RX_HEADROOM, as the wire had it. msg_len is its full length
+ * (MSG_TRUNC); a truncated frame is longer than any slot, so its bytes are never read. */
+static void rx_frame(struct mmsghdr *m, unsigned char *buf, struct mn_frame *f)
+{
+	struct cmsghdr *c;
+	size_t len = m->msg_len;
+
+	f->data = buf + RX_HEADROOM;
+	for (c = CMSG_FIRSTHDR(&m->msg_hdr); c; c = CMSG_NXTHDR(&m->msg_hdr, c)) {
+		struct tpacket_auxdata aux;
+		uint16_t tag[2];
+
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+		    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		/* VLAN_VALID with TCI 0 is a priority tag: it was on the wire too. */
+		if (!(aux.tp_status & TP_STATUS_VLAN_VALID) || len < 2 * ETH_ALEN)
+			break;
+		tag[0] = htons(aux.tp_status & TP_STATUS_VLAN_TPID_VALID ? aux.tp_vlan_tpid : ETH_P_8021Q);
+		tag[1] = htons(aux.tp_vlan_tci);
+		if (len <= RX_BUFLEN - RX_HEADROOM) {
+			memmove(buf, buf + RX_HEADROOM, 2 * ETH_ALEN);
+			memcpy(buf + 2 * ETH_ALEN, tag, VLAN_TAG_LEN);
+		}
+		f->data = buf;
+		len += VLAN_TAG_LEN;
+		break;
+	}
+	f->len = len;
+}
+
+/* Offers n frames to the ring as one batch (one producer-lock hold, one publication). */
+static void rx_deliver(struct user_entry *u, const struct mn_frame *f, int n)
+{
+	/* The thread starts in mn_os_attach, just before mn_plug publishes the entry LIVE; until then
+	 * input says -ENODEV. The thread is stopped before the entry turns DYING, so -ENODEV means
+	 * "not yet": retry instead of losing the frames. */
+	while (netif_ether_input_batch(u->ifindex, f, (uint32_t)n, NULL, NULL) == -ENODEV)
+		sched_yield();
+	__atomic_fetch_add(&u->rx_seen, (uint64_t)n, __ATOMIC_RELAXED);
+}
+
+/* One recvmmsg without blocking: the number of frames read and offered, 0 if none was queued,
+ * or -errno (-ENETDOWN: the interface went down or away; the queued frames stay readable). */
+static int rx_once(struct user_entry *u)
+{
+	struct rx_bufs *b = u->rx;
+	int i, n;
+
+	for (i = 0; i < RX_BATCH; i++)
+		b->msg[i].msg_hdr.msg_controllen = sizeof(b->ctl[i]);
+	n = recvmmsg(u->sock, b->msg, RX_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+	for (i = 0; i < n; i++)
+		rx_frame(&b->msg[i], b->buf[i], &b->f[i]);
+	if (n > 0)
+		rx_deliver(u, b->f, n);
+	return n;
+}
+
+/* The socket is readable or has an error: read (a bounded number of rounds: the stop request must
+ * be seen under a flood), account the socket's drops, and notice a vanished interface. */
+static void rx_ready(struct user_entry *u)
+{
+	char name[IF_NAMESIZE];
+	int n, rounds = 0, down = 0;
+
+	do {
+		n = rx_once(u);
+		down |= n == -ENETDOWN;
+	} while ((n == RX_BATCH || n == -ENETDOWN) && ++rounds < RX_ROUNDS);
+	account_socket_drops(u);
+	/* Unregistered (ip link del, moved to another namespace): the kernel unbound the socket, no
+	 * frame will come. Tell a sleeping consumer; the entry stays plugged until its owner unplugs. */
+	if (down && !if_indextoname(u->ifindex, name)) {
+		__atomic_store_n(&u->gone, 1, __ATOMIC_RELEASE);
+		signal_event(u);
+	}
+}
+
+/* At unplug: stop the kernel queueing (bind to protocol 0 unhooks the socket and waits for the
+ * deliveries in flight), read everything queued, account the last drops. */
+static void rx_final(struct user_entry *u)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = 0,
+				   .sll_ifindex = (int)u->ifindex };
+
+	int n, errs = 0;
+
+	if (!__atomic_load_n(&u->gone, __ATOMIC_ACQUIRE))
+		(void)bind(u->sock, (struct sockaddr *)&sll, sizeof(sll));
+	/* A pending socket error is reported once, before the frames still queued. */
+	do
+		n = rx_once(u);
+	while (n > 0 || (n == -ENETDOWN && !errs++));
+	account_socket_drops(u);
+}
+
 static void *rx_thread(void *arg)
 {
 	struct user_entry *u = arg;
-	unsigned char *buf = malloc((size_t)RX_BATCH * RX_BUFLEN);
-	struct pollfd pf[2] = { { .fd = u->sock, .events = POLLIN }, { .fd = u->stopfd, .events = POLLIN } };
-	struct mmsghdr msg[RX_BATCH];
-	struct iovec iov[RX_BATCH];
-	struct mn_frame f[RX_BATCH];
-	int i;
+	struct pollfd pf[2] = { { .fd = u->stopfd, .events = POLLIN }, { .fd = u->sock, .events = POLLIN } };
 
-	if (!buf)
-		return NULL;
-	memset(msg, 0, sizeof(msg));
-	for (i = 0; i < RX_BATCH; i++) {
-		iov[i].iov_base = buf + (size_t)i * RX_BUFLEN;
-		iov[i].iov_len = RX_BUFLEN;
-		msg[i].msg_hdr.msg_iov = &iov[i];
-		msg[i].msg_hdr.msg_iovlen = 1;
-		f[i].data = iov[i].iov_base;
-	}
 	for (;;) {
-		int n;
+		int gone = __atomic_load_n(&u->gone, __ATOMIC_ACQUIRE);
 
-		if (poll(pf, 2, -1) < 0) {
+		if (poll(pf, gone ? 1 : 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (pf[1].revents)
+		if (pf[0].revents)
 			break;
-		/* MSG_TRUNC: msg_len is the frame's real length, so an oversize frame is counted, not
-		 * cut. */
-		n = recvmmsg(u->sock, msg, RX_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
-		if (n <= 0)
-			continue;
-		__atomic_fetch_add(&u->rx_seen, n, __ATOMIC_RELAXED);
-		for (i = 0; i < n; i++)
-			/* Longer than the buffer: still larger than any slot, dropped as oversize. */
-			f[i].len = msg[i].msg_len > RX_BUFLEN ? 0xffffffffu : msg[i].msg_len;
-		netif_ether_input_batch(u->ifindex, f, (uint32_t)n, NULL, NULL);
+		if (!gone && pf[1].revents)
+			rx_ready(u);
 	}
-	free(buf);
+	rx_final(u);
 	return NULL;
 }
 
+static void rx_bufs_init(struct rx_bufs *b)
+{
+	int i;
+
+	memset(b->msg, 0, sizeof(b->msg));
+	for (i = 0; i < RX_BATCH; i++) {
+		b->iov[i].iov_base = b->buf[i] + RX_HEADROOM;
+		b->iov[i].iov_len = RX_BUFLEN - RX_HEADROOM;
+		b->msg[i].msg_hdr.msg_iov = &b->iov[i];
+		b->msg[i].msg_hdr.msg_iovlen = 1;
+		b->msg[i].msg_hdr.msg_control = b->ctl[i].b;
+	}
+}
+
+/* Protocol 0 first: the socket receives nothing until bind names the interface (a socket opened
+ * with ETH_P_ALL would queue frames of EVERY interface until then). */
 static int open_packet_socket(uint32_t ifindex)
 {
 	struct sockaddr_ll sll;
-	int one = 1;
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	const char *env = getenv("MNETIF_RCVBUF");
+	int one = 1, rcvbuf = env && atoi(env) > 0 ? atoi(env) : RX_RCVBUF;
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -errno;
+	/* Receive path only: frames this host sends on the interface are not received frames. */
+	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
+		goto fail;
+	/* Beyond net.core.rmem_max needs CAP_NET_ADMIN; without it, take what rmem_max allows. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = (int)ifindex;
-	/* Receive path only: frames this host sends on the interface are not received frames. */
-	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		goto fail;
 	return fd;
+fail:
+	one = -errno;
+	close(fd);
+	return one;
+}
+
+static void user_entry_free(struct user_entry *u)
+{
+	if (u->stopfd >= 0)
+		close(u->stopfd);
+	if (u->sock >= 0)
+		close(u->sock);
+	if (u->efd >= 0)
+		close(u->efd);
+	free(u->rx);
+	free(u);
+}
+
+static void soft_set_plugged(const char *name, int plugged, struct soft_if **out)
+{
+	struct soft_if *s;
+
+	pthread_mutex_lock(&soft_mu);
+	s = soft_find(name);
+	if (s)
+		s->plugged = plugged;
+	pthread_mutex_unlock(&soft_mu);
+	if (out)
+		*out = s;
 }
 
 int mn_os_attach(struct mn_entry *e, struct mn_plug_info *out)
@@ -295,12 +481,13 @@ int mn_os_attach(struct mn_entry *e, struct mn_plug_info *out)
 		err = -errno;
 		goto fail;
 	}
-	pthread_mutex_lock(&soft_mu);
-	s = soft_find(e->name);
-	if (s)
-		s->plugged = 1;
-	pthread_mutex_unlock(&soft_mu);
+	soft_set_plugged(e->name, 1, &s);
 	if (!s) {
+		err = -ENOMEM;
+		u->rx = malloc(sizeof(*u->rx));
+		if (!u->rx)
+			goto fail;
+		rx_bufs_init(u->rx);
 		u->sock = open_packet_socket(out->index);
 		if (u->sock < 0) {
 			err = u->sock;
@@ -319,13 +506,7 @@ int mn_os_attach(struct mn_entry *e, struct mn_plug_info *out)
 	out->event_fd = u->efd;
 	return 0;
 fail:
-	if (u->stopfd >= 0)
-		close(u->stopfd);
-	if (u->sock >= 0)
-		close(u->sock);
-	if (u->efd >= 0)
-		close(u->efd);
-	free(u);
+	user_entry_free(u);
 	return err;
 }
 
@@ -334,56 +515,76 @@ void mn_os_detach(struct mn_entry *e)
 	struct user_entry *u = e->os;
 	uint64_t one = 1;
 
-	if (u && u->sock >= 0) {
+	if (!u)
+		return;
+	if (u->sock >= 0) {
 		if (write(u->stopfd, &one, sizeof(one)) != sizeof(one))
 			abort();
 		pthread_join(u->thread, NULL);
 	}
+	/* A last signal: a consumer sleeping on the event channel wakes and learns of the unplug. The
+	 * fd is closed by mn_os_released; a waiter that may outlive mn_unplug dup()s it first. */
+	signal_event(u);
 }
 
 void mn_os_released(struct mn_entry *e)
 {
 	struct user_entry *u = e->os;
-	struct soft_if *s;
 
-	pthread_mutex_lock(&soft_mu);
-	s = soft_find(e->name);
-	if (s)
-		s->plugged = 0;
-	pthread_mutex_unlock(&soft_mu);
+	soft_set_plugged(e->name, 0, NULL);
 	if (!u)
 		return;
-	if (u->sock >= 0) {
-		close(u->sock);
-		close(u->stopfd);
-	}
-	close(u->efd);
-	free(u);
+	user_entry_free(u);
 	e->os = NULL;
 }
 
 void mn_os_notify(void *arg)
 {
 	struct mn_entry *e = arg;
-	struct user_entry *u = e->os;
-	uint64_t one = 1;
 
-	/* A full counter (EAGAIN) still leaves the fd readable: the wakeup is not lost. */
-	if (u && write(u->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		return;
+	if (e->os)
+		signal_event(e->os);
+}
+
+/* Under the control lock. */
+static int entry_stats(const struct mn_entry *e, struct mn_user_stats *out)
+{
+	const struct user_entry *u;
+
+	if (!e || !e->os)
+		return -ENOENT;
+	u = e->os;
+	memset(out, 0, sizeof(*out));
+	out->rx_seen = __atomic_load_n(&u->rx_seen, __ATOMIC_RELAXED);
+	out->drop_socket = __atomic_load_n(&u->drop_socket, __ATOMIC_RELAXED);
+	out->gone = __atomic_load_n(&u->gone, __ATOMIC_ACQUIRE);
+	out->af_packet = u->sock >= 0;
+	return 0;
+}
+
+int mn_user_stats(uint64_t gen, struct mn_user_stats *out)
+{
+	int err;
+
+	if (!out)
+		return -EINVAL;
+	mn_os_ctl_lock();
+	err = entry_stats(mn_registry_find_gen(gen), out);
+	mn_os_ctl_unlock();
+	return err;
 }
 
 int64_t mn_user_rx_seen(const char *name)
 {
-	struct mn_entry *e;
-	int64_t n = -ENOENT;
+	struct mn_user_stats st;
+	int err;
 
+	if (!name)
+		return -EINVAL;
 	mn_os_ctl_lock();
-	e = mn_registry_find(name);
-	if (e && e->os)
-		n = __atomic_load_n(&((struct user_entry *)e->os)->rx_seen, __ATOMIC_RELAXED);
+	err = entry_stats(mn_registry_find(name), &st);
 	mn_os_ctl_unlock();
-	return n;
+	return err ? err : (int64_t)st.rx_seen;
 }
 
 int64_t mn_user_event_clear(int fd)

@@ -59,6 +59,11 @@ int send_seq(uint32_t seq, uint32_t len)
 	return tx_send(txs, fbuf, len);
 }
 
+int send_raw(const void *frame, uint32_t len)
+{
+	return tx_send(txs, frame, len);
+}
+
 /* Receives the next frame and requires it to be exactly frame (seq, len). */
 int expect_frame(struct kring *k, uint32_t seq, uint32_t len, char *why, size_t wn)
 {

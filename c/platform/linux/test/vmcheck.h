@@ -22,6 +22,7 @@ int check(int ok, const char *name, const char *fmt, ...) __attribute__((format(
 int check_plug(int r, const char *name);
 int setup_links(void);                                  /* 0 or -1: MACs and the send socket */
 int send_seq(uint32_t seq, uint32_t len);               /* frame (seq, len) on TXIF */
+int send_raw(const void *frame, uint32_t len);          /* any frame on TXIF: 0 or -errno */
 /* Receives the next frame and requires it to be exactly frame (seq, len); else fills why. */
 int expect_frame(struct kring *k, uint32_t seq, uint32_t len, char *why, size_t wn);
 /* The kernel's private counters AND the header's copies equal the expected values. */
