@@ -18,7 +18,7 @@ CFLAGS_BASE := $(CSTD) $(WARN) $(INC) -g -fPIC -fvisibility=default
 OPT := -O2
 CORE_SRCS := c/src/ring.c c/src/registry.c c/src/tx.c
 CORE_HDRS := $(wildcard c/include/mnetif/*.h) c/src/compat.h
-USER_SRCS := c/platform/user/user.c c/platform/user/tx.c
+USER_SRCS := c/platform/user/user.c c/platform/user/user_tx.c
 VERSION_SCRIPT := c/platform/user/libmnetif.map
 LIBS_USER := -lpthread
 

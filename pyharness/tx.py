@@ -56,7 +56,7 @@ def _lib() -> C.CDLL:
             "mn_tx_attach": (C.c_int, [C.POINTER(TxStruct), C.c_void_p, C.c_uint64, C.c_uint32, C.c_uint32]),
             "mn_tx_drain": (C.c_int, [C.POINTER(TxStruct), XMIT_FN, C.c_void_p, C.c_uint32]),
             "mn_user_tx_open": (C.c_int, [C.c_char_p, C.c_void_p, C.c_uint64, C.POINTER(TxInfo)]),
-            "mn_user_tx_close": (C.c_int, [C.c_int]),
+            "mn_user_tx_close": (C.c_int, [C.c_int, C.POINTER(TxCounters)]),
             "mn_user_tx_counters": (C.c_int, [C.c_int, C.POINTER(TxCounters)]),
             "mn_user_if_link": (C.c_int, [C.c_char_p, C.c_char_p]),
         }
@@ -104,7 +104,7 @@ class TxPort:
                    errno.EPROTONOSUPPORT: " (a transmit ring must be v2)",
                    errno.EBUSY: " (ring already open)"}.get(-h, "")
             _raise(h, f"open transmit port on {name!r}{why}")
-        self.handle, self.kick_fd = h, info.kick_fd
+        self.handle, self.kick_fd, self.last = h, info.kick_fd, {}
         self.ifindex, self.mtu = info.ifindex, info.mtu
         self.mac = ":".join(f"{b:02x}" for b in bytes(info.mac))
         self.producer = KickProducer(ring, info.kick_fd)
@@ -135,12 +135,16 @@ class TxPort:
                 return c
             time.sleep(0.001)
 
-    def close(self) -> None:
+    def close(self) -> dict:
+        """Sends what was pushed, stops the port; returns the final counters (idempotent)."""
         if self.handle >= 0:
-            rc = _lib().mn_user_tx_close(self.handle)
+            last = TxCounters()
+            rc = _lib().mn_user_tx_close(self.handle, C.byref(last))
             self.handle = -1
             if rc:
                 _raise(rc, f"close transmit port of {self.name!r}")
+            self.last = last.as_dict()
+        return self.last
 
     def __enter__(self):
         return self

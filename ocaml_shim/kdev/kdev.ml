@@ -23,7 +23,12 @@ type counters = {
 }
 
 type hdr_counters = { h_frames : int; h_drop_full : int; h_drop_oversize : int; h_drop_busy : int }
-type stats = { mutable batches : int; mutable empty : int; mutable delivered : int; mutable sleeps : int }
+type stats = Mnetif_listen.Listen.stats = {
+  mutable batches : int;
+  mutable empty : int;
+  mutable delivered : int;
+  mutable sleeps : int;
+}
 
 type t = {
   name : string;
@@ -79,7 +84,7 @@ let plug ?(proto = Layout.proto_v2) ?(nslots = 0) ?(slotsize = Layout.default_sl
       let ring = if r <> 0 then fail ("plug " ^ name) (errno_name r) else attach name fd info in
       match ring with
       | Ok ring ->
-          let stats = { batches = 0; empty = 0; delivered = 0; sleeps = 0 } in
+          let stats = Mnetif_listen.Listen.stats () in
           Ok { name; fd; ring; info; stats; closed = false; gone = false }
       | Error _ as e ->
           (* Unplug first: a mapping that failed validation may still hold the file. *)
@@ -137,56 +142,14 @@ let use_select_engine () =
     Lwt_engine.set (new Lwt_engine.select);
     engine_installed := true)
 
-let ( >>= ) = Lwt.bind
+(* The device's event channel: clear = read(), gone = POLLHUP after the clear (the interface went
+   away and the module unplugged: no producer can publish any more). *)
+let channel t =
+  { Mnetif_listen.Listen.fd = t.fd;
+    clear = (fun () -> match clear t with Ok _ -> () | Error e -> failwith e);
+    gone = (fun () -> match poll_event t 0 with Ok { hup = true; _ } -> t.gone <- true; true | _ -> t.gone) }
 
-let listen_one ~stop t fn =
-  let lfd = Lwt_unix.of_unix_file_descr ~blocking:false ~set_flags:false t.fd in
-  let budget = (Ring.geometry t.ring).Ring_geom.size in
-  let st = t.stats in
-  let handler = fn t in
-  let count f = st.delivered <- st.delivered + 1; handler f in
-  let rec loop () =
-    if not (Lwt.is_sleeping stop) then Lwt.return (Ok ())
-    else (
-      st.batches <- st.batches + 1;
-      match Ring.rx_batch t.ring budget count with
-      | Error Ring_error.Busy -> Lwt.pause () >>= loop
-      | Error _ as e -> Lwt.return e
-      | Ok n when n >= budget -> Lwt.pause () >>= loop
-      | Ok n -> (
-          if n = 0 then st.empty <- st.empty + 1;
-          (* After POLLHUP the module has unplugged (no producer can still publish): the batch
-             just taken ended the ring. *)
-          if t.gone then Lwt.return (Ok ())
-          else
-            (* Final check: arm sr_wake, full fence, re-check. A frame published before the
-               producer read sr_wake is seen by the re-check; any later one signals the file. *)
-            match Ring.prepare_wait t.ring with
-            | Error _ as e -> Lwt.return e
-            | Ok false -> loop ()
-            | Ok true ->
-                st.sleeps <- st.sleeps + 1;
-                Lwt.pick [ Lwt_unix.wait_read lfd; Lwt.protected stop ] >>= fun () ->
-                (* Clear BEFORE the ring is re-checked: a frame published before a cleared
-                   signal is seen by the re-check, a later signal stays pending (uapi.h). *)
-                match clear t with
-                | Error e -> Lwt.fail_with e
-                | Ok _ ->
-                    (match poll_event t 0 with Ok { hup = true; _ } -> t.gone <- true | _ -> ());
-                    loop ()))
-  in
-  loop ()
-
-(* One loop per ring on one Lwt scheduler; the first ring to fail stops the others. *)
-let listen ?(stop = fst (Lwt.wait ())) ?(set_engine = false) ts fn =
+let listen ?stop ?(set_engine = false) ts fn =
   if set_engine then use_select_engine ();
-  let failed, fail_all = Lwt.wait () in
-  let stop = Lwt.choose [ Lwt.protected stop; failed ] in
-  let one t =
-    Lwt.map
-      (fun r -> if Result.is_error r && Lwt.is_sleeping failed then Lwt.wakeup fail_all (); r)
-      (listen_one ~stop t fn)
-  in
-  Lwt.map
-    (fun rs -> Option.value ~default:(Ok ()) (List.find_opt Result.is_error rs))
-    (Lwt.all (List.map one ts))
+  let arr = Array.of_list ts in
+  Mnetif_listen.Listen.all ?stop (List.map (fun t -> (t.ring, channel t, t.stats)) ts) (fun i -> fn arr.(i))

@@ -37,7 +37,7 @@ type counters = {
 
 type hdr_counters = { h_frames : int; h_drop_full : int; h_drop_oversize : int; h_drop_busy : int }
 
-type stats = {
+type stats = Mnetif_listen.Listen.stats = {
   mutable batches : int;  (** [Ring.rx_batch] calls made by {!listen} *)
   mutable empty : int;  (** of which handed out nothing *)
   mutable delivered : int;  (** frames handed to the function *)

@@ -21,7 +21,7 @@
  * calls its notify callback (the "kick") iff the frame the consumer waits for is one of this
  * publication. After waking, the consumer clears the kick channel BEFORE it drains again, so a
  * kick after the clear stays pending. No timer, no polling: an idle transmit path costs nothing.
- * Kick channels: userspace, an eventfd the interface's transmit thread polls (c/platform/user/tx.c);
+ * Kick channels: userspace, an eventfd the interface's transmit thread polls (c/platform/user/user_tx.c);
  * Linux, write() on /dev/mnetif, which drains in the writer's context (c/platform/linux/mnetif_tx.c).
  *
  * Untrusted producer: geometry is validated once at attach and never re-read (mn_cons_attach);

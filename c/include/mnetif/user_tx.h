@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * libmnetif.so: the userspace platform's transmit path (c/platform/user/tx.c). Contract of the
+ * libmnetif.so: the userspace platform's transmit path (c/platform/user/user_tx.c). Contract of the
  * ring and of the drain loop: mnetif/tx.h.
  *
  * mn_user_tx_open(name, ring, len, &info) makes the platform the consumer of a transmit ring the
@@ -24,6 +24,7 @@
 #define MNETIF_USER_TX_H
 
 #include "tx.h"
+#include "user.h"
 
 #define MN_USER_TX_MAX 64        /* open transmit ports per process */
 
@@ -37,8 +38,9 @@ struct mn_user_tx_info {
 /* A handle >= 0, or -errno. */
 int mn_user_tx_open(const char *name, void *ring, uint64_t len, struct mn_user_tx_info *out);
 /* Stops the thread after a last drain (frames pushed before the call are sent), closes the socket
- * and the kick eventfd; the ring goes back to its owner. 0 or -EBADF. */
-int mn_user_tx_close(int handle);
+ * and the kick eventfd; the ring goes back to its owner. last (may be NULL) gets the final
+ * counters. 0 or -EBADF. */
+int mn_user_tx_close(int handle, struct mn_tx_counters *last);
 /* A consistent copy of the consumer's counters (as of the last completed drain). */
 int mn_user_tx_counters(int handle, struct mn_tx_counters *out);
 /* The producer's notify callback for mn_prod_attach: arg is (intptr_t) kick_fd. */

@@ -325,7 +325,7 @@ static struct tx_port *port_get(int h)
 	return h >= 0 && h < MN_USER_TX_MAX && ports[h].state == PORT_OPEN ? &ports[h] : NULL;
 }
 
-int mn_user_tx_close(int h)
+int mn_user_tx_close(int h, struct mn_tx_counters *last)
 {
 	struct tx_port *p;
 	uint64_t one = 1;
@@ -341,6 +341,8 @@ int mn_user_tx_close(int h)
 	while (write(p->stopfd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
 	pthread_join(p->thread, NULL);
+	if (last)
+		*last = p->snap;
 	pthread_mutex_destroy(&p->mu);
 	port_close_fds(p);
 	pthread_mutex_lock(&ports_mu);
