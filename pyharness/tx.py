@@ -39,7 +39,7 @@ class TxCounters(C.Structure):
 
 class TxStruct(C.Structure):
     _fields_ = [("c", _ring.ConsStruct), ("min_len", C.c_uint32), ("max_len", C.c_uint32), ("armed", C.c_int),
-                ("ctr", TxCounters)]
+                ("ctr", TxCounters), ("batch", _ring.SlotStruct * TX_BATCH)]
 
 
 class TxInfo(C.Structure):

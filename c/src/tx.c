@@ -25,13 +25,16 @@ int mn_tx_attach(struct mn_tx *t, void *buf, uint64_t buflen, uint32_t min_len, 
 		return err;
 	t->min_len = min_len;
 	t->max_len = max_len;
-	t->armed = 0;
 	t->ctr = (struct mn_tx_counters){ 0 };
+	/* Start asleep: arm sr_wake (final check) so that the producer's first push kicks. A
+	 * consumer that drains only when kicked (the Linux module) would otherwise never start. */
+	t->armed = mn_cons_prepare_wait(&t->c);
 	return 0;
 }
 
-/* Keeps the frames the device may take, in order, in ok[]; counts the others. */
-static uint32_t tx_filter(struct mn_tx *t, const struct mn_slot *s, uint32_t n, struct mn_slot *ok)
+/* Keeps the frames the device may take, in order, at the front of s[] (in place); counts the
+ * others. */
+static uint32_t tx_filter(struct mn_tx *t, struct mn_slot *s, uint32_t n)
 {
 	uint32_t i, k = 0;
 
@@ -41,14 +44,14 @@ static uint32_t tx_filter(struct mn_tx *t, const struct mn_slot *s, uint32_t n, 
 		else if (s[i].len > t->max_len)
 			t->ctr.drop_oversize++;
 		else
-			ok[k++] = s[i];
+			s[k++] = s[i];
 	}
 	return k;
 }
 
 int mn_tx_drain(struct mn_tx *t, mn_xmit_fn xmit, void *arg, uint32_t budget)
 {
-	struct mn_slot s[MN_TX_BATCH], ok[MN_TX_BATCH];
+	struct mn_slot *s = t->batch;
 	uint32_t done = 0, i, k, sent;
 	int n;
 
@@ -73,12 +76,12 @@ int mn_tx_drain(struct mn_tx *t, mn_xmit_fn xmit, void *arg, uint32_t budget)
 			}
 			continue;
 		}
-		k = tx_filter(t, s, (uint32_t)n, ok);
-		sent = k ? xmit(arg, ok, k) : 0;
+		k = tx_filter(t, s, (uint32_t)n);
+		sent = k ? xmit(arg, s, k) : 0;
 		if (sent > k)
 			sent = k;
 		for (i = 0; i < sent; i++)
-			t->ctr.bytes += ok[i].len;
+			t->ctr.bytes += s[i].len;
 		t->ctr.frames += sent;
 		t->ctr.drop_xmit += k - sent;
 		/* The device has copied (or refused) every frame of the batch: the slots go back to

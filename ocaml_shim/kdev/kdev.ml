@@ -6,6 +6,9 @@ external counters_ioctl : Unix.file_descr -> int array -> int = "mnkd_counters"
 external map : Unix.file_descr -> int -> Cstruct.buffer = "mnkd_map"
 external poll : Unix.file_descr -> int -> int = "mnkd_poll"
 external clear_read : Unix.file_descr -> int = "mnkd_clear"
+external tx_attach_ioctl : Unix.file_descr -> int array -> int array -> int = "mnkd_tx_attach"
+external tx_map : Unix.file_descr -> int -> Cstruct.buffer = "mnkd_tx_map"
+external tx_counters_ioctl : Unix.file_descr -> int array -> int = "mnkd_tx_counters"
 
 type info = { mmap_len : int; index : int; size : int; slotsize : int; dataoff : int; mac : string; up : bool }
 
@@ -103,6 +106,7 @@ let clear t =
   if r < 0 then fail ("clear " ^ t.name) (errno_name r) else Ok r
 
 let ring t = t.ring
+let name t = t.name
 let info t = t.info
 let fd t = t.fd
 let stats t = t.stats
@@ -133,6 +137,44 @@ let close t =
     t.closed <- true;
     ignore (unplug_ioctl t.fd);
     Unix.close t.fd)
+
+type tx_info = { tx_mmap_len : int; tx_size : int; tx_slotsize : int; tx_dataoff : int; mtu : int }
+
+type tx_counters = {
+  t_frames : int;
+  t_bytes : int;
+  t_runt : int;
+  t_oversize : int;
+  t_refused : int;
+  t_corrupt : int;
+  t_drains : int;
+  t_sleeps : int;
+  t_attached : bool;
+}
+
+(* The producer is ring.c's (through Tx_ring), its kick write() on this file: the module drains the
+   ring in the kicking thread. *)
+let tx_attach ?(nslots = 0) ?(slotsize = Layout.default_slotsize) ?(buflen = 0) t =
+  let out = Array.make 5 0 in
+  let r = tx_attach_ioctl t.fd [| nslots; slotsize; buflen |] out in
+  if r <> 0 then fail ("tx_attach " ^ t.name) (errno_name r)
+  else
+    let info = { tx_mmap_len = out.(0); tx_size = out.(1); tx_slotsize = out.(2); tx_dataoff = out.(3); mtu = out.(4) } in
+    match tx_map t.fd info.tx_mmap_len with
+    | exception Unix.Unix_error (e, _, _) -> fail ("tx_attach " ^ t.name) ("mmap: " ^ Unix.error_message e)
+    | buf -> (
+        match Tx_ring.attach (Cstruct.of_bigarray buf) ~kick:t.fd with
+        | Error e -> fail ("tx_attach " ^ t.name) e
+        | Ok tx -> Ok (tx, info))
+
+let tx_counters t =
+  let a = Array.make 9 0 in
+  let r = tx_counters_ioctl t.fd a in
+  if r <> 0 then fail ("tx_counters " ^ t.name) (errno_name r)
+  else
+    Ok
+      { t_frames = a.(0); t_bytes = a.(1); t_runt = a.(2); t_oversize = a.(3); t_refused = a.(4); t_corrupt = a.(5);
+        t_drains = a.(6); t_sleeps = a.(7); t_attached = a.(8) <> 0 }
 
 (* Optional since the device's poll is level-triggered (epoll-safe): see the .mli. *)
 let engine_installed = ref false

@@ -59,10 +59,13 @@ struct mn_tx {
 	uint32_t min_len, max_len;
 	int armed;               /* the last drain ended with sr_wake armed: safe to sleep on the kick */
 	struct mn_tx_counters ctr;
+	struct mn_slot batch[MN_TX_BATCH];   /* scratch of mn_tx_drain (off the stack: a kernel's is small) */
 };
 
-/* Attach as the consumer of a transmit ring (v2). 0, -EINVAL (geometry, see mn_ring_geometry),
- * -EPROTONOSUPPORT (not v2), -EIO (corrupt indices). max_len < min_len: -EINVAL. */
+/* Attach as the consumer of a transmit ring (v2) and arm sr_wake (the final check of an empty ring:
+ * t->armed = 1), so that the producer's first push kicks; frames already in the ring (armed = 0)
+ * wait for the first drain. 0, -EINVAL (geometry, see mn_ring_geometry), -EPROTONOSUPPORT (not
+ * v2), -EIO (corrupt indices). max_len < min_len: -EINVAL. */
 int mn_tx_attach(struct mn_tx *t, void *buf, uint64_t buflen, uint32_t min_len, uint32_t max_len);
 
 /*
