@@ -56,3 +56,10 @@ $(BUILD)/kdevtest: ocaml-dune
 RESPONDER_EXE := _build/default/ocaml_shim/mirage/responder/mirage_responder.exe
 $(BUILD)/mirage_responder: ocaml-dune
 	$(call ocaml_static,$(RESPONDER_EXE))
+
+# Figures of the Mirage_net.S netif against the real ping (RTT p50/p99, ping -f), vs the kernel's
+# own stack on the same veth; root. Results and the command in ocaml_shim/RESULTS.md.
+.PHONY: bench-ping
+bench-ping: ocaml-dune
+	$(PYTHON) ocaml_shim/bench/ping_bench.py
+bench: bench-ping

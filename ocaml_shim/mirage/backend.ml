@@ -18,4 +18,7 @@ module type S = sig
 
   val close : t -> unit
   (** Unplugs the receive ring and stops the transmit path (after sending what was pushed). *)
+
+  val closed_drops : t -> (string * int) list
+  (** After [close]: the counts it can still tell (e.g. the transmit consumer's final ones). *)
 end

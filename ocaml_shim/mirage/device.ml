@@ -28,7 +28,12 @@ module Make (B : Backend.S) = struct
     wake_stop : unit Lwt.u;
     mutable listener : (unit, error) result Lwt.t option;
     mutable rx_too_long : int;
+    mutable final_drops : (string * int) list option;  (** taken just before the backend closed *)
   }
+
+  (* The backend's counters after close win where it still has them (the transmit consumer's final
+     drain); the rest keep their last live values. *)
+  let merge before after = List.map (fun (k, v) -> (k, Option.value (List.assoc_opt k after) ~default:v)) before
 
   let fresh_stats () = { Mirage_net.rx_bytes = 0L; rx_pkts = 0l; tx_bytes = 0L; tx_pkts = 0l }
 
@@ -36,7 +41,7 @@ module Make (B : Backend.S) = struct
     let stop, wake_stop = Lwt.wait () in
     { b; mac = Macaddr.of_octets_exn (B.mac b); mtu = B.mtu b; stats = fresh_stats ();
       scratch = Cstruct.create (B.mtu b + eth_hlen); disconnected = false; stop; wake_stop; listener = None;
-      rx_too_long = 0 }
+      rx_too_long = 0; final_drops = None }
 
   let backend t = t.b
   let mac t = t.mac
@@ -49,9 +54,11 @@ module Make (B : Backend.S) = struct
     t.stats.tx_bytes <- 0L;
     t.stats.tx_pkts <- 0l
 
-  let drops t =
+  let live_drops t =
     let c = Tx_ring.counters (B.tx t.b) in
     B.drops t.b @ [ ("rx_too_long", t.rx_too_long); ("tx_ring_full", c.drop_full); ("tx_ring_corrupt", c.drop_error) ]
+
+  let drops t = match t.final_drops with Some d -> d | None -> live_drops t
 
   (* The single producer never yields between [space] and [push], so a free slot seen here is
      still free when the frame is pushed. *)
@@ -124,5 +131,10 @@ module Make (B : Backend.S) = struct
       t.disconnected <- true;
       Lwt.wakeup_later t.wake_stop ();
       (* The receive loop must be done with the event channel before the backend closes it. *)
-      (match t.listener with Some p -> p >|= ignore | None -> Lwt.return_unit) >|= fun () -> B.close t.b)
+      (match t.listener with Some p -> p >|= ignore | None -> Lwt.return_unit) >|= fun () ->
+      (* The backend's close sends what was written (the transmit consumer's last drain) and ends
+         the plug; its counters are read before, the transmit consumer's final ones after. *)
+      let before = live_drops t in
+      B.close t.b;
+      t.final_drops <- Some (merge before (B.closed_drops t.b)))
 end

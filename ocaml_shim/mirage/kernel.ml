@@ -24,6 +24,9 @@ module B = struct
     rx @ tx
 
   let close t = Kdev.close t.k
+
+  (* The device is closed: nothing more to ask. *)
+  let closed_drops _ = []
 end
 
 include Device.Make (B)

@@ -22,11 +22,14 @@ module B = struct
       [ ("rx_full", ld off_drop_full); ("rx_oversize", ld off_drop_oversize); ("rx_busy", ld off_drop_busy);
         ("rx_error", ld off_drop_error) ]
 
-  let drops t =
+  let tx_drops t =
     let c = User_tx.counters t.port in
-    rx_drops t
-    @ [ ("tx_runt", c.drop_runt); ("tx_oversize", c.drop_oversize); ("tx_refused", c.drop_xmit);
-        ("tx_corrupt", c.corrupt) ]
+    [ ("tx_runt", c.drop_runt); ("tx_oversize", c.drop_oversize); ("tx_refused", c.drop_xmit); ("tx_corrupt", c.corrupt) ]
+
+  let drops t = rx_drops t @ tx_drops t
+
+  (* User_tx keeps the final counters of its closed port. *)
+  let closed_drops = tx_drops
 
   let close t =
     Mnetif.Netif.unplug t.netif;
