@@ -3,6 +3,7 @@ the port's thread drains it (mn_tx_drain) onto a software wire or an AF_PACKET s
 Reproduce: python -m pytest -q tests/test_tx.py"""
 from __future__ import annotations
 
+import ctypes as C
 import errno
 import itertools
 import json
@@ -179,3 +180,33 @@ def netns():
         yield ns
     finally:
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+TX_LAYOUT_C = r"""
+#include <stdio.h>
+#include <stddef.h>
+#include "mnetif/user_tx.h"
+#define S(t) printf(#t " %zu\n", sizeof(struct t));
+#define O(t, f) printf(#t "." #f " %zu\n", offsetof(struct t, f));
+int main(void) {
+  S(mn_tx) S(mn_tx_counters) S(mn_user_tx_info)
+  O(mn_tx, min_len) O(mn_tx, armed) O(mn_tx, ctr) O(mn_tx, batch)
+  O(mn_tx_counters, drop_runt) O(mn_tx_counters, sleeps) O(mn_user_tx_info, mtu) O(mn_user_tx_info, mac)
+  return 0;
+}
+"""
+
+
+def test_ctypes_mirrors_match_the_c_layouts(tmp_path):
+    src, exe = tmp_path / "txlayout.c", tmp_path / "txlayout"
+    src.write_text(TX_LAYOUT_C)
+    subprocess.run(["gcc", f"-I{ROOT}/c/include", f"-I{ROOT}/c/src", "-o", str(exe), str(src)], check=True)
+    c = dict(line.rsplit(" ", 1) for line in subprocess.run([str(exe)], capture_output=True, text=True,
+                                                            check=True).stdout.splitlines())
+    py = {"mn_tx": tx.TxStruct, "mn_tx_counters": tx.TxCounters, "mn_user_tx_info": tx.TxInfo}
+    for name, cls in py.items():
+        assert int(c[name]) == C.sizeof(cls), name
+    for key, val in c.items():
+        if "." in key:
+            t, f = key.split(".")
+            assert getattr(py[t], f).offset == int(val), key
