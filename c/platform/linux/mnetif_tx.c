@@ -37,6 +37,7 @@ struct mnk_tx {
 	void *ring;                  /* (mu) the latest transmit ring (vmalloc_user): what mmap maps */
 	u64 buflen;                  /* (mu) */
 	struct net_device *dev;      /* (mu) held while attached; NULL once detached */
+	bool detaching;              /* set by a detach waiting for mu: a drain stops at its next budget */
 	struct mn_tx tx;             /* (mu) the consumer: private geometry, index, counters */
 };
 
@@ -49,16 +50,19 @@ int mnk_tx_open(struct mnk_file *f)
 	return 0;
 }
 
-/* The plug ended (any path: ioctl, close, the interface went away). rtnl held. */
+/* The plug ended (any path: ioctl, close, the interface went away). rtnl held: a drain that a
+ * producer keeps feeding must not hold it up, so the drain is told to stop at its next budget. */
 void mnk_tx_detach(struct mnk_file *f)
 {
 	struct mnk_tx *t = f->tx;
 
+	WRITE_ONCE(t->detaching, true);
 	mutex_lock(&t->mu);
 	if (t->dev) {
 		dev_put(t->dev);
 		t->dev = NULL;
 	}
+	WRITE_ONCE(t->detaching, false);
 	mutex_unlock(&t->mu);
 }
 
@@ -218,7 +222,8 @@ static uint32_t mnk_xmit(void *arg, const struct mn_slot *f, uint32_t n)
 
 /* The kick. Drains until the ring is empty with sr_wake armed: returning earlier would strand the
  * frames left (the producer kicks only when it crosses sr_wake), so a producer that keeps feeding
- * keeps its own kicking thread here, rescheduling between budgets, until a fatal signal. */
+ * keeps its own kicking thread here, rescheduling between budgets, until a fatal signal or the end
+ * of the plug. */
 ssize_t mnk_tx_write(struct file *file, const char __user *buf, size_t len, loff_t *ppos)
 {
 	struct mnk_file *f = file->private_data;
@@ -248,6 +253,10 @@ ssize_t mnk_tx_write(struct file *file, const char __user *buf, size_t len, loff
 		}
 		if (t->tx.armed)
 			break;
+		if (READ_ONCE(t->detaching)) {
+			ret = -ENODEV;
+			break;
+		}
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;

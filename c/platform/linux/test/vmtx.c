@@ -13,6 +13,7 @@
 #include <linux/if_packet.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,6 +342,65 @@ out:
 	ktx_close(&t);
 }
 
+struct feeder {
+	struct ktx *t;
+	volatile int stop;
+	uint64_t pushed, kicks_enodev;
+};
+
+/* Single producer: pushes as fast as it can (its own kicks may find the ring gone: ignored). */
+static void *feed(void *arg)
+{
+	struct feeder *fd = arg;
+	static uint8_t f[60];
+
+	fr_make(f, 7, sizeof(f), txmac, rxmac);
+	while (!fd->stop)
+		fd->pushed += mn_prod_push(&fd->t->p, f, sizeof(f)) == 0;
+	return NULL;
+}
+
+/* A second thread kicks in a loop, so one drain after another meets a ring the feeder keeps full. */
+static void *kicker(void *arg)
+{
+	struct feeder *fd = arg;
+	uint64_t one = 1;
+
+	while (!fd->stop)
+		if (write(fd->t->k.fd, &one, 8) < 0 && errno == ENODEV)
+			fd->kicks_enodev++;
+	return NULL;
+}
+
+/* The plug ends while a drain is kept busy: the unplug (under rtnl) must not wait for the producer
+ * to stop; the drain ends at its next budget and later kicks say ENODEV. */
+static void t_unplug_busy(void)
+{
+	struct feeder fd = { 0 };
+	pthread_t a, b;
+	struct ktx t;
+	double t0, took;
+	int r = ktx_open(&t, 0, 2048, 0), u;
+
+	if (!check(r == 0, "tx-unplug-busy-attach", "%s", r ? strerror(-r) : "ok"))
+		return;
+	fd.t = &t;
+	pthread_create(&a, NULL, feed, &fd);
+	pthread_create(&b, NULL, kicker, &fd);
+	usleep(300000);
+	t0 = now_s();
+	u = kring_unplug(&t.k);
+	took = now_s() - t0;
+	usleep(100000);
+	fd.stop = 1;
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	check(u == 0 && took < 2.0 && fd.kicks_enodev > 0 && fd.pushed > 0, "tx-unplug-while-draining",
+	      "unplug took %.3f s with a feeder (%llu frames pushed) and a kicker running; %llu kicks said ENODEV after",
+	      took, (unsigned long long)fd.pushed, (unsigned long long)fd.kicks_enodev);
+	ktx_close(&t);
+}
+
 /* The interface goes away with a transmit ring attached: unregistration completes (the module
  * drops its device reference), the kick says ENODEV, nothing hangs. */
 static void t_ifgone(void)
@@ -374,6 +434,7 @@ int main(int argc, char **argv)
 	t_batch();
 	t_errors();
 	t_hostile();
+	t_unplug_busy();
 	t_ifgone();
 	printf("VMTX: %s (%d failed checks, %.1f s)\n", failures ? "FAIL" : "PASS", failures, now_s() - t0);
 	return failures ? 1 : 0;
