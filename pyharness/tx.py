@@ -80,15 +80,17 @@ def link(a: str, b: str) -> None:
 
 class KickProducer(_ring.Producer):
     """A producer whose notify is the C kick (mn_user_tx_kick writes the port's eventfd): no Python
-    runs on the signal path."""
+    runs on the signal path. The ring's producer role is claimed as by any Producer."""
 
     def __init__(self, ring: Ring, kick_fd: int):
-        self.ring = ring
+        _ring._Handle.__init__(self, ring)
         self._s = _ring.ProdStruct()
+        self._notify_exc: list[BaseException] = []
         self._cb = None
         kick = C.cast(_lib().mn_user_tx_kick, C.c_void_p)
         rc = ring.lib.mn_prod_attach(C.byref(self._s), ring.addr, ring.buflen, kick, C.c_void_p(kick_fd))
         if rc:
+            self.close()
             _raise(rc, "mn_prod_attach (transmit ring)")
 
 
@@ -141,6 +143,7 @@ class TxPort:
             last = TxCounters()
             rc = _lib().mn_user_tx_close(self.handle, C.byref(last))
             self.handle = -1
+            self.producer.close()
             if rc:
                 _raise(rc, f"close transmit port of {self.name!r}")
             self.last = last.as_dict()
