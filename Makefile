@@ -16,9 +16,9 @@ WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 INC := -Ic/include -Ic/src
 CFLAGS_BASE := $(CSTD) $(WARN) $(INC) -g -fPIC -fvisibility=default
 OPT := -O2
-CORE_SRCS := c/src/ring.c c/src/registry.c
+CORE_SRCS := c/src/ring.c c/src/registry.c c/src/tx.c
 CORE_HDRS := $(wildcard c/include/mnetif/*.h) c/src/compat.h
-USER_SRCS := c/platform/user/user.c
+USER_SRCS := c/platform/user/user.c c/platform/user/user_tx.c
 VERSION_SCRIPT := c/platform/user/libmnetif.map
 LIBS_USER := -lpthread
 

@@ -11,7 +11,7 @@ KMOD_TEST := $(KMOD_DIR)/test
 KMOD_KO := $(BUILD)/kmod/mnetif.ko
 KMOD_SRCS := $(wildcard $(KMOD_DIR)/*.c $(KMOD_DIR)/*.h) $(KMOD_DIR)/Kbuild $(CORE_SRCS) $(CORE_HDRS)
 # kdevtest: the OCaml port's consumer (ocaml_shim/kdev/test, built by mk/ocaml.mk).
-KMOD_VM_BINS := $(BUILD)/vmtest $(BUILD)/vmbench $(BUILD)/kdevtest
+KMOD_VM_BINS := $(BUILD)/vmtest $(BUILD)/vmbench $(BUILD)/kdevtest $(BUILD)/vmtx $(BUILD)/mirage_responder
 KMOD_INITRD := $(BUILD)/kmod-vm/initramfs.cpio.gz
 KMOD_BENCH_FRAMES ?= 30000
 KMOD_VM_TIMEOUT ?= 900
@@ -29,11 +29,16 @@ $(KMOD_KO): $(KMOD_SRCS)
 $(BUILD)/vmtest: $(KMOD_VMTEST_SRCS) $(KMOD_USER_COMMON) $(wildcard $(KMOD_TEST)/*.h) $(CORE_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(KMOD_USER_CFLAGS) -o $@ $(KMOD_VMTEST_SRCS) $(KMOD_USER_COMMON)
+# The transmit path's checks (issue 15): a producer into the module's transmit ring, a capture on the peer.
+$(BUILD)/vmtx: $(KMOD_TEST)/vmtx.c $(KMOD_TEST)/vmcheck.c $(KMOD_USER_COMMON) $(wildcard $(KMOD_TEST)/*.h) $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(KMOD_USER_CFLAGS) -o $@ $(KMOD_TEST)/vmtx.c $(KMOD_TEST)/vmcheck.c $(KMOD_USER_COMMON)
 $(BUILD)/vmbench: $(KMOD_TEST)/vmbench.c $(KMOD_USER_COMMON) $(wildcard $(KMOD_TEST)/*.h) $(CORE_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(KMOD_USER_CFLAGS) -o $@ $< $(KMOD_USER_COMMON)
 
-$(KMOD_INITRD): $(KMOD_KO) $(KMOD_VM_BINS) $(KMOD_TEST)/init.sh $(KMOD_TEST)/veth.sh $(KMOD_TEST)/mkinitramfs.sh
+$(KMOD_INITRD): $(KMOD_KO) $(KMOD_VM_BINS) $(KMOD_TEST)/init.sh $(KMOD_TEST)/veth.sh $(KMOD_TEST)/pingtest.sh \
+  $(KMOD_TEST)/mkinitramfs.sh
 	@mkdir -p $(@D)
 	bash $(KMOD_TEST)/mkinitramfs.sh $@ $(KMOD_KVER) $(BUILD) $(KMOD_BENCH_FRAMES)
 

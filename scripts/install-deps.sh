@@ -11,6 +11,7 @@ APT_PKGS=(
   ocaml-nox ocaml-dune ocaml-findlib libcstruct-ocaml-dev liblwt-ocaml-dev
   libalcotest-ocaml-dev libqcheck-ocaml-dev
   redis-server
+  libipaddr-ocaml-dev iputils-ping iputils-arping tcpdump
 )
 
 missing=()

@@ -20,7 +20,7 @@ external fence_noalloc : unit -> unit = "mnoc_fence" [@@noalloc]
 external fence_plain_ext : unit -> unit = "mnoc_fence"
 
 let quick = Array.exists (( = ) "--quick") Sys.argv
-let ( >>= ) = Lwt.bind
+open Lwt.Infix
 let ok what = function Ok x -> x | Error e -> failwith (what ^ ": " ^ Ring_error.to_string e)
 
 let fresh_ring proto =

@@ -6,8 +6,6 @@ open Mnetif
 external start_producer : string -> int -> Unix.file_descr = "mnoc_start_producer"
 external join_producer : unit -> int * int * int * int = "mnoc_join_producer"
 
-let ( >>= ) = Lwt.bind
-
 (* Frame seq as producer.c builds it. *)
 let fnv1a v off len =
   let h = ref 0x811c9dc5 in

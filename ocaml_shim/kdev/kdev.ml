@@ -6,6 +6,9 @@ external counters_ioctl : Unix.file_descr -> int array -> int = "mnkd_counters"
 external map : Unix.file_descr -> int -> Cstruct.buffer = "mnkd_map"
 external poll : Unix.file_descr -> int -> int = "mnkd_poll"
 external clear_read : Unix.file_descr -> int = "mnkd_clear"
+external tx_attach_ioctl : Unix.file_descr -> int array -> int array -> int = "mnkd_tx_attach"
+external tx_map : Unix.file_descr -> int -> Cstruct.buffer = "mnkd_tx_map"
+external tx_counters_ioctl : Unix.file_descr -> int array -> int = "mnkd_tx_counters"
 
 type info = { mmap_len : int; index : int; size : int; slotsize : int; dataoff : int; mac : string; up : bool }
 
@@ -23,7 +26,12 @@ type counters = {
 }
 
 type hdr_counters = { h_frames : int; h_drop_full : int; h_drop_oversize : int; h_drop_busy : int }
-type stats = { mutable batches : int; mutable empty : int; mutable delivered : int; mutable sleeps : int }
+type stats = Mnetif_listen.Listen.stats = {
+  mutable batches : int;
+  mutable empty : int;
+  mutable delivered : int;
+  mutable sleeps : int;
+}
 
 type t = {
   name : string;
@@ -79,7 +87,7 @@ let plug ?(proto = Layout.proto_v2) ?(nslots = 0) ?(slotsize = Layout.default_sl
       let ring = if r <> 0 then fail ("plug " ^ name) (errno_name r) else attach name fd info in
       match ring with
       | Ok ring ->
-          let stats = { batches = 0; empty = 0; delivered = 0; sleeps = 0 } in
+          let stats = Mnetif_listen.Listen.stats () in
           Ok { name; fd; ring; info; stats; closed = false; gone = false }
       | Error _ as e ->
           (* Unplug first: a mapping that failed validation may still hold the file. *)
@@ -98,6 +106,7 @@ let clear t =
   if r < 0 then fail ("clear " ^ t.name) (errno_name r) else Ok r
 
 let ring t = t.ring
+let name t = t.name
 let info t = t.info
 let fd t = t.fd
 let stats t = t.stats
@@ -129,6 +138,44 @@ let close t =
     ignore (unplug_ioctl t.fd);
     Unix.close t.fd)
 
+type tx_info = { tx_mmap_len : int; tx_size : int; tx_slotsize : int; tx_dataoff : int; mtu : int }
+
+type tx_counters = {
+  t_frames : int;
+  t_bytes : int;
+  t_runt : int;
+  t_oversize : int;
+  t_refused : int;
+  t_corrupt : int;
+  t_drains : int;
+  t_sleeps : int;
+  t_attached : bool;
+}
+
+(* The producer is ring.c's (through Tx_ring), its kick write() on this file: the module drains the
+   ring in the kicking thread. *)
+let tx_attach ?(nslots = 0) ?(slotsize = Layout.default_slotsize) ?(buflen = 0) t =
+  let out = Array.make 5 0 in
+  let r = tx_attach_ioctl t.fd [| nslots; slotsize; buflen |] out in
+  if r <> 0 then fail ("tx_attach " ^ t.name) (errno_name r)
+  else
+    let info = { tx_mmap_len = out.(0); tx_size = out.(1); tx_slotsize = out.(2); tx_dataoff = out.(3); mtu = out.(4) } in
+    match tx_map t.fd info.tx_mmap_len with
+    | exception Unix.Unix_error (e, _, _) -> fail ("tx_attach " ^ t.name) ("mmap: " ^ Unix.error_message e)
+    | buf -> (
+        match Tx_ring.attach (Cstruct.of_bigarray buf) ~kick:t.fd with
+        | Error e -> fail ("tx_attach " ^ t.name) e
+        | Ok tx -> Ok (tx, info))
+
+let tx_counters t =
+  let a = Array.make 9 0 in
+  let r = tx_counters_ioctl t.fd a in
+  if r <> 0 then fail ("tx_counters " ^ t.name) (errno_name r)
+  else
+    Ok
+      { t_frames = a.(0); t_bytes = a.(1); t_runt = a.(2); t_oversize = a.(3); t_refused = a.(4); t_corrupt = a.(5);
+        t_drains = a.(6); t_sleeps = a.(7); t_attached = a.(8) <> 0 }
+
 (* Optional since the device's poll is level-triggered (epoll-safe): see the .mli. *)
 let engine_installed = ref false
 
@@ -137,56 +184,14 @@ let use_select_engine () =
     Lwt_engine.set (new Lwt_engine.select);
     engine_installed := true)
 
-let ( >>= ) = Lwt.bind
+(* The device's event channel: clear = read(), gone = POLLHUP after the clear (the interface went
+   away and the module unplugged: no producer can publish any more). *)
+let channel t =
+  { Mnetif_listen.Listen.fd = t.fd;
+    clear = (fun () -> match clear t with Ok _ -> () | Error e -> failwith e);
+    gone = (fun () -> match poll_event t 0 with Ok { hup = true; _ } -> t.gone <- true; true | _ -> t.gone) }
 
-let listen_one ~stop t fn =
-  let lfd = Lwt_unix.of_unix_file_descr ~blocking:false ~set_flags:false t.fd in
-  let budget = (Ring.geometry t.ring).Ring_geom.size in
-  let st = t.stats in
-  let handler = fn t in
-  let count f = st.delivered <- st.delivered + 1; handler f in
-  let rec loop () =
-    if not (Lwt.is_sleeping stop) then Lwt.return (Ok ())
-    else (
-      st.batches <- st.batches + 1;
-      match Ring.rx_batch t.ring budget count with
-      | Error Ring_error.Busy -> Lwt.pause () >>= loop
-      | Error _ as e -> Lwt.return e
-      | Ok n when n >= budget -> Lwt.pause () >>= loop
-      | Ok n -> (
-          if n = 0 then st.empty <- st.empty + 1;
-          (* After POLLHUP the module has unplugged (no producer can still publish): the batch
-             just taken ended the ring. *)
-          if t.gone then Lwt.return (Ok ())
-          else
-            (* Final check: arm sr_wake, full fence, re-check. A frame published before the
-               producer read sr_wake is seen by the re-check; any later one signals the file. *)
-            match Ring.prepare_wait t.ring with
-            | Error _ as e -> Lwt.return e
-            | Ok false -> loop ()
-            | Ok true ->
-                st.sleeps <- st.sleeps + 1;
-                Lwt.pick [ Lwt_unix.wait_read lfd; Lwt.protected stop ] >>= fun () ->
-                (* Clear BEFORE the ring is re-checked: a frame published before a cleared
-                   signal is seen by the re-check, a later signal stays pending (uapi.h). *)
-                match clear t with
-                | Error e -> Lwt.fail_with e
-                | Ok _ ->
-                    (match poll_event t 0 with Ok { hup = true; _ } -> t.gone <- true | _ -> ());
-                    loop ()))
-  in
-  loop ()
-
-(* One loop per ring on one Lwt scheduler; the first ring to fail stops the others. *)
-let listen ?(stop = fst (Lwt.wait ())) ?(set_engine = false) ts fn =
+let listen ?stop ?(set_engine = false) ts fn =
   if set_engine then use_select_engine ();
-  let failed, fail_all = Lwt.wait () in
-  let stop = Lwt.choose [ Lwt.protected stop; failed ] in
-  let one t =
-    Lwt.map
-      (fun r -> if Result.is_error r && Lwt.is_sleeping failed then Lwt.wakeup fail_all (); r)
-      (listen_one ~stop t fn)
-  in
-  Lwt.map
-    (fun rs -> Option.value ~default:(Ok ()) (List.find_opt Result.is_error rs))
-    (Lwt.all (List.map one ts))
+  let arr = Array.of_list ts in
+  Mnetif_listen.Listen.all ?stop (List.map (fun t -> (t.ring, channel t, t.stats)) ts) (fun i -> fn arr.(i))

@@ -37,7 +37,7 @@ type counters = {
 
 type hdr_counters = { h_frames : int; h_drop_full : int; h_drop_oversize : int; h_drop_busy : int }
 
-type stats = {
+type stats = Mnetif_listen.Listen.stats = {
   mutable batches : int;  (** [Ring.rx_batch] calls made by {!listen} *)
   mutable empty : int;  (** of which handed out nothing *)
   mutable delivered : int;  (** frames handed to the function *)
@@ -59,6 +59,9 @@ val plug :
     (e.g. ["Kdev.plug mnb: EEXIST"]). *)
 
 val ring : t -> Mnetif_core.Ring.t
+val name : t -> string
+(** The plugged interface's name. *)
+
 val info : t -> info
 val fd : t -> Unix.file_descr
 (** The event channel: readable while a producer signal is pending (level-triggered, like an
@@ -90,6 +93,41 @@ val close : t -> unit
 (** Unplugs (if plugged) and closes the file. The mapping is released by the GC once no view of it
     is reachable (a managed finaliser munmaps it), so a view kept past [close] stays valid memory.
     Idempotent. *)
+
+(** {1 Transmit path} (uapi.h "Transmit path", tx.h) *)
+
+type tx_info = {
+  tx_mmap_len : int;
+  tx_size : int;  (** slots *)
+  tx_slotsize : int;
+  tx_dataoff : int;
+  mtu : int;  (** the device's MTU at attach (the module checks each frame against the current one) *)
+}
+
+val tx_attach :
+  ?nslots:int -> ?slotsize:int -> ?buflen:int -> t -> (Mnetif_core.Tx_ring.t * tx_info, string) result
+(** After {!plug}: [MNETIF_IOC_TX_ATTACH] (a fresh v2 ring laid out by the module), the mapping at
+    [MNETIF_TX_MMAP_OFF], and the ring's producer ({!Mnetif_core.Tx_ring}, ring.c's [mn_prod_*])
+    whose kick is [write()] on this file: the module then drains the ring into [dev_queue_xmit] in
+    the kicking thread. The ring ends with the plug. Errors name the errno ("ENXIO": not plugged). *)
+
+type tx_counters = {
+  t_frames : int;  (** accepted by dev_queue_xmit *)
+  t_bytes : int;
+  t_runt : int;
+  t_oversize : int;  (** longer than the device's MTU + 18 *)
+  t_refused : int;  (** the device refused them (down, queue full) *)
+  t_corrupt : int;  (** drains ended by a corrupt producer index *)
+  t_drains : int;
+  t_sleeps : int;
+  t_attached : bool;
+}
+
+val tx_counters : t -> (tx_counters, string) result
+(** [MNETIF_IOC_TX_COUNTERS]: the module's consumer counters. *)
+
+val channel : t -> Mnetif_listen.Listen.channel
+(** The device as {!Mnetif_listen.Listen}'s event channel: clear = [read()], gone = POLLHUP. *)
 
 val listen :
   ?stop:unit Lwt.t -> ?set_engine:bool -> t list -> (t -> Cstruct.t -> unit) ->

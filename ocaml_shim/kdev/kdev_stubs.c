@@ -147,3 +147,54 @@ value mnkd_clear(value fd)
 		return Val_int(errno == EAGAIN ? 0 : -errno);
 	return Val_int(-EIO);
 }
+
+/* ---- transmit path (uapi.h "Transmit path") ------------------------------------------------- */
+
+/* args = [| nslots; slotsize; buflen |]; out := [| mmap_len; size; slot_bytes; dataoff; mtu |]. */
+value mnkd_tx_attach(value fd, value args, value out)
+{
+	struct mnetif_tx t;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	t.nslots = Long_val(Field(args, 0));
+	t.slotsize = Long_val(Field(args, 1));
+	t.buflen = Long_val(Field(args, 2));
+	r = ioctl_nolock(Int_val(fd), MNETIF_IOC_TX_ATTACH, &t);
+	if (r)
+		return Val_int(r);
+	{
+		uint64_t v[] = { t.mmap_len, t.size, t.slot_bytes, t.dataoff, t.mtu };
+
+		store_all(out, v, sizeof(v) / sizeof(v[0]));
+	}
+	return Val_int(0);
+}
+
+/* The file's transmit ring, len bytes at MNETIF_TX_MMAP_OFF (same lifetime rule as mnkd_map). */
+value mnkd_tx_map(value fd, value len)
+{
+	intnat dim = Long_val(len);
+	void *m = mmap(NULL, dim, PROT_READ | PROT_WRITE, MAP_SHARED, Int_val(fd), (off_t)MNETIF_TX_MMAP_OFF);
+
+	if (m == MAP_FAILED)
+		uerror("mmap", Nothing);
+	return caml_unix_mapped_alloc(CAML_BA_CHAR | CAML_BA_C_LAYOUT, 1, m, &dim);
+}
+
+/* out := [| frames; bytes; drop_runt; drop_oversize; drop_xmit; corrupt; drains; sleeps; attached |]. */
+value mnkd_tx_counters(value fd, value out)
+{
+	struct mnetif_tx_counters c;
+	int r = ioctl(Int_val(fd), MNETIF_IOC_TX_COUNTERS, &c) < 0 ? -errno : 0;
+
+	if (r)
+		return Val_int(r);
+	{
+		uint64_t v[] = { c.frames, c.bytes, c.drop_runt, c.drop_oversize, c.drop_xmit, c.corrupt,
+				 c.drains, c.sleeps, c.attached };
+
+		store_all(out, v, sizeof(v) / sizeof(v[0]));
+	}
+	return Val_int(0);
+}

@@ -49,49 +49,14 @@ let clear_event fd =
   let b = Bytes.create 8 in
   try ignore (Unix.read fd b 0 8) with Unix.Unix_error ((Unix.EAGAIN | Unix.EWOULDBLOCK), _, _) -> ()
 
-let ( >>= ) = Lwt.bind
+(* The ring's event channel: the eventfd the producer (netif_ether_input) writes; it never says gone. *)
+let channel t =
+  Option.map
+    (fun p -> { Mnetif_listen.Listen.fd = p.efd; clear = (fun () -> clear_event p.efd); gone = (fun () -> false) })
+    t.plugged
 
-let listen_one ~stop t fn =
-  match t.plugged with
-  | None -> Lwt.return (Ok ())
-  | Some p ->
-      let lfd = Lwt_unix.of_unix_file_descr ~blocking:false ~set_flags:false p.efd in
-      let budget = (Ring.geometry t.ring).Ring_geom.size in
-      let handler = fn t in
-      let rec loop () =
-        if not (Lwt.is_sleeping stop) then Lwt.return (Ok ())
-        else
-          match rx_poll ~budget t handler with
-          | Error Ring_error.Busy -> Lwt.pause () >>= loop
-          | Error _ as e -> Lwt.return e
-          | Ok n when n >= budget -> Lwt.pause () >>= loop
-          | Ok _ -> (
-              (* Final check: arm sr_wake, full fence, re-check (Ring.prepare_wait). Only a ring
-                 still empty after the fence may sleep: a frame published before the producer
-                 read sr_wake is seen by the re-check, any later one signals the eventfd. *)
-              match Ring.prepare_wait t.ring with
-              | Error _ as e -> Lwt.return e
-              | Ok false -> loop ()
-              | Ok true ->
-                  Lwt.pick [ Lwt_unix.wait_read lfd; Lwt.protected stop ] >>= fun () ->
-                  (* Clear before re-checking the ring: a signal after this read stays pending. *)
-                  clear_event p.efd;
-                  loop ())
-      in
-      loop ()
-
-let listen ?(stop = fst (Lwt.wait ())) ts fn =
-  let first_error = ref None in
-  let stop_all, wake_all = Lwt.wait () in
-  let stop = Lwt.choose [ Lwt.protected stop; stop_all ] in
-  Lwt.join
-    (List.map
-       (fun t ->
-         listen_one ~stop t fn >>= function
-         | Ok () -> Lwt.return_unit
-         | Error e ->
-             if !first_error = None then first_error := Some e;
-             if Lwt.is_sleeping stop_all then Lwt.wakeup wake_all ();
-             Lwt.return_unit)
-       ts)
-  >>= fun () -> Lwt.return (match !first_error with None -> Ok () | Some e -> Error e)
+let listen ?stop ts fn =
+  let plugged = List.filter_map (fun t -> Option.map (fun ch -> (t, ch)) (channel t)) ts in
+  let rings = List.map (fun (t, ch) -> (t.ring, ch, Mnetif_listen.Listen.stats ())) plugged in
+  let arr = Array.of_list (List.map fst plugged) in
+  Mnetif_listen.Listen.all ?stop rings (fun i -> fn arr.(i))

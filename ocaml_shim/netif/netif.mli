@@ -34,6 +34,9 @@ val rx_poll : ?budget:int -> t -> (Cstruct.t -> unit) -> (int, Mnetif_core.Ring_
     whose release found the lock busy are released by the next call before it hands anything
     out ([Error Busy] if the lock is still busy): a frame is never delivered twice. *)
 
+val channel : t -> Mnetif_listen.Listen.channel option
+(** The ring's event channel (its eventfd), once plugged: what {!listen} waits on. *)
+
 val listen :
   ?stop:unit Lwt.t -> t list -> (t -> Cstruct.t -> unit) -> (unit, Mnetif_core.Ring_error.t) result Lwt.t
 (** Receives from all the (plugged) interfaces in one Lwt loop until [stop] resolves. When a ring

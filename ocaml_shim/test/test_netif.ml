@@ -3,7 +3,7 @@ open Mnetif_core
 open Mnetif
 module U = Mnetif_cring.User_if
 
-let ( >>= ) = Lwt.bind
+open Lwt.Infix
 let mac = "\x02\x00\x00\x00\x00\x01"
 let fresh_if =
   let n = ref 0 in

@@ -115,6 +115,51 @@ struct mnetif_counters {
 #define MNETIF_IOC_UNPLUG   _IO(MNETIF_IOC_MAGIC, 3)
 #define MNETIF_IOC_COUNTERS _IOR(MNETIF_IOC_MAGIC, 4, struct mnetif_counters)
 
+/*
+ * Transmit path (c/platform/linux/mnetif_tx.c; the ring roles and the drain loop: mnetif/tx.h).
+ * The application produces, the module consumes and calls dev_queue_xmit on the plugged device:
+ *
+ *   ioctl(fd, MNETIF_IOC_TX_ATTACH, &tx);          after a plug: a fresh v2 ring, laid out by the
+ *                                                   kernel, consumed from the plugged device
+ *   ring = mmap(NULL, tx.mmap_len, PROT_READ|PROT_WRITE, MAP_SHARED, fd, MNETIF_TX_MMAP_OFF);
+ *   mn_prod_attach(&p, ring, tx.mmap_len, kick, fd)   kick = write(fd, &one, 8)
+ *   mn_prod_push(&p, frame, len)                    kicks when the module asked for it (sr_wake)
+ *
+ * write(fd, buf, n >= 1) is the kick: it drains the transmit ring in the caller's context (frames
+ * in order, each copied into an skb and handed to dev_queue_xmit) until the ring is empty with
+ * sr_wake armed, and returns n; the bytes written are ignored. -ENXIO: no transmit ring attached;
+ * -ENODEV: the plug ended (unplug, interface gone), the ring is no longer consumed; -EIO: the
+ * producer index is corrupt (counted); -EINTR: a fatal signal stopped a drain the producer kept
+ * feeding. Frames shorter than 14 bytes, longer than the device's current MTU + 14 + 4, or refused
+ * by the device (down, queue full) are released and counted, never retried. The module validates
+ * everything it reads from the shared header (mn_tx_drain): a scribbling producer can only make
+ * its own frames drop. MNETIF_IOC_TX_COUNTERS: the consumer's private counters.
+ * The transmit ring ends with the plug (unplug, close, interface gone) and is re-attached after a
+ * new plug; mmap maps the file's latest one.
+ */
+#define MNETIF_TX_MMAP_OFF  ((__u64)MNETIF_MAX_BUFLEN)   /* mmap offset of the transmit ring */
+
+struct mnetif_tx {
+	__u32 nslots;            /* in: power of two, 0 = as many as fit */
+	__u32 slotsize;          /* in: multiple of 64, >= 64 (>= MTU + 18 to send full-size frames) */
+	__u64 buflen;            /* in: ring bytes, rounded up to pages; 0 = 33 pages */
+	__u64 mmap_len;          /* out: bytes to map at MNETIF_TX_MMAP_OFF */
+	__u32 size;              /* out: slots (the consumer's validated private geometry) */
+	__u32 slot_bytes;        /* out */
+	__u32 dataoff;           /* out */
+	__u32 mtu;               /* out: the device's MTU now (each frame is checked against the current one) */
+};
+
+struct mnetif_tx_counters {
+	__u64 frames, bytes;     /* handed to dev_queue_xmit and accepted */
+	__u32 drop_runt, drop_oversize, drop_xmit, corrupt, drains, sleeps;
+	__u32 attached;          /* 1 while the ring is consumed */
+	__u32 pad;
+};
+
+#define MNETIF_IOC_TX_ATTACH   _IOWR(MNETIF_IOC_MAGIC, 5, struct mnetif_tx)
+#define MNETIF_IOC_TX_COUNTERS _IOR(MNETIF_IOC_MAGIC, 6, struct mnetif_tx_counters)
+
 #if (defined(__KERNEL__) || defined(_KERNEL)) && defined(MNETIF_REGISTRY_H)
 /* Kernel glue (Linux and FreeBSD): replies are built from the producer's PRIVATE state, never from
  * a re-read of the shared header. Include mnetif/registry.h first. */

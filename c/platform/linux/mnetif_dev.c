@@ -26,6 +26,10 @@ static int mnk_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&f->plugged_link);
 	init_waitqueue_head(&f->wq);
 	atomic_set(&f->pending, 0);
+	if (mnk_tx_open(f)) {
+		kfree(f);
+		return -ENOMEM;
+	}
 	file->private_data = f;
 	return 0;
 }
@@ -39,6 +43,7 @@ static int mnk_release(struct inode *inode, struct file *file)
 	if (f->plugged)
 		mnk_unplug(f);
 	rtnl_unlock();
+	mnk_tx_release(f);
 	vfree(f->ring);
 	kfree(f);
 	return 0;
@@ -161,7 +166,7 @@ static long mnk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		rtnl_unlock();
 		return copy_to_user((void __user *)arg, &c, sizeof(c)) ? -EFAULT : 0;
 	default:
-		return -ENOTTY;
+		return mnk_tx_ioctl(f, cmd, arg);
 	}
 }
 
@@ -170,6 +175,8 @@ static int mnk_mmap(struct file *file, struct vm_area_struct *vma)
 	struct mnk_file *f = file->private_data;
 	int err;
 
+	if (vma->vm_pgoff == MNETIF_TX_MMAP_OFF >> PAGE_SHIFT)
+		return mnk_tx_mmap(f, vma);
 	mutex_lock(&f->mu);
 	if (!f->ring)
 		err = -ENXIO;
@@ -228,6 +235,7 @@ static const struct file_operations mnk_fops = {
 	.mmap = mnk_mmap,
 	.poll = mnk_poll,
 	.read = mnk_read,
+	.write = mnk_tx_write,
 	.llseek = noop_llseek,
 };
 
@@ -259,4 +267,4 @@ static void __exit mnk_exit(void)
 module_init(mnk_init);
 module_exit(mnk_exit);
 MODULE_LICENSE("Dual BSD/GPL");
-MODULE_DESCRIPTION("mnetif: shared receive rings for plugged Ethernet interfaces");
+MODULE_DESCRIPTION("mnetif: shared receive and transmit rings for plugged Ethernet interfaces");

@@ -43,6 +43,8 @@ struct mnk_file {
 	/* Event channel: producer signals since the last read() (poll reports, never clears). */
 	atomic_t pending;
 	wait_queue_head_t wq;
+
+	struct mnk_tx *tx;           /* the transmit path (mnetif_tx.c); allocated at open */
 };
 
 /* mnetif_os.c */
@@ -53,5 +55,13 @@ int mnk_unplug(struct mnk_file *f);                              /* rtnl held */
 void mnk_counters(struct mnk_file *f, struct mnetif_counters *out); /* rtnl held */
 int mnk_os_init(void);
 void mnk_os_exit(void);
+
+/* mnetif_tx.c: the transmit path (uapi.h "Transmit path"); lock order: ... -> rtnl -> tx */
+int mnk_tx_open(struct mnk_file *f);
+void mnk_tx_release(struct mnk_file *f);
+void mnk_tx_detach(struct mnk_file *f);                          /* rtnl held; every end of a plug */
+long mnk_tx_ioctl(struct mnk_file *f, unsigned int cmd, unsigned long arg);
+int mnk_tx_mmap(struct mnk_file *f, struct vm_area_struct *vma);
+ssize_t mnk_tx_write(struct file *file, const char __user *buf, size_t len, loff_t *ppos);
 
 #endif /* MNETIF_LINUX_H */

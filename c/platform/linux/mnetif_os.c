@@ -194,6 +194,7 @@ void mn_os_released(struct mn_entry *e)
 	struct mnk_file *f = e->os;
 
 	f->last = e->prod.c;
+	mnk_tx_detach(f);     /* the transmit ring stops with the plug (drops its device reference) */
 	dev_put(f->dev);
 	f->dev = NULL;
 	f->entry = NULL;

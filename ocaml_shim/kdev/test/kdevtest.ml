@@ -34,7 +34,7 @@ let check ok name fmt =
 
 let proto_name p = if p = Layout.proto_v1 then "v1" else "v2"
 
-let ( >>= ) = Lwt.bind
+open Lwt.Infix
 
 (* Consumes through Kdev.listen until [fn] says done ([Ok true]) or rejects a frame, or [limit]
    seconds pass. [fn i view] judges the i-th frame of this call. *)

@@ -16,7 +16,7 @@ pktgen=/lib/modules/$kver/kernel/net/core/pktgen.ko   # the figure's in-kernel s
 cp "$veth" "$root/lib/"
 cp "$ko" "$root/lib/mnetif.ko"
 if [ -f "$pktgen" ] && [ -z "$(modinfo -F depends "$pktgen")" ]; then cp "$pktgen" "$root/lib/"; fi
-cp "$build/vmtest" "$build/vmbench" "$build/kdevtest" "$root/bin/"
+cp "$build/vmtest" "$build/vmbench" "$build/kdevtest" "$build/vmtx" "$build/mirage_responder" "$root/bin/"
 # virtio-9p and its dependencies, in load order: the VM mounts the host's root read-only to run the
 # Python bindings (pyharness.kmod) with the host's own interpreter and numpy (run-vm.sh exports it).
 mkdir -p "$root/lib/9p"
@@ -26,6 +26,7 @@ for m in 9p 9pnet_virtio virtio_pci; do modprobe -S "$kver" --show-depends "$m";
 	done
 [ "$(wc -l < "$root/lib/9p/order")" -ge 5 ] || { echo "mkinitramfs: virtio-9p modules of $kver not found" >&2; exit 1; }
 cp "$here/veth.sh" "$root/veth.sh"
+cp "$here/pingtest.sh" "$root/pingtest.sh"
 sed "s/\$BENCH_FRAMES/$frames/" "$here/init.sh" > "$root/init"
 chmod +x "$root/init" "$root/veth.sh"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out.tmp"

@@ -1,0 +1,38 @@
+(** The receive loop of the OCaml port, one for every backend: drain a ring with
+    [Ring.rx_batch], and when it is empty run the final check ([Ring.prepare_wait]: arm
+    [sr_wake], full fence, re-check) and only then wait for its event channel to become readable;
+    after a wakeup, clear the channel BEFORE re-checking the ring (a signal after the clear stays
+    pending). No periodic wakeup, no spinning: an idle ring costs one sleeping Lwt promise. *)
+
+type channel = {
+  fd : Unix.file_descr;  (** readable while a producer signal is pending (level-triggered) *)
+  clear : unit -> unit;  (** clears the signal; raises [Failure] if the channel fails *)
+  gone : unit -> bool;
+      (** asked after each clear: the producer has detached for good (the ring is drained once
+          more, then the loop ends) *)
+}
+
+type stats = {
+  mutable batches : int;  (** [Ring.rx_batch] calls *)
+  mutable empty : int;  (** of which handed out nothing *)
+  mutable delivered : int;  (** frames handed to the function *)
+  mutable sleeps : int;  (** waits on the channel after a final check said "still empty" *)
+}
+(** A consumer that never spins has [empty <= sleeps + 1] (one empty batch per wakeup, plus the
+    first). *)
+
+val stats : unit -> stats
+(** Zeroed. *)
+
+val run :
+  ?stats:stats -> stop:unit Lwt.t -> Mnetif_core.Ring.t -> channel -> (Cstruct.t -> unit) ->
+  (unit, Mnetif_core.Ring_error.t) result Lwt.t
+(** Receives from one ring until [stop] resolves, the producer is gone, or the ring is corrupt
+    (its error). The function gets zero-copy views valid during the call only. v1 lock contention
+    ([Busy]) is retried after yielding. *)
+
+val all :
+  ?stop:unit Lwt.t -> (Mnetif_core.Ring.t * channel * stats) list -> (int -> Cstruct.t -> unit) ->
+  (unit, Mnetif_core.Ring_error.t) result Lwt.t
+(** [run] over several rings on one Lwt scheduler (the function gets the ring's position in the
+    list); the first ring to fail stops the others and is the result. *)
