@@ -5,8 +5,12 @@
 #   build/model/libmnetif_model_<variant>.so    one MN_ZOO_* switch each (see pyharness/model.py)
 #   build/model/bench_explore                   prints exhaustive executions/s
 MODEL_DIR := c/model
-MODEL_SRCS := $(filter-out $(MODEL_DIR)/bench_explore.c,$(wildcard $(MODEL_DIR)/*.c)) $(MODEL_DIR)/switch.S
-MODEL_HDRS := $(wildcard $(MODEL_DIR)/*.h)
+# rt/: the generic checker; mnetif/: the mnetif workload and its API (model.h); litmus/: litmus
+# programs on rt; ordering.c: the ordering layer (atomic.h, MNETIF_MODEL) onto rt.
+MODEL_PARTS := $(MODEL_DIR) $(MODEL_DIR)/rt $(MODEL_DIR)/mnetif $(MODEL_DIR)/litmus
+MODEL_SRCS := $(filter-out $(MODEL_DIR)/bench_explore.c,$(wildcard $(addsuffix /*.c,$(MODEL_PARTS)))) \
+	$(MODEL_DIR)/rt/switch.S
+MODEL_HDRS := $(wildcard $(addsuffix /*.h,$(MODEL_PARTS)))
 MODEL_CFLAGS := $(CFLAGS_BASE) $(OPT) -I$(MODEL_DIR) -DMNETIF_MODEL -DMNETIF_WITH_2012 -DMN_MAX_PLUGS=4
 MODEL_VARIANTS := v1_no_lock tas_plain v2_relaxed_publish no_prod_fence no_cons_fence \
                   unplug_no_wait 2012_same_offset wake_eq

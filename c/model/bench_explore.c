@@ -2,7 +2,7 @@
 /* Prints the exhaustive engine's executions/s (issue 3 target: >= 100 000/s for 1 producer +
  * consumer, 2 frames, a 2-slot ring, SC), the cost of one step, and of a bare fiber switch.
  * Usage: bench_explore [preemptions] [max_executions] */
-#include "runtime.h"
+#include "mnetif/runtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * or store-buffer drain, checks the oracles, and resumes the actor to its next visible operation.
  * The encoding is specified in model.h; explore.c relies on it being a pure function of the list.
  */
-#include "runtime.h"
+#include "../mnetif/runtime.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
 #ifndef MNETIF_MODEL_RUNTIME_H
 #define MNETIF_MODEL_RUNTIME_H
 
-#include "model.h"
+#include "../model.h"
 #include "mnetif/registry.h"
 
 #define SB_CAP 128               /* store-buffer entries per actor; a full buffer drains its oldest */

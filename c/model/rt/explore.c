@@ -8,7 +8,7 @@
  * an execution is a pure function of its list, the prefix replays the same decisions, so the
  * option counts recorded before the incremented position stay valid.
  */
-#include "runtime.h"
+#include "../mnetif/runtime.h"
 
 #include <stdlib.h>
 #include <string.h>

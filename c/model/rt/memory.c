@@ -10,7 +10,7 @@
  * drain commits them. A load reads committed memory overlaid with the actor's own buffered stores
  * (oldest first, so the newest wins): TSO/PSO store-to-load forwarding.
  */
-#include "runtime.h"
+#include "../mnetif/runtime.h"
 
 #include <stddef.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Names of the model's enums, for traces and messages (pyharness/model.py mirrors the order). */
-#include "model.h"
+#include "../model.h"
 
 #define NAME_OF(table, i) \
 	((i) >= 0 && (unsigned)(i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : "?")

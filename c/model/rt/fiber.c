@@ -5,7 +5,7 @@
  * reused by every execution. Switching is mn_fiber_switch (switch.S). Strict discipline: only the
  * scheduler resumes a fiber, and a fiber only ever yields back to the scheduler.
  */
-#include "runtime.h"
+#include "../mnetif/runtime.h"
 
 #include <sys/mman.h>
 #include <unistd.h>

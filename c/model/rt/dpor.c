@@ -57,7 +57,7 @@
  * Restrictions: workload.reduce must be 0 (the reduction's decision-less steps would hide states
  * DPOR must revisit; DPOR subsumes it) and no external consumer (its accesses are unknown).
  */
-#include "runtime.h"
+#include "../mnetif/runtime.h"
 
 #include <stdlib.h>
 #include <string.h>
