@@ -2,7 +2,8 @@
 /* Prints the exhaustive engine's executions/s (issue 3 target: >= 100 000/s for 1 producer +
  * consumer, 2 frames, a 2-slot ring, SC), the cost of one step, and of a bare fiber switch.
  * Usage: bench_explore [preemptions] [max_executions] */
-#include "mnetif/runtime.h"
+#include "model.h"
+#include "rt/rt_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,13 +37,13 @@ static void one_producer(struct mn_model_workload *w, uint32_t proto, uint32_t m
 	w->kill_actor = -1;
 }
 
-static struct actor pinger;
+static struct rt_actor pinger;
 static void *main_sp;
 
-static void ping(struct actor *a)
+static void ping(struct rt_actor *a)
 {
 	for (;;)
-		mn_fiber_switch(&a->sp, main_sp);
+		rt_fiber_switch(&a->sp, main_sp);
 }
 
 /* Round trip scheduler -> fiber -> scheduler: two mn_fiber_switch calls. */
@@ -52,12 +53,15 @@ static void bench_switch(void)
 	double t;
 	int i;
 
-	mn_fiber_stacks();
+	struct rt *rt = rt_new();
+
+	if (!rt || rt_fiber_stack(rt, 0))
+		return;
 	pinger.id = 0;
-	mn_fiber_init(&pinger, ping);
+	rt_fiber_init(&pinger, rt->stacks[0], ping);
 	t = now_s();
 	for (i = 0; i < n; i++)
-		mn_fiber_switch(&main_sp, pinger.sp);
+		rt_fiber_switch(&main_sp, pinger.sp);
 	t = now_s() - t;
 	printf("fiber switch                 %6.2f ns per switch (%d round trips)\n",
 	       t / n / 2 * 1e9, n);

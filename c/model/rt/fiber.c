@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Actor fibers: one mmap'ed stack per actor slot (MN_MODEL_STACK bytes plus a PROT_NONE guard page
- * below, so an overflow faults instead of corrupting a neighbour), allocated once per process and
- * reused by every execution. Switching is mn_fiber_switch (switch.S). Strict discipline: only the
- * scheduler resumes a fiber, and a fiber only ever yields back to the scheduler.
+ * Actor fibers: one mmap'ed stack per actor slot (RT_STACK_BYTES plus a PROT_NONE guard page
+ * below, so an overflow faults instead of corrupting a neighbour), allocated once per struct rt
+ * and reused by every execution. Switching is rt_fiber_switch (switch.S). Strict discipline: only
+ * the scheduler resumes a fiber, and a fiber only ever yields back to the scheduler.
  */
-#include "../mnetif/runtime.h"
+#include "rt_impl.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -21,60 +21,71 @@
 #define fiber_stack_fresh(base, len) ((void)(base), (void)(len))
 #endif
 
-void mn_fiber_start(void);
+void rt_fiber_start(void);
 
-static unsigned char *stacks[MN_MODEL_MAX_ACTORS];
-
-int mn_fiber_stacks(void)
+static size_t page_size(void)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	int i;
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
 
-	for (i = 0; i < MN_MODEL_MAX_ACTORS; i++) {
-		unsigned char *p;
+int rt_fiber_stack(struct rt *rt, int id)
+{
+	size_t page = page_size();
+	unsigned char *p;
 
-		if (stacks[i])
-			continue;
-		p = mmap(NULL, MN_MODEL_STACK + page, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-		if (p == MAP_FAILED)
-			return -1;
-		if (mprotect(p, page, PROT_NONE) != 0)
-			return -1;
-		stacks[i] = p + page;
+	if (rt->stacks[id])
+		return 0;
+	p = mmap(NULL, RT_STACK_BYTES + page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	if (mprotect(p, page, PROT_NONE) != 0) {
+		munmap(p, RT_STACK_BYTES + page);
+		return -1;
 	}
+	rt->stacks[id] = p + page;
 	return 0;
 }
 
-/* Lays out the frame mn_fiber_switch pops: r15 r14 r13(entry) r12(arg) rbx rbp, then
- * mn_fiber_start as the return address, placed so that rsp is 16-byte aligned at its call. */
-void mn_fiber_init(struct actor *a, void (*entry)(struct actor *))
+void rt_fiber_release(struct rt *rt)
 {
-	uintptr_t top = ((uintptr_t)(stacks[a->id] + MN_MODEL_STACK)) & ~(uintptr_t)15;
+	size_t page = page_size();
+	int i;
+
+	for (i = 0; i < RT_MAX_ACTORS; i++)
+		if (rt->stacks[i])
+			munmap(rt->stacks[i] - page, RT_STACK_BYTES + page);
+}
+
+/* Lays out the frame rt_fiber_switch pops: r15 r14 r13(entry) r12(arg) rbx rbp, then
+ * rt_fiber_start as the return address, placed so that rsp is 16-byte aligned at its call. */
+void rt_fiber_init(struct rt_actor *a, unsigned char *stack, void (*entry)(struct rt_actor *))
+{
+	uintptr_t top = ((uintptr_t)(stack + RT_STACK_BYTES)) & ~(uintptr_t)15;
 	uint64_t *sp = (uint64_t *)(top - 24) - 6;
 
-	a->stack = stacks[a->id];
-	fiber_stack_fresh(a->stack, MN_MODEL_STACK);
+	a->stack = stack;
+	fiber_stack_fresh(a->stack, RT_STACK_BYTES);
 	sp[0] = 0;
 	sp[1] = 0;
 	sp[2] = (uint64_t)(uintptr_t)entry;
 	sp[3] = (uint64_t)(uintptr_t)a;
 	sp[4] = 0;
 	sp[5] = 0;
-	sp[6] = (uint64_t)(uintptr_t)mn_fiber_start;
+	sp[6] = (uint64_t)(uintptr_t)rt_fiber_start;
 	a->sp = sp;
 }
 
-void mn_fiber_resume(struct actor *a)
+void rt_fiber_resume(struct rt *rt, struct rt_actor *a)
 {
-	struct actor *prev = mn_g.cur;
+	struct rt_actor *prev = rt->cur;
 
-	mn_g.cur = a;
-	mn_fiber_switch(&mn_g.sched_sp, a->sp);
-	mn_g.cur = prev;
+	rt->cur = a;
+	rt_fiber_switch(&rt->sched_sp, a->sp);
+	rt->cur = prev;
 }
 
-void mn_fiber_yield(struct actor *a)
+void rt_fiber_yield(struct rt *rt, struct rt_actor *a)
 {
-	mn_fiber_switch(&a->sp, mn_g.sched_sp);
+	rt_fiber_switch(&a->sp, rt->sched_sp);
 }

@@ -2,17 +2,17 @@
 /*
  * The scheduler: builds the option list at each decision point, takes a choice (from a list, a
  * chooser callback, or 0 when the list has run out), executes the chosen actor's pending operation
- * or store-buffer drain, checks the oracles, and resumes the actor to its next visible operation.
- * The encoding is specified in model.h; explore.c relies on it being a pure function of the list.
+ * or store-buffer drain, runs the workload's per-step oracle, and resumes the actor to its next
+ * visible operation. The encoding is specified in rt.h; explore.c and dpor.c rely on it being a
+ * pure function of the list.
  */
-#include "../mnetif/runtime.h"
+#include "mm.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct model mn_g;
 
 struct option {
 	int kind;                    /* 0/1: run actor, 2: drain */
@@ -20,394 +20,418 @@ struct option {
 	uint32_t entry;              /* drain: index in the actor's store buffer */
 };
 
-void sched_violation(int v, const char *fmt, ...)
+void rt_violation(struct rt *rt, int32_t code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (mn_g.r->violation || mn_g.finishing)
+	if (rt->res.violation || rt->finishing)
 		return;
-	mn_g.r->violation = v;
+	rt->res.violation = code;
 	/* The step being executed (its record comes after the check), the last step recorded, or
 	 * -1 for a verdict at quiescence. */
-	mn_g.r->violation_step = mn_g.at_end ? -1 : mn_g.in_step ? (int32_t)mn_g.r->nsteps
-							       : (int32_t)mn_g.r->nsteps - 1;
+	rt->res.violation_step = rt->at_end ? -1 : rt->in_step ? (int32_t)rt->res.nsteps
+							      : (int32_t)rt->res.nsteps - 1;
 	va_start(ap, fmt);
-	vsnprintf(mn_g.r->message, sizeof(mn_g.r->message), fmt, ap);
+	vsnprintf(rt->res.message, sizeof(rt->res.message), fmt, ap);
 	va_end(ap);
 }
 
-void mn_model_consumer_error(const char *msg)
+void rt_wake(struct rt *rt, struct rt_actor *a)
 {
-	sched_violation(MN_VIO_CONSUMER_ERROR, "%s", msg);
-}
-
-void sched_wake(struct actor *a)
-{
-	if (a->woken || a->state == MN_AS_KILLED || a->state == MN_AS_DONE ||
-	    mn_g.nwake == sizeof(mn_g.wakeq) / sizeof(mn_g.wakeq[0]))
+	if (a->woken || a->state == RT_KILLED || a->state == RT_DONE ||
+	    rt->nwake == sizeof(rt->wakeq) / sizeof(rt->wakeq[0]))
 		return;
-	if (mn_g.dp_on)
-		dp_wake(a->id);
-	a->state = MN_AS_RUNNABLE;
+	if (rt->dp_on)
+		dp_wake(rt, a->id);
+	a->state = RT_RUNNABLE;
 	a->woken = 1;
-	if (a->pend.op == MN_MOP_SLEEP) {
-		/* Woken by a notification: consume it (the event channel's read). */
-		mn_g.notify_pending = 0;
-		a->ret = 1;
-	} else {
-		a->ret = 1;
-	}
-	mn_g.wakeq[mn_g.nwake++] = a->id;
+	if (a->pend.op == RT_OP_WAIT)
+		rt->pending[a->pend.val] = 0;   /* woken by a signal: it consumes the notification */
+	a->ret = 1;
+	rt->wakeq[rt->nwake++] = a->id;
 }
 
-uint32_t sched_record(struct actor *a, int op, unsigned char *addr, uint32_t size, int order,
-		      uint64_t val, int buffered)
+uint32_t rt_record(struct rt *rt, struct rt_actor *a, int op, const unsigned char *addr,
+		   uint32_t size, int order, uint64_t val, int buffered)
 {
-	uint32_t n = mn_g.r->nsteps++;
+	uint32_t n = rt->res.nsteps++;
+	int i;
 
-	mn_g.in_step = 0;
-
-	if (n < mn_g.cap) {
-		struct mn_model_step *s = &mn_g.trace[n];
-		const struct mn_ring_hdr *h = (const struct mn_ring_hdr *)mn_g.ring;
+	rt->in_step = 0;
+	if (n < rt->cap) {
+		struct rt_step *s = &rt->trace[n];
 
 		s->actor = (uint8_t)a->id;
 		s->op = (uint8_t)op;
 		s->order = (uint8_t)order;
-		mem_classify(addr, s);
+		s->buffered = (uint8_t)buffered;
+		rt_classify(rt, addr, &s->tag, &s->index, &s->off);
 		s->size = size;
 		s->value = val;
-		s->buffered = (uint32_t)buffered;
-		s->cur = mn_observe(&h->sr_cur);
-		s->avail = mn_observe(&h->sr_avail);
-		s->lock = mn_observe(&h->sr_lock);
-		s->decision = mn_g.step_decision;
+		s->decision = rt->step_decision;
+		s->pad = 0;
+		for (i = 0; i < RT_MAX_WATCH; i++)
+			s->watch[i] = i < rt->nwatch ? rt_rd(rt->watch[i], rt->watch_size[i]) : 0;
 	}
 	return n;
 }
 
-int sched_producers_done(void)
+static void note_end(struct rt *rt)
 {
 	int i;
 
-	for (i = 0; i < mn_g.nactors; i++) {
-		struct actor *a = mn_g.a[i];
-
-		if (a->kind == MN_ACTOR_PRODUCER && a->state != MN_AS_DONE && a->state != MN_AS_KILLED)
-			return 0;
-	}
-	return 1;
-}
-
-/* Stores of other actors still buffered (the consumer must not conclude the ring is final). */
-int sched_others_pending(const struct actor *me)
-{
-	int i;
-
-	for (i = 0; i < mn_g.nactors; i++)
-		if (mn_g.a[i] != me && mn_g.a[i]->nsb)
-			return 1;
-	return 0;
-}
-
-static void note_end(struct actor *a)
-{
-	int i;
-
-	(void)a;
-	DP_LOC(DPL_DONE, 1, 1);
-	/* An idle consumer waits for a change OR for every producer to be gone. */
-	for (i = 0; i < mn_g.nactors; i++)
-		if (mn_g.a[i]->state == MN_AS_IDLE)
-			sched_wake(mn_g.a[i]);
+	DP_LOC(rt, RT_DPL_DONE, 1, 1);
+	/* An idle actor waits for a change OR for the actors it waits for to be gone. */
+	for (i = 0; i < rt->nactors; i++)
+		if (rt->a[i]->state == RT_IDLE)
+			rt_wake(rt, rt->a[i]);
 }
 
 /* Runs a to its next visible operation (or to its end). */
-static void advance(struct actor *a)
+static void advance(struct rt *rt, struct rt_actor *a)
 {
-	mn_fiber_resume(a);
-	if (a->state == MN_AS_DONE)
-		note_end(a);
+	rt_fiber_resume(rt, a);
+	if (a->state == RT_DONE)
+		note_end(rt);
 }
 
-static void process_wakes(void)
+static void process_wakes(struct rt *rt)
 {
 	int k;
 
-	for (k = 0; k < mn_g.nwake; k++) {
-		struct actor *a = mn_g.a[mn_g.wakeq[k]];
+	for (k = 0; k < rt->nwake; k++) {
+		struct rt_actor *a = rt->a[rt->wakeq[k]];
 
 		a->woken = 0;
-		if (a->state == MN_AS_RUNNABLE && !mn_g.r->violation)
-			advance(a);
+		if (a->state == RT_RUNNABLE && !rt->res.violation)
+			advance(rt, a);
 	}
-	mn_g.nwake = 0;
+	rt->nwake = 0;
 }
 
-static int runnable(const struct actor *a)
-{
-	return a->state == MN_AS_RUNNABLE;
-}
-
-static uint32_t build_options(struct option *o, uint32_t max)
+static uint32_t build_options(struct rt *rt, struct option *o, uint32_t max)
 {
 	uint32_t n = 0, j;
-	int i, cur = mn_g.current;
+	int i, cur = rt->current;
 
-	if (cur >= 0 && runnable(mn_g.a[cur]))
+	if (cur >= 0 && rt->a[cur]->state == RT_RUNNABLE)
 		o[n++] = (struct option){ 0, cur, 0 };
-	for (i = 0; i < mn_g.nactors; i++)
-		if (i != cur && runnable(mn_g.a[i]))
+	for (i = 0; i < rt->nactors; i++)
+		if (i != cur && rt->a[i]->state == RT_RUNNABLE)
 			o[n++] = (struct option){ 1, i, 0 };
-	for (i = 0; i < mn_g.nactors; i++) {
-		struct actor *a = mn_g.a[i];
+	for (i = 0; i < rt->nactors; i++) {
+		struct rt_actor *a = rt->a[i];
 
 		for (j = 0; j < a->nsb && n < max; j++)
-			if (mem_drainable(a, j))
+			if (rt->mm->drainable(a, j))
 				o[n++] = (struct option){ 2, i, j };
 	}
 	return n;
 }
 
-static uint32_t choose(const struct option *o, uint32_t n)
+static void record_nopt(struct rt *rt, uint32_t d, uint32_t n)
 {
-	uint32_t d = mn_g.r->ndecisions++, c = 0;
+	if (d >= rt->dec_cap) {
+		uint32_t cap = rt->dec_cap ? rt->dec_cap * 2 : 1024;
+		uint32_t *p = realloc(rt->dec_nopt, (size_t)cap * sizeof(uint32_t));
 
-	if (d < mn_g.dec_cap)
-		mn_g.dec_nopt[d] = n;
-	if (mn_g.ch_kind == CH_FN && mn_g.fn) {
-		struct mn_model_option opts[64 + MN_MODEL_MAX_ACTORS];
-		uint32_t i, m = n < 64 + MN_MODEL_MAX_ACTORS ? n : 64 + MN_MODEL_MAX_ACTORS;
+		if (!p)
+			return;           /* explore then treats the rest as unknown (see explore.c) */
+		rt->dec_nopt = p;
+		rt->dec_cap = cap;
+	}
+	rt->dec_nopt[d] = n;
+}
+
+/* One decision among n options (o == NULL: a memory operation's own choice, rt_choose). */
+static uint32_t decide(struct rt *rt, const struct option *o, uint32_t n)
+{
+	uint32_t d = rt->res.ndecisions++, c = 0;
+
+	record_nopt(rt, d, n);
+	if (rt->ch_kind == RT_CH_FN && rt->fn) {
+		struct rt_option opts[RT_CHOOSER_OPTS];
+		uint32_t i, m = n < RT_CHOOSER_OPTS ? n : RT_CHOOSER_OPTS;
 
 		for (i = 0; i < m; i++) {
-			struct mn_model_step s;
-
 			memset(&opts[i], 0, sizeof(opts[i]));
+			if (!o) {
+				opts[i].kind = 3;
+				opts[i].actor = (uint8_t)(rt->cur ? rt->cur->id : rt->current);
+				opts[i].index = i;
+				continue;
+			}
 			opts[i].kind = (uint8_t)(o[i].kind == 2 ? 2 : (i == 0 && o[i].kind == 0 ? 0 : 1));
 			opts[i].actor = (uint8_t)o[i].actor;
-			if (o[i].kind == 2) {
-				mem_classify(mn_g.a[o[i].actor]->sb[o[i].entry].addr, &s);
-				opts[i].field = s.field;
-				opts[i].index = s.index;
-				opts[i].off = s.off;
-			}
+			if (o[i].kind == 2)
+				rt_classify(rt, rt->a[o[i].actor]->sb[o[i].entry].addr, &opts[i].tag,
+					    &opts[i].index, &opts[i].off);
 		}
-		c = mn_g.fn(mn_g.fn_arg, d, mn_g.r->nsteps, m, opts) % m;
-		mn_g.r->nchoices_used++;
-	} else if (mn_g.r->nchoices_used < mn_g.nlist) {
-		c = mn_g.list[mn_g.r->nchoices_used++] % n;
+		c = rt->fn(rt->fn_arg, d, rt->res.nsteps, m, opts) % m;
+		rt->res.nchoices_used++;
+	} else if (rt->res.nchoices_used < rt->nlist) {
+		c = rt->list[rt->res.nchoices_used++] % n;
 	}
-	if (mn_g.taken && mn_g.ntaken < mn_g.taken_cap)
-		mn_g.taken[mn_g.ntaken++] = c;
-	mn_g.step_decision = d;
+	if (rt->taken && rt->ntaken < rt->taken_cap)
+		rt->taken[rt->ntaken++] = c;
+	return c;
+}
+
+uint32_t rt_choose(struct rt *rt, uint32_t nopt)
+{
+	uint32_t d = rt->res.ndecisions, c;
+
+	if (nopt < 2)
+		return 0;
+	c = decide(rt, NULL, nopt);
+	if (rt->dp_on)
+		dp_choice(rt, d, nopt, c);
 	return c;
 }
 
 /* Quiescence: nothing can run and nothing is buffered. */
-static void quiescence(void)
+static void quiescence(struct rt *rt)
 {
 	int i;
 
-	mn_g.at_end = 1;
-	for (i = 0; i < mn_g.nactors && !mn_g.r->violation; i++) {
-		struct actor *a = mn_g.a[i];
-		struct mn_model_step s;
+	rt->at_end = 1;
+	for (i = 0; i < rt->nactors && !rt->res.violation; i++) {
+		struct rt_actor *a = rt->a[i];
 
-		if (a->state != MN_AS_SPINNING)
+		if (a->state != RT_SPINNING)
 			continue;
-		mem_classify(a->spin_addr, &s);
-		sched_violation(MN_VIO_DEADLOCK,
-				"no deadlock: actor %d (%s) spins forever on %s (every other actor is "
-				"finished, killed or blocked)", a->id,
-				a->kind == MN_ACTOR_UNPLUGGER ? "unplugger" :
-				a->kind == MN_ACTOR_PRODUCER ? "producer" : "actor",
-				mn_model_field_name(s.field));
+		rt_violation(rt, rt->wl->vio_deadlock,
+			     "no deadlock: actor %d (%s) spins forever on %s (every other actor is "
+			     "finished, killed or blocked)", a->id, a->name,
+			     rt_field_name(rt, a->spin_addr));
 	}
-	if (!mn_g.r->violation)
-		oracle_end();
-	mn_g.at_end = 0;
+	if (!rt->res.violation && rt->wl->at_end)
+		rt->wl->at_end(rt, rt->ctx);
+	rt->at_end = 0;
 }
 
-static void prime(void)
+static void prime(struct rt *rt)
 {
 	int i;
 
-	for (i = 0; i < mn_g.nactors && !mn_g.r->violation; i++)
-		advance(mn_g.a[i]);
-	process_wakes();
-	mn_g.current = 0;
+	for (i = 0; i < rt->nactors && !rt->res.violation; i++)
+		advance(rt, rt->a[i]);
+	process_wakes(rt);
+	rt->current = 0;
 }
 
-static void loop(void)
+static void loop(struct rt *rt)
 {
-	struct option o[SB_CAP * MN_MODEL_MAX_ACTORS + MN_MODEL_MAX_ACTORS];
+	struct option o[RT_SB_CAP * RT_MAX_ACTORS + RT_MAX_ACTORS];
 	uint32_t n, c;
 
-	while (!mn_g.r->violation) {
-		n = build_options(o, sizeof(o) / sizeof(o[0]));
+	while (!rt->res.violation) {
+		n = build_options(rt, o, sizeof(o) / sizeof(o[0]));
 		if (n == 0) {
-			quiescence();
+			quiescence(rt);
 			return;
 		}
-		if (mn_g.r->nsteps >= mn_g.max_steps) {
-			sched_violation(MN_VIO_STEP_BOUND,
-					"progress: %u steps without reaching quiescence (livelock or a "
-					"too small max_steps)", mn_g.max_steps);
+		if (rt->res.nsteps >= rt->max_steps) {
+			rt_violation(rt, rt->wl->vio_step_bound,
+				     "progress: %u steps without reaching quiescence (livelock or a "
+				     "too small max_steps)", rt->max_steps);
 			return;
 		}
-		mn_g.step_decision = ~0u;
-		if (mn_g.dp_on) {
+		rt->step_decision = ~0u;
+		if (rt->dp_on) {
 			uint32_t k;
 
-			dp_event_begin(n);
+			dp_event_begin(rt, n);
 			for (k = 0; k < n; k++)
-				dp_option(o[k].kind == 2, o[k].actor, o[k].entry);
+				dp_option(rt, o[k].kind == 2, o[k].actor, o[k].entry);
 		}
 		/* option 0 is the current actor when it can run; a private operation needs no decision */
-		c = n >= 2 && !(o[0].kind == 0 && mem_private_op(mn_g.a[o[0].actor])) ? choose(o, n) : 0;
-		if (mn_g.dp_on)
-			dp_event_chosen(c, mn_g.step_decision, o[c].kind == 2, o[c].actor, o[c].entry);
-		mn_g.committed = 0;
-		mn_g.in_step = 1;
+		c = 0;
+		if (n >= 2 && !(o[0].kind == 0 && rt_private_op(rt, rt->a[o[0].actor]))) {
+			rt->step_decision = rt->res.ndecisions;
+			c = decide(rt, o, n);
+		}
+		if (rt->dp_on)
+			dp_event_chosen(rt, c, rt->step_decision, o[c].kind == 2, o[c].actor, o[c].entry);
+		rt->committed = 0;
+		rt->in_step = 1;
 		if (o[c].kind == 2) {
-			struct actor *a = mn_g.a[o[c].actor];
-			struct sb_entry e = a->sb[o[c].entry];
+			struct rt_actor *a = rt->a[o[c].actor];
+			struct rt_sb_entry e = a->sb[o[c].entry];
 
-			mem_commit_entry(a, o[c].entry);
-			sched_record(a, MN_MOP_DRAIN, e.addr, e.size, e.order,
-				     e.region ? 0 : e.val, 0);
+			rt_sb_commit(rt, a, o[c].entry);
+			rt_record(rt, a, RT_OP_DRAIN, e.addr, e.size, e.order, e.region ? 0 : e.val, 0);
 		} else {
-			struct actor *a = mn_g.a[o[c].actor];
+			struct rt_actor *a = rt->a[o[c].actor];
 
-			mn_g.current = a->id;
-			if (a->pend.op < MN_MOP_DRAIN)
-				mem_exec(a);
-			else
-				actor_exec_mop(a);
-			if (a->state == MN_AS_RUNNABLE && !mn_g.r->violation)
-				advance(a);
+			rt->current = a->id;
+			rt_exec(rt, a);
+			if (a->state == RT_RUNNABLE && !rt->res.violation)
+				advance(rt, a);
 		}
-		if (!mn_g.r->violation)
-			mem_drain_private();
-		if (mn_g.committed && !mn_g.r->violation && mn_g.w.proto != MN_MODEL_LITMUS) {
-			int inv = mn_ring_check(mn_g.ring, &mn_g.geom);
-
-			if (inv)
-				sched_violation(MN_VIO_INVARIANT, "header invariant %s violated",
-						mn_invariant_name(inv));
-		}
-		process_wakes();
+		if (!rt->res.violation)
+			rt_drain_private(rt);
+		if (rt->committed && !rt->res.violation && rt->wl->after_step)
+			rt->wl->after_step(rt, rt->ctx);
+		process_wakes(rt);
 	}
 }
 
 /*
- * The external consumer's fiber must not stay suspended when mn_model_run returns (LIFO, DESIGN
- * §8): after the verdict, its idle/sleep calls return 0 ("the run is over") and the run goes on
- * with every choice 0 and the oracles quiet until it has returned. The result keeps the verdict.
+ * A RT_ACTOR_MUST_FINISH actor (foreign stack, e.g. OCaml) must not stay suspended when rt_run
+ * returns (strictly LIFO): after the verdict, its rt_wait/rt_idle return 0 ("the run is over")
+ * and the run goes on with every choice 0 and the oracles quiet until it has returned. The
+ * result keeps the verdict.
  */
-static void finish_external(void)
+static void finish_actors(struct rt *rt)
 {
-	struct actor *c = mn_g.a[mn_g.consumer_id];
-	struct mn_model_result keep;
+	struct rt_result keep;
+	int i, left = 0;
 
-	if (c->state == MN_AS_DONE || c->state == MN_AS_KILLED)
+	for (i = 0; i < rt->nactors; i++)
+		left |= (rt->a[i]->flags & RT_ACTOR_MUST_FINISH) && rt->a[i]->state != RT_DONE &&
+			rt->a[i]->state != RT_KILLED;
+	if (!left)
 		return;
-	keep = *mn_g.r;
-	mn_g.finishing = 1;
-	mn_g.nlist = 0;
-	mn_g.ch_kind = CH_LIST;
-	mn_g.r->violation = 0;
-	mn_g.max_steps = mn_g.r->nsteps + mn_g.max_steps;
-	mn_g.cap = 0;
-	if (c->state == MN_AS_SLEEPING || c->state == MN_AS_IDLE) {
-		c->state = MN_AS_RUNNABLE;
-		c->ret = 0;
-		advance(c);
+	keep = rt->res;
+	if (rt->wl->finishing)
+		rt->wl->finishing(rt, rt->ctx, 0);
+	rt->finishing = 1;
+	rt->nlist = 0;
+	rt->ch_kind = RT_CH_LIST;
+	rt->res.violation = 0;
+	rt->max_steps = rt->res.nsteps + rt->max_steps;
+	rt->cap = 0;
+	for (i = 0; i < rt->nactors; i++) {
+		struct rt_actor *c = rt->a[i];
+
+		if ((c->flags & RT_ACTOR_MUST_FINISH) &&
+		    (c->state == RT_WAITING || c->state == RT_IDLE)) {
+			c->state = RT_RUNNABLE;
+			c->ret = 0;
+			advance(rt, c);
+		}
 	}
-	loop();
-	*mn_g.r = keep;
-	mn_g.finishing = 0;
+	loop(rt);
+	rt->res = keep;
+	rt->finishing = 0;
+	if (rt->wl->finishing)
+		rt->wl->finishing(rt, rt->ctx, 1);
 }
 
-static int setup_error(const char *why)
+int rt_setup_error(struct rt *rt, const char *fmt, ...)
 {
-	char msg[sizeof(mn_g.r->message)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rt->res.message, sizeof(rt->res.message), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static void setup_failed(struct rt *rt)
+{
+	char msg[sizeof(rt->res.message)];
+	const char *why = rt->res.message[0] ? rt->res.message : "invalid workload";
 
 	memcpy(msg, why, strnlen(why, sizeof(msg) - 8) + 1);
 	msg[sizeof(msg) - 8] = 0;
-	mn_g.r->violation = MN_VIO_SETUP;
-	snprintf(mn_g.r->message, sizeof(mn_g.r->message), "setup: %.240s", msg);
-	return -22;
+	rt->res.violation = rt->wl->vio_setup;
+	snprintf(rt->res.message, sizeof(rt->res.message), "setup: %.240s", msg);
 }
 
-int mn_model_execute(const struct mn_model_workload *w, struct mn_model_result *r,
-		     struct mn_model_step *trace, uint32_t cap)
+static void reset(struct rt *rt, const struct rt_workload *wl, void *ctx, struct rt_step *trace,
+		  uint32_t cap)
 {
+	memset(&rt->res, 0, sizeof(rt->res));
+	rt->res.violation_step = -1;
+	rt->wl = wl;
+	rt->ctx = ctx;
+	rt->trace = trace;
+	rt->cap = trace ? cap : 0;
+	rt->mm = &rt_mm_sc;
+	rt->mm_id = RT_MM_SC;
+	rt->max_steps = RT_DEFAULT_STEPS;
+	rt->red_on = 0;
+	rt->cur = NULL;
+	rt->nactors = 0;
+	rt->current = 0;
+	rt->nwake = 0;
+	rt->commit_seq = 0;
+	rt->arena_used = 0;
+	memset(rt->pending, 0, sizeof(rt->pending));
+	rt->finishing = 0;
+	rt->nregions = 0;
+	rt->retired = 0;
+	rt->nwatch = 0;
+	rt->noread = 0;
+	rt->in_step = rt->at_end = 0;
+}
+
+int rt_execute(struct rt *rt, const struct rt_workload *wl, void *ctx, struct rt_step *trace,
+	       uint32_t cap)
+{
+	struct rt *prev = rt_running_;
 	int err;
 
-	memset(r, 0, sizeof(*r));
-	r->violation_step = -1;
-	r->unplug_result = MN_MODEL_NOT_PUSHED;
-	mn_g.w = *w;
-	mn_g.r = r;
-	mn_g.trace = trace;
-	mn_g.cap = trace ? cap : 0;
-	mn_g.max_steps = w->max_steps ? w->max_steps : MN_MODEL_DEFAULT_STEPS;
-	if (mn_g.dec_cap < mn_g.max_steps + 1) {
-		free(mn_g.dec_nopt);
-		mn_g.dec_cap = mn_g.max_steps + 1;
-		mn_g.dec_nopt = malloc(mn_g.dec_cap * sizeof(uint32_t));
-		if (!mn_g.dec_nopt) {
-			mn_g.dec_cap = 0;
-			return setup_error("out of memory");
+	reset(rt, wl, ctx, trace, cap);
+	rt_running_ = rt;
+	err = wl->setup(rt, ctx);
+	if (!err && rt->dec_cap < rt->max_steps + 1) {
+		free(rt->dec_nopt);
+		rt->dec_cap = rt->max_steps + 1;
+		rt->dec_nopt = malloc(rt->dec_cap * sizeof(uint32_t));
+		if (!rt->dec_nopt) {
+			rt->dec_cap = 0;
+			err = rt_setup_error(rt, "out of memory");
 		}
 	}
-	if (mn_fiber_stacks() != 0)
-		return setup_error("cannot mmap fiber stacks");
-	if (!mn_g.arena && !(mn_g.arena = malloc(ARENA_BYTES)))
-		return setup_error("out of memory");
-	err = actors_setup();
 	if (err) {
-		actors_teardown();
-		return setup_error(r->message[0] ? r->message : "invalid workload");
+		setup_failed(rt);
+		if (wl->teardown)
+			wl->teardown(rt, ctx);
+		rt->cur = NULL;
+		rt_running_ = prev;
+		return -EINVAL;
 	}
-	mn_g.in_step = mn_g.at_end = 0;
-	prime();
-	loop();
-	if (mn_g.consumer_id >= 0 && mn_g.w.consumer == MN_CONSUMER_EXTERNAL)
-		finish_external();
-	actors_teardown();
+	prime(rt);
+	loop(rt);
+	finish_actors(rt);
+	if (wl->teardown)
+		wl->teardown(rt, ctx);
+	rt->cur = NULL;
+	rt_running_ = prev;
 	return 0;
 }
 
-int mn_model_run(const struct mn_model_workload *w, const uint32_t *choices, uint32_t n,
-		 struct mn_model_result *r, struct mn_model_step *trace, uint32_t cap)
+int rt_run(struct rt *rt, const struct rt_workload *wl, void *ctx, const uint32_t *choices,
+	   uint32_t n, struct rt_step *trace, uint32_t cap)
 {
-	mn_g.ch_kind = CH_LIST;
-	mn_g.list = choices;
-	mn_g.nlist = choices ? n : 0;
-	mn_g.taken = NULL;
-	mn_g.ntaken = 0;
-	return mn_model_execute(w, r, trace, cap);
+	rt->ch_kind = RT_CH_LIST;
+	rt->list = choices;
+	rt->nlist = choices ? n : 0;
+	rt->taken = NULL;
+	rt->ntaken = 0;
+	return rt_execute(rt, wl, ctx, trace, cap);
 }
 
-int mn_model_run_chooser(const struct mn_model_workload *w, mn_model_chooser_fn chooser, void *arg,
-			 struct mn_model_result *r, struct mn_model_step *trace, uint32_t cap,
-			 uint32_t *taken, uint32_t taken_cap, uint32_t *ntaken)
+int rt_run_chooser(struct rt *rt, const struct rt_workload *wl, void *ctx, rt_chooser_fn chooser,
+		   void *arg, struct rt_step *trace, uint32_t cap, uint32_t *taken,
+		   uint32_t taken_cap, uint32_t *ntaken)
 {
 	int err;
 
-	mn_g.ch_kind = CH_FN;
-	mn_g.fn = chooser;
-	mn_g.fn_arg = arg;
-	mn_g.nlist = 0;
-	mn_g.taken = taken;
-	mn_g.taken_cap = taken ? taken_cap : 0;
-	mn_g.ntaken = 0;
-	err = mn_model_execute(w, r, trace, cap);
+	rt->ch_kind = RT_CH_FN;
+	rt->fn = chooser;
+	rt->fn_arg = arg;
+	rt->nlist = 0;
+	rt->taken = taken;
+	rt->taken_cap = taken ? taken_cap : 0;
+	rt->ntaken = 0;
+	err = rt_execute(rt, wl, ctx, trace, cap);
 	if (ntaken)
-		*ntaken = mn_g.ntaken;
-	mn_g.taken = NULL;
-	mn_g.ch_kind = CH_LIST;
+		*ntaken = rt->ntaken;
+	rt->taken = NULL;
+	rt->ch_kind = RT_CH_LIST;
 	return err;
 }
