@@ -382,15 +382,15 @@ struct search {
 	uint32_t *dn, *dc;        /* options and choice at decision d */
 	uint8_t *internal;        /* 1: decision d is a memory operation's own (rt_choose) */
 	uint32_t dcap;
-	uint64_t *keys;           /* thread key of each clock slot */
+	uint64_t *keys;           /* thread key of each clock column */
 	uint32_t nkeys, keycap;
-	uint32_t *slot;           /* slot of each event's thread */
-	uint32_t *clk;            /* nev x nkeys vector clocks: max (event index + 1) per slot */
+	uint32_t *col;            /* clock column of each event's thread */
+	uint32_t *clk;            /* nev x nkeys vector clocks: max (event index + 1) per column */
 	uint32_t clkcap;
 	int32_t *last;
 };
 
-static int slot_of(struct search *s, uint64_t key)
+static int column_of(struct search *s, uint64_t key)
 {
 	uint32_t i;
 
@@ -443,17 +443,17 @@ static int analyze(struct search *s)
 	s->nkeys = 0;
 	for (j = 0; j < n; j++)
 		for (k = 0; k < R->ev[j].nopt; k++)
-			if (slot_of(s, R->opts[R->ev[j].opt + k]) < 0)
+			if (column_of(s, R->opts[R->ev[j].opt + k]) < 0)
 				return -1;
 	T = s->nkeys + 1;          /* + one scratch row */
-	free(s->slot);
+	free(s->col);
 	free(s->last);
-	s->slot = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+	s->col = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
 	s->last = malloc((size_t)T * sizeof(int32_t));
-	if (!s->slot || !s->last || grow((void **)&s->clk, &s->clkcap, (n + 1) * T, sizeof(uint32_t)))
+	if (!s->col || !s->last || grow((void **)&s->clk, &s->clkcap, (n + 1) * T, sizeof(uint32_t)))
 		return -1;
 	for (j = 0; j < n; j++)
-		s->slot[j] = (uint32_t)slot_of(s, R->ev[j].tid);
+		s->col[j] = (uint32_t)column_of(s, R->ev[j].tid);
 	for (t = 0; t < T; t++)
 		s->last[t] = -1;
 	P = s->clk + (size_t)n * T;   /* scratch */
@@ -461,7 +461,7 @@ static int analyze(struct search *s)
 		const struct dp_event *e = &R->ev[j];
 		uint32_t *C = s->clk + (size_t)j * T;
 
-		t = s->slot[j];
+		t = s->col[j];
 		/* p's state before e_j: its previous event, the buffering event / the waker */
 		memset(P, 0, T * sizeof(uint32_t));
 		if (s->last[t] >= 0)
@@ -472,7 +472,7 @@ static int analyze(struct search *s)
 					P[k] = s->clk[(size_t)e->src * T + k];
 		/* the race: the last dependent event of another thread not happening before p */
 		for (i = j; i-- > 0;) {
-			if (s->slot[i] != t && P[s->slot[i]] <= i && dependent(s->mutate, &R->ev[i], e)) {
+			if (s->col[i] != t && P[s->col[i]] <= i && dependent(s->mutate, &R->ev[i], e)) {
 				backtrack(s, i, e->tid);
 				break;
 			}
@@ -483,7 +483,7 @@ static int analyze(struct search *s)
 		for (i = j; i-- > 0;) {
 			const uint32_t *D;
 
-			if (s->slot[i] == t || C[s->slot[i]] > i || !dependent(s->mutate, &R->ev[i], e))
+			if (s->col[i] == t || C[s->col[i]] > i || !dependent(s->mutate, &R->ev[i], e))
 				continue;
 			D = s->clk + (size_t)i * T;
 			for (k = 0; k < T; k++)
@@ -504,10 +504,10 @@ static int analyze(struct search *s)
 
 			if (q == e->tid || (j + 1 < n && enabled_in(R, &R->ev[j + 1], q)))
 				continue;
-			qs = (uint32_t)slot_of(s, q);
+			qs = (uint32_t)column_of(s, q);
 			Q = s->last[qs] >= 0 ? s->clk + (size_t)s->last[qs] * T : NULL;
 			for (i = j + 1; i-- > 0;) {
-				if (s->slot[i] != qs && (!Q || Q[s->slot[i]] <= i) &&
+				if (s->col[i] != qs && (!Q || Q[s->col[i]] <= i) &&
 				    dependent_virtual(s->mutate, &R->ev[i], q, &R->optr[e->opt + k])) {
 					backtrack(s, i, q);
 					break;
@@ -571,7 +571,7 @@ static void search_free(struct search *s)
 	free(s->dc);
 	free(s->internal);
 	free(s->keys);
-	free(s->slot);
+	free(s->col);
 	free(s->clk);
 	free(s->last);
 }
@@ -650,7 +650,8 @@ int rt_dpor(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max
 			c[d] = s.dc[d];
 			if (d >= len) {          /* a new state: only its default option is done */
 				/* a memory operation's own decision: every alternative is explored */
-				memset(s.fl + s.doff[d], s.internal[d] ? DP_BT : 0, s.doff[d + 1] - s.doff[d]);
+				memset(s.fl + s.doff[d], s.internal[d] && s.mutate != 3 ? DP_BT : 0,
+				       s.doff[d + 1] - s.doff[d]);
 				s.fl[s.doff[d] + c[d]] = DP_BT | DP_DONE;
 			}
 		}

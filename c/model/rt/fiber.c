@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Actor fibers: one mmap'ed stack per actor slot (RT_STACK_BYTES plus a PROT_NONE guard page
+ * Actor fibers: one mmap'ed stack per actor id (RT_STACK_BYTES plus a PROT_NONE guard page
  * below, so an overflow faults instead of corrupting a neighbour), allocated once per struct rt
  * and reused by every execution. Switching is rt_fiber_switch (switch.S). Strict discipline: only
  * the scheduler resumes a fiber, and a fiber only ever yields back to the scheduler.
@@ -13,8 +13,8 @@
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 /* A fiber abandoned mid-function (killed, or still blocked when the run ended) never leaves its
- * scopes, so ASan's scope poisoning of those frames stays on the stack, which the next execution
- * reuses: a fresh frame at the same address would be reported as stack-use-after-scope. Each
+ * scopes, so ASan's scope poisoning of those calls stays on the stack, which the next execution
+ * reuses: a fresh call at the same address would be reported as stack-use-after-scope. Each
  * execution starts its fibers on clean shadow memory. */
 #define fiber_stack_fresh(base, len) ASAN_UNPOISON_MEMORY_REGION(base, len)
 #else
@@ -57,7 +57,7 @@ void rt_fiber_release(struct rt *rt)
 			munmap(rt->stacks[i] - page, RT_STACK_BYTES + page);
 }
 
-/* Lays out the frame rt_fiber_switch pops: r15 r14 r13(entry) r12(arg) rbx rbp, then
+/* Lays out what rt_fiber_switch pops: r15 r14 r13(entry) r12(arg) rbx rbp, then
  * rt_fiber_start as the return address, placed so that rsp is 16-byte aligned at its call. */
 void rt_fiber_init(struct rt_actor *a, unsigned char *stack, void (*entry)(struct rt_actor *))
 {

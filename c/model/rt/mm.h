@@ -4,6 +4,7 @@
  * (mm_sc.c, mm_tso.c, mm_pso.c) and one line in mm.c's table. The scheduler calls it from the
  * scheduler context (never from an actor's fiber), with the acting actor a:
  *
+ *   begin      (may be NULL) a new execution starts under this model: reset its own state.
  *   store      a store of a (scalar: bytes == NULL, value in val; region: size bytes at bytes).
  *              Make it visible now (rt_commit) or keep it pending (rt_sb_push). Returns 1 when
  *              the store went to a buffer (the step is shown as buffered).
@@ -21,6 +22,8 @@
  *
  * Pending stores live in a->sb[0 .. a->nsb), oldest first (struct rt_sb_entry); rt_sb_commit(i)
  * makes entry i visible. A model that needs more state per actor adds it to struct rt_actor.
+ * A model under development is used with rt_use_mm(rt, &model) from the workload's setup, before
+ * it gets an enum rt_mm_id and a line in mm.c (tests/model: rt_selftest.c's toy model).
  */
 #ifndef RT_MM_H
 #define RT_MM_H
@@ -29,6 +32,7 @@
 
 struct rt_mm {
 	const char *name;
+	void (*begin)(struct rt *rt);
 	int (*store)(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t size, int order,
 		     uint64_t val, const unsigned char *bytes);
 	void (*load)(struct rt *rt, struct rt_actor *a, const unsigned char *addr, uint32_t size,
@@ -41,6 +45,7 @@ struct rt_mm {
 
 extern const struct rt_mm rt_mm_sc, rt_mm_tso, rt_mm_pso;
 const struct rt_mm *rt_mm_get(int id);   /* enum rt_mm_id, NULL if unknown */
+void rt_use_mm(struct rt *rt, const struct rt_mm *mm);   /* from a workload's setup */
 
 /* Helpers of the store-buffer models (sb.c). */
 void rt_sb_push(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t size, int order,

@@ -34,5 +34,7 @@ static uint64_t pso_drain_key(const struct rt_actor *a, uint32_t i)
 	return (uint64_t)(uintptr_t)a->sb[i].addr;   /* one FIFO per actor and address */
 }
 
-const struct rt_mm rt_mm_pso = { "PSO", rt_sb_store, rt_sb_load, pso_fence, rt_sb_rmw,
-				 pso_drainable, pso_drain_key };
+const struct rt_mm rt_mm_pso = {
+	.name = "PSO", .store = rt_sb_store, .load = rt_sb_load, .fence = pso_fence, .rmw = rt_sb_rmw,
+	.drainable = pso_drainable, .drain_key = pso_drain_key,
+};

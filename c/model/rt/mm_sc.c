@@ -42,5 +42,7 @@ static uint64_t sc_drain_key(const struct rt_actor *a, uint32_t i)
 	return 0;
 }
 
-const struct rt_mm rt_mm_sc = { "SC", sc_store, sc_load, sc_fence, sc_rmw, sc_drainable,
-				sc_drain_key };
+const struct rt_mm rt_mm_sc = {
+	.name = "SC", .store = sc_store, .load = sc_load, .fence = sc_fence, .rmw = sc_rmw,
+	.drainable = sc_drainable, .drain_key = sc_drain_key,
+};

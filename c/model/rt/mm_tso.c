@@ -25,5 +25,7 @@ static uint64_t tso_drain_key(const struct rt_actor *a, uint32_t i)
 	return 0;                /* one FIFO per actor */
 }
 
-const struct rt_mm rt_mm_tso = { "TSO", rt_sb_store, rt_sb_load, tso_fence, rt_sb_rmw,
-				 tso_drainable, tso_drain_key };
+const struct rt_mm rt_mm_tso = {
+	.name = "TSO", .store = rt_sb_store, .load = rt_sb_load, .fence = tso_fence, .rmw = rt_sb_rmw,
+	.drainable = tso_drainable, .drain_key = tso_drain_key,
+};

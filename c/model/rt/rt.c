@@ -51,6 +51,12 @@ int rt_set_memory_model(struct rt *rt, int mm)
 	return 0;
 }
 
+void rt_use_mm(struct rt *rt, const struct rt_mm *mm)
+{
+	rt->mm = mm;
+	rt->mm_id = -1;
+}
+
 void rt_set_max_steps(struct rt *rt, uint32_t max_steps)
 {
 	rt->max_steps = max_steps ? max_steps : RT_DEFAULT_STEPS;

@@ -269,7 +269,8 @@ int rt_find(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bou
 int rt_dpor(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max_executions,
 	    int stop_on_violation, struct rt_stats *st, uint32_t *cex, uint32_t cap,
 	    uint32_t *cex_len);
-/* Test-only: 1 every pair of steps independent, 2 no backtracking (both unsound), 0 normal. */
+/* Test-only: 1 every pair of steps independent, 2 no backtracking, 3 a memory operation's own
+ * decisions (rt_choose) not branched (all unsound), 0 normal. */
 void rt_dpor_mutate(struct rt *rt, int mutation);
 /* fn(arg, result) after every execution of a search (NULL: none). */
 typedef void (*rt_result_fn)(void *arg, const struct rt_result *r);

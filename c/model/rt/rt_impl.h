@@ -72,6 +72,7 @@ struct rt {
 	void *ctx;
 	const struct rt_mm *mm;
 	int mm_id;
+	void *mm_state;              /* the memory model's own state, if it needs more (mm.h) */
 	struct rt_result res;
 	struct rt_step *trace;
 	uint32_t cap;

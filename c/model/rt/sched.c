@@ -394,6 +394,8 @@ int rt_execute(struct rt *rt, const struct rt_workload *wl, void *ctx, struct rt
 		rt_running_ = prev;
 		return -EINVAL;
 	}
+	if (rt->mm->begin)
+		rt->mm->begin(rt);
 	prime(rt);
 	loop(rt);
 	finish_actors(rt);
