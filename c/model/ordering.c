@@ -21,7 +21,7 @@ _Static_assert(SAME(MN_PLAIN, RT_PLAIN) && SAME(MN_RELAXED, RT_RELAXED) &&
 
 uint64_t mn_model_access(int op, volatile void *addr, unsigned size, int order, uint64_t val)
 {
-	return rt_access(rt_current(), op, addr, size, order, val);
+	return rt_access_current(op, addr, size, order, val);
 }
 
 void mn_model_copy(int op, void *dst, const void *src, size_t n)

@@ -9,21 +9,25 @@
 #include "mnetif.h"
 
 #include <stddef.h>
+#include <string.h>
 
-static const struct { uint8_t off, size, tag; const char *name; } hdr_fields[16] = {
-	{ MN_OFF_CUR, 2, MN_FLD_CUR, "sr_cur" }, { MN_OFF_AVAIL, 2, MN_FLD_AVAIL, "sr_avail" },
-	{ MN_OFF_SIZE, 2, MN_FLD_SIZE, "sr_size" },
-	{ MN_OFF_SLOTSIZE, 2, MN_FLD_SLOTSIZE, "sr_slotsize" },
-	{ MN_OFF_MAGIC, 4, MN_FLD_MAGIC, "sr_magic" },
-	{ MN_OFF_DATAOFF, 4, MN_FLD_DATAOFF, "sr_dataoff" },
-	{ MN_OFF_LOCK, 4, MN_FLD_LOCK, "sr_lock" }, { MN_OFF_WAKE, 4, MN_FLD_WAKE, "sr_wake" },
-	{ MN_OFF_ERROR, 4, MN_FLD_ERROR, "sr_error" },
-	{ MN_OFF_DROP_FULL, 4, MN_FLD_DROP_FULL, "sr_drop_full" },
-	{ MN_OFF_DROP_OVERSIZE, 4, MN_FLD_DROP_OVERSIZE, "sr_drop_oversize" },
-	{ MN_OFF_DROP_BUSY, 4, MN_FLD_DROP_BUSY, "sr_drop_busy" },
-	{ MN_OFF_FRAMES, 8, MN_FLD_FRAMES, "sr_frames" }, { MN_OFF_BYTES, 8, MN_FLD_BYTES, "sr_bytes" },
-	{ MN_OFF_DROP_ERROR, 4, MN_FLD_DROP_ERROR, "sr_drop_error" },
-	{ MN_OFF_NOTIFY, 4, MN_FLD_NOTIFY, "sr_notify" },
+static const struct rt_field hdr_fields[16] = {
+	{ "sr_cur", MN_FLD_CUR, MN_OFF_CUR, 2, 1, 0 },
+	{ "sr_avail", MN_FLD_AVAIL, MN_OFF_AVAIL, 2, 1, 0 },
+	{ "sr_size", MN_FLD_SIZE, MN_OFF_SIZE, 2, 1, 0 },
+	{ "sr_slotsize", MN_FLD_SLOTSIZE, MN_OFF_SLOTSIZE, 2, 1, 0 },
+	{ "sr_magic", MN_FLD_MAGIC, MN_OFF_MAGIC, 4, 1, 0 },
+	{ "sr_dataoff", MN_FLD_DATAOFF, MN_OFF_DATAOFF, 4, 1, 0 },
+	{ "sr_lock", MN_FLD_LOCK, MN_OFF_LOCK, 4, 1, 0 },
+	{ "sr_wake", MN_FLD_WAKE, MN_OFF_WAKE, 4, 1, 0 },
+	{ "sr_error", MN_FLD_ERROR, MN_OFF_ERROR, 4, 1, 0 },
+	{ "sr_drop_full", MN_FLD_DROP_FULL, MN_OFF_DROP_FULL, 4, 1, 0 },
+	{ "sr_drop_oversize", MN_FLD_DROP_OVERSIZE, MN_OFF_DROP_OVERSIZE, 4, 1, 0 },
+	{ "sr_drop_busy", MN_FLD_DROP_BUSY, MN_OFF_DROP_BUSY, 4, 1, 0 },
+	{ "sr_frames", MN_FLD_FRAMES, MN_OFF_FRAMES, 8, 1, 0 },
+	{ "sr_bytes", MN_FLD_BYTES, MN_OFF_BYTES, 8, 1, 0 },
+	{ "sr_drop_error", MN_FLD_DROP_ERROR, MN_OFF_DROP_ERROR, 4, 1, 0 },
+	{ "sr_notify", MN_FLD_NOTIFY, MN_OFF_NOTIFY, 4, 1, 0 },
 };
 
 static const struct rt_field entry_fields[4] = {
@@ -37,28 +41,27 @@ static const struct rt_field entry_fields[4] = {
 	  sizeof(struct mn_entry) },
 };
 
-/* The 16 header fields (f[0..16)), for the ring and for litmus programs on its header. */
-void mn_layout_header(struct mn_ctx *m, struct rt_field *f)
+/* The ring's header fields alone (litmus programs on the header). */
+const struct rt_field *mn_header_fields(void)
 {
-	unsigned i;
-
-	(void)m;
-	for (i = 0; i < 16; i++)
-		f[i] = (struct rt_field){ hdr_fields[i].name, hdr_fields[i].tag, hdr_fields[i].off,
-					  hdr_fields[i].size, 1, 0 };
+	return hdr_fields;
 }
 
-/* After the plug: the ring (as the consumer lays it out) and the registry table. */
+/* After the plug: the ring (as the consumer lays it out) and the registry table. The field list
+ * depends on the geometry only: rebuilt when it changes. */
 void mn_layout_ring(struct mn_ctx *m)
 {
 	struct rt *rt = m->rt;
 	const struct mn_geom *g = &m->geom;
 	struct rt_field *f = m->ring_fields;
 
-	mn_layout_header(m, f);
-	f[16] = (struct rt_field){ "ss_len[]", MN_FLD_LEN, MN_HDR_SIZE, 2, g->size, 2 };
-	f[17] = (struct rt_field){ "slot[]", MN_FLD_SLOT, (uint32_t)g->dataoff, g->slotsize, g->size,
-				   g->slotsize };
+	if (f[16].count != g->size || f[17].off != g->dataoff || f[17].size != g->slotsize ||
+	    !f[0].name) {
+		memcpy(f, hdr_fields, sizeof(hdr_fields));
+		f[16] = (struct rt_field){ "ss_len[]", MN_FLD_LEN, MN_HDR_SIZE, 2, g->size, 2 };
+		f[17] = (struct rt_field){ "slot[]", MN_FLD_SLOT, (uint32_t)g->dataoff, g->slotsize,
+					   g->size, g->slotsize };
+	}
 	m->ring_rg = (struct rt_region){ "ring", m->ring, m->ringlen, f, MN_NFIELDS_RING,
 					 MN_FLD_RING_OTHER, "ring(other)" };
 	m->ring_region = rt_add_region(rt, &m->ring_rg);

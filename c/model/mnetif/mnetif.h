@@ -13,6 +13,9 @@
 #include "../litmus/litmus.h"
 #include "mnetif/registry.h"
 
+/* Internal to the shared object (model.h is the API). */
+#pragma GCC visibility push(hidden)
+
 /* DPOR pseudo-locations (rt_dep_pseudo) of the oracles' state shared by the actors. */
 enum { MN_DEP_ORACLE = 0,    /* the reference model: push results, batch_end, deliveries */
        MN_DEP_HOLDER = 1 };  /* the lock oracle's holders (every lock operation, even buffered) */
@@ -97,8 +100,10 @@ void mn_finishing(struct rt *rt, void *ctx, int done);
 
 /* layout.c: regions, field names, reduction */
 void mn_layout_ring(struct mn_ctx *m);
-void mn_layout_header(struct mn_ctx *m, struct rt_field *f);
+const struct rt_field *mn_header_fields(void);
 void mn_reduction_setup(struct mn_ctx *m);
 int mn_is_private(void *ctx, const void *addr, uint32_t size);
+
+#pragma GCC visibility pop
 
 #endif

@@ -190,8 +190,7 @@ int mn_setup_litmus(struct mn_ctx *m)
 	p->mem_bytes = 4096;
 	m->ringlen = 4096;
 	memset(&m->geom, 0, sizeof(m->geom));
-	mn_layout_header(m, m->ring_fields);
-	p->fields = m->ring_fields;
+	p->fields = mn_header_fields();
 	p->nfields = 16;
 	p->other_tag = MN_FLD_RING_OTHER;
 	p->other_name = "ring(other)";

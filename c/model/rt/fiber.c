@@ -75,17 +75,3 @@ void rt_fiber_init(struct rt_actor *a, unsigned char *stack, void (*entry)(struc
 	sp[6] = (uint64_t)(uintptr_t)rt_fiber_start;
 	a->sp = sp;
 }
-
-void rt_fiber_resume(struct rt *rt, struct rt_actor *a)
-{
-	struct rt_actor *prev = rt->cur;
-
-	rt->cur = a;
-	rt_fiber_switch(&rt->sched_sp, a->sp);
-	rt->cur = prev;
-}
-
-void rt_fiber_yield(struct rt *rt, struct rt_actor *a)
-{
-	rt_fiber_switch(&a->sp, rt->sched_sp);
-}

@@ -11,36 +11,6 @@
 
 #include <string.h>
 
-uint64_t rt_rd(const unsigned char *p, uint32_t size)
-{
-	switch (size) {
-	case 1: return *p;
-	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-	default: { uint64_t v; memcpy(&v, p, 8); return v; }
-	}
-}
-
-void rt_wr(unsigned char *p, uint32_t size, uint64_t val)
-{
-	switch (size) {
-	case 1: *p = (uint8_t)val; break;
-	case 2: { uint16_t v = (uint16_t)val; memcpy(p, &v, 2); break; }
-	case 4: { uint32_t v = (uint32_t)val; memcpy(p, &v, 4); break; }
-	default: memcpy(p, &val, 8); break;
-	}
-}
-
-uint64_t rt_mask_of(uint32_t size)
-{
-	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
-
-int rt_overlaps(const unsigned char *a, uint32_t an, const unsigned char *b, uint32_t bn)
-{
-	return a < b + bn && b < a + an;
-}
-
 static int in_region(const struct rt_region *g, const unsigned char *p, uint32_t n)
 {
 	const unsigned char *lo = g->base;

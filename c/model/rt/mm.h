@@ -30,6 +30,8 @@
 
 #include "rt_impl.h"
 
+#pragma GCC visibility push(hidden)
+
 struct rt_mm {
 	const char *name;
 	void (*begin)(struct rt *rt);
@@ -61,5 +63,7 @@ int rt_sb_store(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t
 void rt_sb_load(struct rt *rt, struct rt_actor *a, const unsigned char *addr, uint32_t size,
 		int order, unsigned char *out);
 void rt_sb_rmw(struct rt *rt, struct rt_actor *a, int order);
+
+#pragma GCC visibility pop
 
 #endif

@@ -63,6 +63,16 @@ uint64_t rt_access(struct rt *rt, int op, volatile void *addr, unsigned size, in
 	return a->ret;
 }
 
+uint64_t rt_access_current(int op, volatile void *addr, unsigned size, int order, uint64_t val)
+{
+	struct rt_actor *a = actor_of(rt_running_);
+
+	if (!a)
+		return rt_direct(op, (unsigned char *)(uintptr_t)addr, size, val, 0);
+	suspend(rt_running_, a, op, addr, size, order, val);
+	return a->ret;
+}
+
 uint64_t rt_load(struct rt *rt, const volatile void *addr, unsigned size, int order)
 {
 	return rt_access(rt, RT_OP_LOAD, (volatile void *)(uintptr_t)addr, size, order, 0);

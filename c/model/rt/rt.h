@@ -335,9 +335,11 @@ uint64_t rt_cas(struct rt *rt, volatile void *addr, unsigned size, int order, ui
 void rt_fence(struct rt *rt, int kind);            /* enum rt_fence */
 void rt_copy_in(struct rt *rt, void *shared_dst, const void *src, size_t n);
 void rt_copy_out(struct rt *rt, void *dst, const void *shared_src, size_t n);
-/* Any of the above by op code (LOAD/STORE/TAS/FETCH_ADD: an ordering-layer bridge). */
+/* Any of the above by op code (LOAD/STORE/TAS/FETCH_ADD: an ordering-layer bridge), and the
+ * same on rt_current() (the bridge's fast path: no argument to move). */
 uint64_t rt_access(struct rt *rt, int op, volatile void *addr, unsigned size, int order,
 		   uint64_t val);
+uint64_t rt_access_current(int op, volatile void *addr, unsigned size, int order, uint64_t val);
 /* Blocks until another actor changes the value at addr (not at all if one did since this actor's
  * last load or RMW of addr); a store of the same value wakes nobody. */
 void rt_spin(struct rt *rt, const volatile void *addr, unsigned size);

@@ -5,6 +5,9 @@
 
 #include "rt.h"
 
+/* Everything declared here is internal to the shared object: direct calls, no PLT. */
+#pragma GCC visibility push(hidden)
+
 #define RT_SB_CAP 128            /* store-buffer entries per actor; a full buffer drains its oldest */
 #define RT_COMMIT_LOG 4096       /* recent commits, for rt_spin's "changed since my load" */
 #define RT_ARENA_BYTES (4u << 20) /* bytes of buffered region stores, per execution */
@@ -133,15 +136,41 @@ struct rt {
 void rt_fiber_switch(void **save, void *to);
 int rt_fiber_stack(struct rt *rt, int id);
 void rt_fiber_init(struct rt_actor *a, unsigned char *stack, void (*entry)(struct rt_actor *));
-void rt_fiber_resume(struct rt *rt, struct rt_actor *a);
-void rt_fiber_yield(struct rt *rt, struct rt_actor *a);
 void rt_fiber_release(struct rt *rt);
 
+/* Scalars of 1, 2, 4 or 8 bytes in memory (host order). */
+static inline uint64_t rt_rd(const unsigned char *p, uint32_t size)
+{
+	switch (size) {
+	case 1: return *p;
+	case 2: { uint16_t v; __builtin_memcpy(&v, p, 2); return v; }
+	case 4: { uint32_t v; __builtin_memcpy(&v, p, 4); return v; }
+	default: { uint64_t v; __builtin_memcpy(&v, p, 8); return v; }
+	}
+}
+
+static inline void rt_wr(unsigned char *p, uint32_t size, uint64_t val)
+{
+	switch (size) {
+	case 1: *p = (uint8_t)val; break;
+	case 2: { uint16_t v = (uint16_t)val; __builtin_memcpy(p, &v, 2); break; }
+	case 4: { uint32_t v = (uint32_t)val; __builtin_memcpy(p, &v, 4); break; }
+	default: __builtin_memcpy(p, &val, 8); break;
+	}
+}
+
+static inline uint64_t rt_mask_of(uint32_t size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static inline int rt_overlaps(const unsigned char *a, uint32_t an, const unsigned char *b,
+			      uint32_t bn)
+{
+	return a < b + bn && b < a + an;
+}
+
 /* memory.c: committed memory, classification, reduction */
-uint64_t rt_rd(const unsigned char *p, uint32_t size);
-void rt_wr(unsigned char *p, uint32_t size, uint64_t val);
-uint64_t rt_mask_of(uint32_t size);
-int rt_overlaps(const unsigned char *a, uint32_t an, const unsigned char *b, uint32_t bn);
 void rt_commit(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t size,
 	       const unsigned char *bytes, uint64_t val);
 void rt_check_retired(struct rt *rt, struct rt_actor *a, const unsigned char *addr, uint32_t size,
@@ -158,13 +187,42 @@ uint64_t rt_direct(int op, unsigned char *addr, unsigned size, uint64_t val, uin
 
 /* sched.c */
 void rt_wake(struct rt *rt, struct rt_actor *a);
-uint32_t rt_record(struct rt *rt, struct rt_actor *a, int op, const unsigned char *addr,
+void rt_record_row(struct rt *rt, struct rt_actor *a, uint32_t n, int op, const unsigned char *addr,
 		   uint32_t size, int order, uint64_t val, int buffered);
 int rt_execute(struct rt *rt, const struct rt_workload *wl, void *ctx, struct rt_step *trace,
 	       uint32_t cap);
 void rt_set_running(struct rt *rt);
 
 #define RT_EVENT(rt, bit) ((rt)->res.events |= (bit))
+
+/* The scheduler runs fiber a until it yields back (only the scheduler resumes a fiber, and a
+ * fiber only ever yields to the scheduler). */
+static inline void rt_fiber_resume(struct rt *rt, struct rt_actor *a)
+{
+	struct rt_actor *prev = rt->cur;
+
+	rt->cur = a;
+	rt_fiber_switch(&rt->sched_sp, a->sp);
+	rt->cur = prev;
+}
+
+static inline void rt_fiber_yield(struct rt *rt, struct rt_actor *a)
+{
+	rt_fiber_switch(&a->sp, rt->sched_sp);
+}
+
+/* Records a step of actor a (its row only when the trace has room); returns its index. */
+static inline uint32_t rt_record(struct rt *rt, struct rt_actor *a, int op,
+				 const unsigned char *addr, uint32_t size, int order, uint64_t val,
+				 int buffered)
+{
+	uint32_t n = rt->res.nsteps++;
+
+	rt->in_step = 0;
+	if (n < rt->cap)
+		rt_record_row(rt, a, n, op, addr, size, order, val, buffered);
+	return n;
+}
 
 /* explore.c: shared by the DFS and DPOR */
 void rt_explore_count(struct rt *rt, struct rt_stats *st, const struct rt_result *r);
@@ -198,5 +256,7 @@ void rt_dpor_release(struct rt *rt);
 #define DP_ACCESS(rt, addr, size, write) \
 	do { if ((rt)->dp_on) dp_access(rt, addr, size, write); } while (0)
 #define DP_GLOBAL(rt) do { if ((rt)->dp_on) dp_global(rt); } while (0)
+
+#pragma GCC visibility pop
 
 #endif

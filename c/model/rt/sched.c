@@ -51,29 +51,24 @@ void rt_wake(struct rt *rt, struct rt_actor *a)
 	rt->wakeq[rt->nwake++] = a->id;
 }
 
-uint32_t rt_record(struct rt *rt, struct rt_actor *a, int op, const unsigned char *addr,
+/* The step's row in the trace (rt_record, when the trace has room). */
+void rt_record_row(struct rt *rt, struct rt_actor *a, uint32_t n, int op, const unsigned char *addr,
 		   uint32_t size, int order, uint64_t val, int buffered)
 {
-	uint32_t n = rt->res.nsteps++;
+	struct rt_step *s = &rt->trace[n];
 	int i;
 
-	rt->in_step = 0;
-	if (n < rt->cap) {
-		struct rt_step *s = &rt->trace[n];
-
-		s->actor = (uint8_t)a->id;
-		s->op = (uint8_t)op;
-		s->order = (uint8_t)order;
-		s->buffered = (uint8_t)buffered;
-		rt_classify(rt, addr, &s->tag, &s->index, &s->off);
-		s->size = size;
-		s->value = val;
-		s->decision = rt->step_decision;
-		s->pad = 0;
-		for (i = 0; i < RT_MAX_WATCH; i++)
-			s->watch[i] = i < rt->nwatch ? rt_rd(rt->watch[i], rt->watch_size[i]) : 0;
-	}
-	return n;
+	s->actor = (uint8_t)a->id;
+	s->op = (uint8_t)op;
+	s->order = (uint8_t)order;
+	s->buffered = (uint8_t)buffered;
+	rt_classify(rt, addr, &s->tag, &s->index, &s->off);
+	s->size = size;
+	s->value = val;
+	s->decision = rt->step_decision;
+	s->pad = 0;
+	for (i = 0; i < RT_MAX_WATCH; i++)
+		s->watch[i] = i < rt->nwatch ? rt_rd(rt->watch[i], rt->watch_size[i]) : 0;
 }
 
 static void note_end(struct rt *rt)
@@ -129,7 +124,7 @@ static uint32_t build_options(struct rt *rt, struct option *o, uint32_t max)
 	return n;
 }
 
-static void record_nopt(struct rt *rt, uint32_t d, uint32_t n)
+static __attribute__((noinline)) void record_nopt(struct rt *rt, uint32_t d, uint32_t n)
 {
 	if (d >= rt->dec_cap) {
 		uint32_t cap = rt->dec_cap ? rt->dec_cap * 2 : 1024;
@@ -143,35 +138,45 @@ static void record_nopt(struct rt *rt, uint32_t d, uint32_t n)
 	rt->dec_nopt[d] = n;
 }
 
+/* A chooser callback's decision: the options as it sees them (o == NULL: rt_choose's). */
+static __attribute__((noinline)) uint32_t ask_chooser(struct rt *rt, const struct option *o,
+						      uint32_t n, uint32_t d)
+{
+	struct rt_option opts[RT_CHOOSER_OPTS];
+	uint32_t i, m = n < RT_CHOOSER_OPTS ? n : RT_CHOOSER_OPTS;
+
+	for (i = 0; i < m; i++) {
+		memset(&opts[i], 0, sizeof(opts[i]));
+		if (!o) {
+			opts[i].kind = 3;
+			opts[i].actor = (uint8_t)(rt->cur ? rt->cur->id : rt->current);
+			opts[i].index = i;
+			continue;
+		}
+		opts[i].kind = (uint8_t)(o[i].kind == 2 ? 2 : (i == 0 && o[i].kind == 0 ? 0 : 1));
+		opts[i].actor = (uint8_t)o[i].actor;
+		if (o[i].kind == 2)
+			rt_classify(rt, rt->a[o[i].actor]->sb[o[i].entry].addr, &opts[i].tag,
+				    &opts[i].index, &opts[i].off);
+	}
+	i = rt->fn(rt->fn_arg, d, rt->res.nsteps, m, opts) % m;
+	rt->res.nchoices_used++;
+	return i;
+}
+
 /* One decision among n options (o == NULL: a memory operation's own choice, rt_choose). */
-static uint32_t decide(struct rt *rt, const struct option *o, uint32_t n)
+static inline uint32_t decide(struct rt *rt, const struct option *o, uint32_t n)
 {
 	uint32_t d = rt->res.ndecisions++, c = 0;
 
-	record_nopt(rt, d, n);
-	if (rt->ch_kind == RT_CH_FN && rt->fn) {
-		struct rt_option opts[RT_CHOOSER_OPTS];
-		uint32_t i, m = n < RT_CHOOSER_OPTS ? n : RT_CHOOSER_OPTS;
-
-		for (i = 0; i < m; i++) {
-			memset(&opts[i], 0, sizeof(opts[i]));
-			if (!o) {
-				opts[i].kind = 3;
-				opts[i].actor = (uint8_t)(rt->cur ? rt->cur->id : rt->current);
-				opts[i].index = i;
-				continue;
-			}
-			opts[i].kind = (uint8_t)(o[i].kind == 2 ? 2 : (i == 0 && o[i].kind == 0 ? 0 : 1));
-			opts[i].actor = (uint8_t)o[i].actor;
-			if (o[i].kind == 2)
-				rt_classify(rt, rt->a[o[i].actor]->sb[o[i].entry].addr, &opts[i].tag,
-					    &opts[i].index, &opts[i].off);
-		}
-		c = rt->fn(rt->fn_arg, d, rt->res.nsteps, m, opts) % m;
-		rt->res.nchoices_used++;
-	} else if (rt->res.nchoices_used < rt->nlist) {
+	if (d < rt->dec_cap)
+		rt->dec_nopt[d] = n;
+	else
+		record_nopt(rt, d, n);
+	if (rt->ch_kind == RT_CH_FN && rt->fn)
+		c = ask_chooser(rt, o, n, d);
+	else if (rt->res.nchoices_used < rt->nlist)
 		c = rt->list[rt->res.nchoices_used++] % n;
-	}
 	if (rt->taken && rt->ntaken < rt->taken_cap)
 		rt->taken[rt->ntaken++] = c;
 	return c;
