@@ -30,11 +30,12 @@ static size_t page_size(void)
 
 int rt_fiber_stack(struct rt *rt, int id)
 {
-	size_t page = page_size();
+	size_t page;
 	unsigned char *p;
 
 	if (rt->stacks[id])
 		return 0;
+	page = page_size();
 	p = mmap(NULL, RT_STACK_BYTES + page, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (p == MAP_FAILED)
