@@ -142,11 +142,10 @@ static __attribute__((noinline)) void record_nopt(struct rt *rt, uint32_t d, uin
 static __attribute__((noinline)) uint32_t ask_chooser(struct rt *rt, const struct option *o,
 						      uint32_t n, uint32_t d)
 {
-	struct rt_option opts[RT_CHOOSER_OPTS];
+	struct rt_option opts[RT_CHOOSER_OPTS] = { { 0 } };   /* = {0}: gcc -O1 sees m == 0 */
 	uint32_t i, m = n < RT_CHOOSER_OPTS ? n : RT_CHOOSER_OPTS;
 
 	for (i = 0; i < m; i++) {
-		memset(&opts[i], 0, sizeof(opts[i]));
 		if (!o) {
 			opts[i].kind = 3;
 			opts[i].actor = (uint8_t)(rt->cur ? rt->cur->id : rt->current);
