@@ -52,8 +52,9 @@
  * (rt_violation); then wl->teardown. Verdicts are the workload's codes (int, 0 = none); rt's own
  * three (deadlock, step bound, setup) use the codes the workload gives in struct rt_workload.
  *
- * Threading: one execution at a time per struct rt, and (fiber switching) per OS thread; the
- * ordering operations called without an rt argument find the running one with rt_current().
+ * Threading: one execution at a time per process (the running instance, rt_current(), is
+ * process-wide: the ordering operations called without an rt argument find it there); several
+ * struct rt may exist, and run one after the other. x86-64 only (the fiber switch).
  */
 #ifndef RT_H
 #define RT_H
