@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: ISC */
 /* Prints the exhaustive engine's executions/s (issue 3 target: >= 100 000/s for 1 producer +
  * consumer, 2 frames, a 2-slot ring, SC), the cost of one step, and of a bare fiber switch.
- * Usage: bench_explore [preemptions] [max_executions] */
-#include "runtime.h"
+ * Usage: bench_explore [preemptions] [max_executions] [cpu]
+ * "cpu": rates per CPU-second of this process instead of per wall-clock second (a shared
+ * machine: other processes then cost nothing but cache). */
+#include "model.h"
+#include "rt/rt_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+static clockid_t clock_id = CLOCK_MONOTONIC;
+
 static double now_s(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock_id, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -36,13 +41,13 @@ static void one_producer(struct mn_model_workload *w, uint32_t proto, uint32_t m
 	w->kill_actor = -1;
 }
 
-static struct actor pinger;
+static struct rt_actor pinger;
 static void *main_sp;
 
-static void ping(struct actor *a)
+static void ping(struct rt_actor *a)
 {
 	for (;;)
-		mn_fiber_switch(&a->sp, main_sp);
+		rt_fiber_switch(&a->sp, main_sp);
 }
 
 /* Round trip scheduler -> fiber -> scheduler: two mn_fiber_switch calls. */
@@ -52,12 +57,15 @@ static void bench_switch(void)
 	double t;
 	int i;
 
-	mn_fiber_stacks();
+	struct rt *rt = rt_new();
+
+	if (!rt || rt_fiber_stack(rt, 0))
+		return;
 	pinger.id = 0;
-	mn_fiber_init(&pinger, ping);
+	rt_fiber_init(&pinger, rt->stacks[0], ping);
 	t = now_s();
 	for (i = 0; i < n; i++)
-		mn_fiber_switch(&main_sp, pinger.sp);
+		rt_fiber_switch(&main_sp, pinger.sp);
 	t = now_s() - t;
 	printf("fiber switch                 %6.2f ns per switch (%d round trips)\n",
 	       t / n / 2 * 1e9, n);
@@ -90,14 +98,17 @@ static void bench(const char *name, uint32_t proto, uint32_t mm, uint32_t bound,
 {
 	struct mn_model_workload w;
 	struct mn_explore_stats st;
+	double t;
 
 	one_producer(&w, proto, mm, 2, 2);
 	w.reduce = reduce;
+	t = now_s();
 	mn_model_explore(&w, bound, max, 0, &st, NULL, 0, NULL);
+	t = now_s() - t;
 	printf("%-28s%s preemptions<=%u  %10llu executions  %s  %8.3f s  %10.0f executions/s  "
 	       "violations %llu\n", name, reduce ? " reduced" : "        ", bound, (unsigned long long)st.executions,
-	       st.exhausted ? "exhausted" : "capped   ", st.elapsed_ns / 1e9,
-	       st.executions / (st.elapsed_ns / 1e9), (unsigned long long)st.violations);
+	       st.exhausted ? "exhausted" : "capped   ", t, st.executions / t,
+	       (unsigned long long)st.violations);
 }
 
 int main(int argc, char **argv)
@@ -105,6 +116,9 @@ int main(int argc, char **argv)
 	uint32_t bound = argc > 1 ? (uint32_t)atoi(argv[1]) : 4;
 	uint64_t max = argc > 2 ? strtoull(argv[2], NULL, 10) : 2000000;
 	uint32_t red;
+
+	if (argc > 3 && strcmp(argv[3], "cpu") == 0)
+		clock_id = CLOCK_PROCESS_CPUTIME_ID;
 
 	for (red = 0; red < 2; red++) {
 		bench("v2 SC 1P+C 2 frames size 2", MN_PROTO_V2, MN_MM_SC, bound, max, red);

@@ -2,9 +2,23 @@
 /*
  * mnetif model runtime: runs ONE whole interleaving of the real ring/registry code per C call.
  *
- * The core (c/src/ring.c, c/src/registry.c) is compiled with -DMNETIF_MODEL: every ordering-layer
- * call (atomic.h) becomes a visible operation handled here. Actors are fibers in the calling OS
- * thread (hand-written x86-64 switch, c/model/switch.S; mmap'ed stacks with a guard page):
+ * Layers (docs/harness.md "Layers"). This API is the mnetif WORKLOAD on a generic checker:
+ *   c/model/rt/         rt (rt/rt.h), a stateless model checker that knows nothing about rings:
+ *                       fibers, the scheduler and its choice encoding, the memory models (one file
+ *                       each behind rt/mm.h), blocking primitives, bounded DFS, reachability, DPOR,
+ *                       the step table. A workload registers with it, per execution, its actors,
+ *                       its regions with field names, its reduction rule and its oracles.
+ *   c/model/ordering.c  the ordering layer's model build (atomic.h, MNETIF_MODEL) onto rt: every
+ *                       ordering-layer call of the core is one visible rt operation.
+ *   c/model/mnetif/     this workload: the actors below, the model platform (mn_os_*), the ring's and
+ *                       the registry's fields, the reduction rule, the oracles, and this API as a
+ *                       thin layer over rt_run / rt_run_chooser / rt_explore / rt_find / rt_dpor.
+ *   c/model/litmus/     litmus programs, a workload of their own (here: proto == MN_MODEL_LITMUS).
+ * What rt promises (determinism, the encoding, the memory models, blocking) is stated in rt/rt.h;
+ * the summary below is the mnetif workload's use of it.
+ *
+ * The core (c/src/ring.c, c/src/registry.c) is compiled with -DMNETIF_MODEL. Actors are rt fibers in
+ * the calling OS thread (hand-written x86-64 switch, rt/switch.S; mmap'ed stacks with a guard page):
  *
  *   producers 0..nproducers-1   netif_ether_input() of their frames on ONE software interface
  *                               plugged with the real mn_plug() before the execution starts; with
@@ -17,23 +31,19 @@
  *   unplugger (optional)        mn_unplug() of that interface
  *   killer (optional)           one step: ends actor kill_actor where it stands (even holding a lock)
  *   litmus actors               proto == MN_MODEL_LITMUS: tiny programs of ordering-layer operations
- *                               on the ring buffer (litmus tests), instead of all of the above
+ *                               on the ring buffer (litmus tests), instead of all of the above; a
+ *                               FENCE's order is its kind (rt.h "Fences": acquire 2, release 3,
+ *                               full 4, wmb 5, rmb 6; plain/relaxed mean full)
  *
  * Actor numbering: producers first, then consumer, unplugger, killer (result.actor_kind says which).
  *
- * Scheduling (DESIGN §7). Every actor is always either stopped AT its next visible operation
- * (runnable, or blocked: spinning / sleeping / idle), or finished / killed. At each decision point
- * the options are, in this order:
- *   option 0            keep running the current actor (if it is runnable; else the first entry below)
- *   options 1..         the other runnable actors in actor order, then the pending store-buffer
- *                       drains (TSO: the oldest entry of each actor's buffer, in actor order;
- *                       PSO: for each actor, the oldest entry of each address that may drain now,
- *                       oldest first)
- * A decision point exists only where there are >= 2 options; it consumes one choice c from the list,
- * reduced modulo the number of options, so every list is a valid schedule. When the list runs out,
- * every further decision is 0: the current actor runs to completion, then the next one, and store
- * buffers drain only when no actor can run. The same list replays under SC, TSO and PSO (the option
- * lists differ, the encoding does not). A step bound (max_steps) turns livelock into a violation.
+ * Scheduling (DESIGN §7; rt/rt.h "Scheduling" is the full text). At each decision point option 0
+ * keeps running the current actor, options 1.. are the other runnable actors in actor order, then
+ * the pending store-buffer drains (TSO: the oldest entry of each actor's buffer; PSO: for each
+ * actor, the oldest entry of each address that may drain now). A decision point exists only where
+ * there are >= 2 options; it consumes one choice, reduced modulo the number of options, so every
+ * list is a valid schedule; past the list every decision is 0. The same list replays under SC, TSO
+ * and PSO. A step bound (max_steps) turns livelock into a violation.
  *
  * Reduction (workload.reduce = 1; a different, smaller choice encoding, so keep it fixed for a
  * replay): like CHESS, decide only before operations another actor can observe. An operation is
@@ -49,30 +59,36 @@
  * nobody else can tell when it drains, and it stops blocking the stores queued behind it.
  * Not reduced: litmus runs, an external consumer (unknown accesses), and the killer's target (a
  * kill does not commute with anything its target does). The oracles only read private fields in
- * conjuncts of their own or at quiescence, so they see the same verdicts.
+ * conjuncts of their own or at quiescence, so they see the same verdicts. (rt applies the rule;
+ * mnetif/layout.c states it.)
  *
- * Memory models: SC (every store visible at once); TSO (per-actor FIFO store buffer; a load forwards
- * from its own buffer; fences, test-and-set and fetch_add drain the actor's buffer first); PSO (per
- * actor, per address FIFOs: stores to different addresses drain in any order, except that a RELEASE
- * store drains only after every older store of its actor; fences/RMW drain everything). A frame copy
- * into a slot is one region store (one buffer entry holding the bytes). Loads are never reordered
- * (acquire is implied), which is exact for TSO and for the PSO of SPARC.
+ * Memory models (rt): SC (every store visible at once); TSO (per-actor FIFO store buffer; a load
+ * forwards from its own buffer; full fences, test-and-set and fetch_add drain the actor's buffer
+ * first); PSO (per actor, per address FIFOs: stores to different addresses drain in any order,
+ * except that a RELEASE store drains only after every older store of its actor; full fences/RMW
+ * drain everything). A frame copy into a slot is one region store (one buffer entry holding the
+ * bytes). Loads are never reordered (acquire is implied), which is exact for TSO and for the PSO of
+ * SPARC. The ring code uses full fences only (smp_mb).
  *
  * Killing: a killed actor never runs again; its buffered stores STILL drain (they left the core,
  * as on real hardware: killing a process or a CPU taking a fault does not recall its store buffer).
  * A killed actor's locks stay held: that is the point of the v1 killer scenario.
  *
- * Blocking (not a spin, so every execution is finite):
- *   mn_model_spin(addr)   blocked until another actor's store CHANGES the value at addr in memory
- *                         (if one did since the actor's last load or RMW of addr, it does not block
- *                         at all); a store of the same value (a failed test-and-set) wakes nobody;
- *   consumer sleep        blocked until a notification is pending (consumer_waits = 1);
- *   consumer idle         (consumer_waits = 0, ring empty) blocked until another actor changes ring
- *                         memory or every producer is finished, then it polls again.
+ * Blocking (rt's primitives; not a spin, so every execution is finite):
+ *   mn_model_spin(addr)   rt_spin: blocked until another actor's store CHANGES the value at addr in
+ *                         memory (if one did since the actor's last load or RMW of addr, it does not
+ *                         block at all); a store of the same value (a failed test-and-set) wakes
+ *                         nobody;
+ *   consumer sleep        rt_wait on event channel 0 (mn_model_notify signals it): blocked until a
+ *                         notification is pending (consumer_waits = 1);
+ *   consumer idle         rt_idle on the ring (consumer_waits = 0, ring empty): blocked until another
+ *                         actor changes ring memory or an actor finishes, then it polls again; it
+ *                         returns "final" once every producer is finished and nothing is buffered.
  * Quiescence = nothing runnable and nothing left to drain; the run ends there.
  *
- * Oracles (checked during the run, first violation wins; result.violation_step = the index of the
- * step during or after which it was detected, or -1 when detected at quiescence):
+ * Oracles (rt hooks of the workload, mnetif/oracles.c; checked during the run, first violation
+ * wins; result.violation_step = the index of the step during or after which it was detected, or -1
+ * when detected at quiescence):
  *   header invariants (mn_ring_check) after every step that changes committed memory;
  *   reference model: each delivered frame is the next published frame of some producer, byte-exact
  *   (frame contents come from mn_model_frame_byte()); at the end every frame pushed is delivered,
@@ -80,12 +96,13 @@
  *   frames' fates are unknown (a frame of it may still be dropped), so a delivery may skip them;
  *   when the batch returns, a published frame of it that was skipped is a lost frame;
  *   lock: never two holders of sr_lock / the entry's plock; bounded producer retries;
- *   no deadlock (an actor spinning at quiescence); no lost wakeup (consumer asleep at quiescence while
- *   frames are in the ring and no notification is pending); lifecycle (after mn_os_released() the
- *   ring is freed: a producer's/unplugger's access to it, or a store draining into it, is a use after
- *   free. The consumer owns the ring and may keep reading it).
+ *   no deadlock (rt: an actor spinning at quiescence; the message names the actor's kind); no lost
+ *   wakeup (consumer asleep at quiescence while frames are in the ring and no notification is
+ *   pending); lifecycle (after mn_os_released() the ring is retired: a producer's/unplugger's access
+ *   to it, or a store draining into it, is a use after free. The consumer owns the ring and may
+ *   keep reading it).
  *
- * Threading: the runtime keeps global state; one execution at a time per process (not reentrant).
+ * Threading: one execution at a time per process (the API keeps one rt instance; not reentrant).
  */
 #ifndef MNETIF_MODEL_H
 #define MNETIF_MODEL_H
@@ -152,7 +169,8 @@ struct mn_model_workload {
 	                                  * mn_cons_peek_n(C) + mn_cons_release_n (<= 16) */
 };
 
-/* Step kinds beyond enum mn_op (atomic.h): */
+/* Step kinds beyond enum mn_op (atomic.h); the same values as rt's enum rt_op (10 is rt's
+ * compare-and-swap, "cas", which the ring code does not use): */
 enum mn_model_op {
 	MN_MOP_DRAIN = 16,       /* a buffered store of `actor` becomes visible */
 	MN_MOP_KILL,             /* the killer ends actor `value` */
@@ -180,7 +198,8 @@ enum mn_model_field {
 struct mn_model_step {
 	uint8_t actor, op, order, field;  /* op: enum mn_op or enum mn_model_op; field: mn_model_field */
 	uint32_t index;                   /* ss_len/slot index, or registry entry */
-	uint32_t off;                     /* byte offset inside the field's object (ring or entry) */
+	uint32_t off;                     /* byte offset inside the field (its element for ss_len[],
+					   * slot[], entry[]); elsewhere in the ring: the ring offset */
 	uint32_t size;                    /* bytes accessed (copies: frame length) */
 	uint64_t value;                   /* load: value read; store: value written; TAS/FA: old value */
 	uint32_t buffered;                /* 1: the store went into the actor's store buffer */
@@ -263,7 +282,8 @@ int mn_model_run(const struct mn_model_workload *w, const uint32_t *choices, uin
 		 struct mn_model_result *r, struct mn_model_step *trace, uint32_t cap);
 
 /* One option at a decision point, for choosers. kind: 0 run the current actor, 1 switch to
- * `actor`, 2 drain the buffered store of `actor` to (field, index, off). */
+ * `actor`, 2 drain the buffered store of `actor` to (field, index, off), 3 alternative `index` of
+ * a memory operation's own decision (rt_choose; SC/TSO/PSO take none). At most 70 are shown. */
 struct mn_model_option {
 	uint8_t kind, actor, field, pad;
 	uint32_t index, off;

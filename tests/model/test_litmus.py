@@ -65,6 +65,42 @@ def test_MP_release_acquire_forbidden_everywhere(mm):
     assert {(0, 0), (1, 1)} <= got
 
 
+# ---- fence kinds (rt.h "Fences"): a litmus FENCE's order is its kind -----------------------------
+
+def _mp_fenced(kind):
+    return [[(S, X, model.RELAXED, 1), (F, 0, kind, 0), (S, Y, model.RELAXED, 1)],
+            [(L, Y, model.ACQUIRE, 0), (L, X, model.RELAXED, 0)]]
+
+
+@pytest.mark.parametrize("kind,stale", [(model.FENCE_WMB, False), (model.FENCE_RELEASE, False),
+                                        (model.FENCE_FULL, False), (model.FENCE_ACQUIRE, True),
+                                        (model.FENCE_RMB, True)])
+def test_MP_store_store_fences_order_the_PSO_store_buffer(kind, stale):
+    got = outcomes(_mp_fenced(kind), "pso", [(1, 0), (1, 1)])
+    assert {(0, 0), (1, 1)} <= got
+    assert ((1, 0) in got) == stale, (f"MP+{model.ORDER_NAMES[kind]} under PSO: flag seen, data "
+                                      f"stale must be {'allowed' if stale else 'forbidden'}: "
+                                      f"{sorted(got)}")
+
+
+@pytest.mark.parametrize("kind,relaxed", [(model.FENCE_WMB, True), (model.FENCE_RMB, True),
+                                          (model.FENCE_ACQUIRE, True), (model.FENCE_RELEASE, True),
+                                          (model.FENCE_FULL, False), (model.RELAXED, False)])
+def test_SB_only_a_full_fence_orders_a_store_before_a_load_under_TSO(kind, relaxed):
+    prog = [[(S, X, model.RELAXED, 1), (F, 0, kind, 0), (L, Y, model.RELAXED, 0)],
+            [(S, Y, model.RELAXED, 1), (F, 0, kind, 0), (L, X, model.RELAXED, 0)]]
+    got = outcomes(prog, "tso", [(0, 2), (1, 2)])
+    # a fence given a plain/relaxed order is a full fence (as before fence kinds existed)
+    assert ((0, 0) in got) == relaxed, f"SB+{kind} under TSO: {sorted(got)}"
+
+
+def test_a_fence_step_shows_its_kind():
+    w = model.Workload(proto="litmus", mm="pso", litmus=_mp_fenced(model.FENCE_WMB))
+    r = model.run(w, [])
+    fences = [s for s in r.steps if s.op == "fence"]
+    assert [s.order for s in fences] == ["wmb"], r.table()
+
+
 # ---- the same shapes on the real ring code ----------------------------------------------------
 
 def _mp_ring(mm):

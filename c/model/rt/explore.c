@@ -1,39 +1,32 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Exhaustive bounded search: stateless model checking by re-execution. Every execution is a choice
- * list; positions past the list are 0 (model.h). The DFS keeps the current full list c[0..nd) and
+ * list; positions past the list are 0 (rt.h). The DFS keeps the current full list c[0..nd) and
  * the option count at each decision (recorded by the scheduler), and moves to the next list in
  * lexicographic order whose number of non-zero choices (preemptions) stays within the bound: the
  * deepest position that can still be incremented is, the suffix after it goes back to 0. Because
  * an execution is a pure function of its list, the prefix replays the same decisions, so the
  * option counts recorded before the incremented position stay valid.
  */
-#include "runtime.h"
+#include "rt_impl.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static mn_model_result_fn hook_fn;
-static void *hook_arg;
-
-void mn_model_set_result_hook(mn_model_result_fn fn, void *arg)
+void rt_set_result_hook(struct rt *rt, rt_result_fn fn, void *arg)
 {
-	hook_fn = fn;
-	hook_arg = arg;
-}
-
-void explore_notify(const struct mn_model_result *r)
-{
-	if (hook_fn)
-		hook_fn(hook_arg, r);
+	rt->hook_fn = fn;
+	rt->hook_arg = arg;
 }
 
 /* One more execution of a search: the statistics and the result hook. */
-void explore_count(struct mn_explore_stats *st, const struct mn_model_result *r)
+void rt_explore_count(struct rt *rt, struct rt_stats *st, const struct rt_result *r)
 {
 	st->executions++;
-	explore_notify(r);
+	if (rt->hook_fn)
+		rt->hook_fn(rt->hook_arg, r);
 	st->coverage |= r->coverage;
 	if (r->ndecisions > st->max_decisions)
 		st->max_decisions = r->ndecisions;
@@ -42,8 +35,8 @@ void explore_count(struct mn_explore_stats *st, const struct mn_model_result *r)
 }
 
 /* Keeps r's verdict and its choice list c[0..len) as the search's answer. */
-void explore_keep(struct mn_explore_stats *st, const struct mn_model_result *r, const uint32_t *c,
-		  uint32_t len, uint32_t *cex, uint32_t cap, uint32_t *cex_len)
+void rt_explore_keep(struct rt_stats *st, const struct rt_result *r, const uint32_t *c,
+		     uint32_t len, uint32_t *cex, uint32_t cap, uint32_t *cex_len)
 {
 	uint32_t i;
 
@@ -55,23 +48,23 @@ void explore_keep(struct mn_explore_stats *st, const struct mn_model_result *r, 
 		*cex_len = len < cap ? len : cap;
 }
 
-/* After explore_count: counts r's violation, keeps the first one's choices when keep_first;
+/* After rt_explore_count: counts r's violation, keeps the first one's choices when keep_first;
  * returns non-zero when the search must stop there. */
-int explore_violation(struct mn_explore_stats *st, const struct mn_model_result *r,
-		      const uint32_t *c, uint32_t len, uint32_t *cex, uint32_t cap, uint32_t *cex_len,
-		      int *found, int keep_first, int stop_on_violation)
+int rt_explore_violation(struct rt_stats *st, const struct rt_result *r, const uint32_t *c,
+			 uint32_t len, uint32_t *cex, uint32_t cap, uint32_t *cex_len, int *found,
+			 int keep_first, int stop_on_violation)
 {
 	if (!r->violation)
 		return 0;
 	st->violations++;
 	if (!*found && keep_first) {
 		*found = 1;
-		explore_keep(st, r, c, len, cex, cap, cex_len);
+		rt_explore_keep(st, r, c, len, cex, cap, cex_len);
 	}
 	return stop_on_violation;
 }
 
-static uint64_t now_ns(void)
+uint64_t rt_now_ns(void)
 {
 	struct timespec ts;
 
@@ -79,43 +72,43 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int search(const struct mn_model_workload *w, uint32_t preemption_bound,
+static int search(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
 		  uint64_t max_executions, int stop_on_violation, uint32_t want_coverage,
-		  struct mn_explore_stats *st, uint32_t *cex, uint32_t cap, uint32_t *cex_len)
+		  struct rt_stats *st, uint32_t *cex, uint32_t cap, uint32_t *cex_len)
 {
-	struct mn_model_result r;
+	const struct rt_result *r = &rt->res;
 	uint32_t *c = NULL, len = 0, nd, i, used, ccap = 0;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = rt_now_ns();
 	int err = 0, found = 0;
 
 	memset(st, 0, sizeof(*st));
 	if (cex_len)
 		*cex_len = 0;
 	for (;;) {
-		err = mn_model_run(w, c, len, &r, NULL, 0);
+		err = rt_run(rt, wl, ctx, c, len, NULL, 0);
 		if (err) {
-			st->first_violation = r.violation;
-			memcpy(st->message, r.message, sizeof(st->message));
+			st->first_violation = r->violation;
+			memcpy(st->message, r->message, sizeof(st->message));
 			break;
 		}
-		explore_count(st, &r);
-		if (want_coverage && (r.coverage & want_coverage) == want_coverage) {
-			explore_keep(st, &r, c, len, cex, cap, cex_len);
+		rt_explore_count(rt, st, r);
+		if (want_coverage && (r->coverage & want_coverage) == want_coverage) {
+			rt_explore_keep(st, r, c, len, cex, cap, cex_len);
 			found = 1;
 			break;
 		}
-		if (explore_violation(st, &r, c, len, cex, cap, cex_len, &found, !want_coverage,
-				      stop_on_violation))
+		if (rt_explore_violation(st, r, c, len, cex, cap, cex_len, &found, !want_coverage,
+					 stop_on_violation))
 			break;
 		if (max_executions && st->executions >= max_executions)
 			break;
 		/* The full list of this execution: the prefix, then zeros. */
-		nd = r.ndecisions < mn_g.dec_cap ? r.ndecisions : mn_g.dec_cap;
+		nd = r->ndecisions < rt->dec_cap ? r->ndecisions : rt->dec_cap;
 		if (nd > ccap) {
 			uint32_t *n = realloc(c, (size_t)nd * 2 * sizeof(uint32_t));
 
 			if (!n) {
-				err = -12;
+				err = -ENOMEM;
 				break;
 			}
 			c = n;
@@ -129,7 +122,7 @@ static int search(const struct mn_model_workload *w, uint32_t preemption_bound,
 		/* Deepest position that can take its next option within the bound. */
 		for (i = nd; i-- > 0;) {
 			used -= c[i] != 0;
-			if (c[i] + 1 < mn_g.dec_nopt[i] && used + 1 <= preemption_bound)
+			if (c[i] + 1 < rt->dec_nopt[i] && used + 1 <= bound)
 				break;
 		}
 		if (i == (uint32_t)-1) {
@@ -140,25 +133,25 @@ static int search(const struct mn_model_workload *w, uint32_t preemption_bound,
 		len = i + 1;
 	}
 	free(c);
-	st->elapsed_ns = now_ns() - t0;
+	st->elapsed_ns = rt_now_ns() - t0;
 	if (want_coverage && !err)
 		return found ? 0 : 1;
 	return err;
 }
 
-int mn_model_explore(const struct mn_model_workload *w, uint32_t preemption_bound,
-		     uint64_t max_executions, int stop_on_violation, struct mn_explore_stats *st,
-		     uint32_t *cex, uint32_t cap, uint32_t *cex_len)
+int rt_explore(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
+	       uint64_t max_executions, int stop_on_violation, struct rt_stats *st, uint32_t *cex,
+	       uint32_t cap, uint32_t *cex_len)
 {
-	return search(w, preemption_bound, max_executions, stop_on_violation, 0, st, cex, cap,
+	return search(rt, wl, ctx, bound, max_executions, stop_on_violation, 0, st, cex, cap,
 		      cex_len);
 }
 
-int mn_model_find(const struct mn_model_workload *w, uint32_t preemption_bound,
-		  uint64_t max_executions, uint32_t coverage, struct mn_explore_stats *st,
-		  uint32_t *choices, uint32_t cap, uint32_t *len)
+int rt_find(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
+	    uint64_t max_executions, uint32_t coverage, struct rt_stats *st, uint32_t *choices,
+	    uint32_t cap, uint32_t *len)
 {
 	if (!coverage)
-		return -22;
-	return search(w, preemption_bound, max_executions, 0, coverage, st, choices, cap, len);
+		return -EINVAL;
+	return search(rt, wl, ctx, bound, max_executions, 0, coverage, st, choices, cap, len);
 }

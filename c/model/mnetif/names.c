@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Names of the model's enums, for traces and messages (pyharness/model.py mirrors the order). */
-#include "model.h"
+#include "mnetif.h"
 
 #define NAME_OF(table, i) \
 	((i) >= 0 && (unsigned)(i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : "?")
@@ -11,7 +11,7 @@ const char *mn_model_op_name(int op)
 		[MN_OP_LOAD] = "load", [MN_OP_STORE] = "store", [MN_OP_FENCE] = "fence",
 		[MN_OP_TAS] = "tas", [MN_OP_FETCH_ADD] = "fetch_add", [MN_OP_COPY_IN] = "copy_in",
 		[MN_OP_COPY_OUT] = "copy_out", [MN_OP_SPIN] = "spin", [MN_OP_NOTIFY] = "notify",
-		[MN_MOP_DRAIN] = "drain", [MN_MOP_KILL] = "kill", [MN_MOP_SLEEP] = "sleep",
+		[RT_OP_CAS] = "cas", [MN_MOP_DRAIN] = "drain", [MN_MOP_KILL] = "kill", [MN_MOP_SLEEP] = "sleep",
 		[MN_MOP_IDLE] = "idle", [MN_MOP_DELIVER] = "deliver",
 	};
 

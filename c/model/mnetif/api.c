@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * model.h's API as a thin layer over rt: the mnetif workload (struct rt_workload: setup, teardown
+ * and the oracles of oracles.c) and the litmus programs, one execution or a search on rt, the
+ * step table and options converted to model.h's structs.
+ */
+#include "mnetif.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct mn_ctx ctx;
+static struct mn_ctx *running;
+
+struct mn_ctx *mn_running(void)
+{
+	return running;
+}
+
+static int ring_setup(struct rt *rt, void *c)
+{
+	(void)rt;
+	return mn_setup_ring(c);
+}
+
+static int litmus_setup(struct rt *rt, void *c)
+{
+	(void)rt;
+	return mn_setup_litmus(c);
+}
+
+static void teardown(struct rt *rt, void *c)
+{
+	(void)rt;
+	mn_teardown(c);
+}
+
+static const struct rt_workload ring_workload = {
+	.name = "mnetif",
+	.setup = ring_setup,
+	.teardown = teardown,
+	.after_step = oracle_header,
+	.on_commit = oracle_commit,
+	.on_write = oracle_lock_op,
+	.at_end = oracle_end,
+	.on_retired = oracle_lifecycle,
+	.is_private = mn_is_private,
+	.finishing = mn_finishing,
+	.vio_deadlock = MN_VIO_DEADLOCK, .vio_step_bound = MN_VIO_STEP_BOUND,
+	.vio_setup = MN_VIO_SETUP,
+	.tag_none = MN_FLD_NONE, .tag_unknown = MN_FLD_OTHER,
+};
+
+/* Litmus programs: no oracle beyond rt's own (deadlock, step bound). */
+static const struct rt_workload litmus_workload = {
+	.name = "mnetif-litmus",
+	.setup = litmus_setup,
+	.teardown = teardown,
+	.vio_deadlock = MN_VIO_DEADLOCK, .vio_step_bound = MN_VIO_STEP_BOUND,
+	.vio_setup = MN_VIO_SETUP,
+	.tag_none = MN_FLD_NONE, .tag_unknown = MN_FLD_OTHER,
+};
+
+/* The instance for workload w, its result going to r; NULL when rt cannot be allocated. */
+static struct mn_ctx *begin(const struct mn_model_workload *w, struct mn_model_result *r,
+			    const struct rt_workload **wl)
+{
+	if (!ctx.rt && !(ctx.rt = rt_new()))
+		return NULL;
+	ctx.w = *w;
+	ctx.r = r;
+	*wl = w->proto == MN_MODEL_LITMUS ? &litmus_workload : &ring_workload;
+	running = &ctx;
+	return &ctx;
+}
+
+static int out_of_memory(struct mn_model_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->violation = MN_VIO_SETUP;
+	r->violation_step = -1;
+	strcpy(r->message, "setup: out of memory");
+	return -ENOMEM;
+}
+
+/* A trace buffer of rt steps for cap steps (NULL: no trace). */
+static struct rt_step *steps(struct mn_ctx *m, const struct mn_model_step *trace, uint32_t cap)
+{
+	if (!trace || !cap)
+		return NULL;
+	if (m->steps_cap < cap) {
+		struct rt_step *s = realloc(m->steps, (size_t)cap * sizeof(*s));
+
+		if (!s)
+			return NULL;
+		m->steps = s;
+		m->steps_cap = cap;
+	}
+	return m->steps;
+}
+
+static void convert_steps(const struct mn_ctx *m, struct mn_model_step *trace, uint32_t cap)
+{
+	uint32_t i, n = m->r->nsteps < cap ? m->r->nsteps : cap;
+
+	for (i = 0; trace && i < n && m->steps; i++) {
+		const struct rt_step *s = &m->steps[i];
+
+		trace[i] = (struct mn_model_step){
+			.actor = s->actor, .op = s->op, .order = s->order, .field = (uint8_t)s->tag,
+			.index = s->index, .off = s->off, .size = s->size, .value = s->value,
+			.buffered = s->buffered, .cur = (uint16_t)s->watch[0],
+			.avail = (uint16_t)s->watch[1], .lock = (uint32_t)s->watch[2],
+			.decision = s->decision,
+		};
+	}
+}
+
+/* The options as model.h shows them to a chooser. */
+static uint32_t chooser(void *arg, uint32_t decision, uint32_t step, uint32_t nopt,
+			const struct rt_option *opts)
+{
+	struct mn_ctx *m = arg;
+	struct mn_model_option o[RT_CHOOSER_OPTS];
+	uint32_t i;
+
+	for (i = 0; i < nopt && i < RT_CHOOSER_OPTS; i++)
+		o[i] = (struct mn_model_option){ opts[i].kind, opts[i].actor, (uint8_t)opts[i].tag, 0,
+						 opts[i].index, opts[i].off };
+	return m->chooser(m->chooser_arg, decision, step, nopt, o);
+}
+
+/* One execution: from the list, or (by_chooser) asking fn at each decision. */
+static int run(const struct mn_model_workload *w, const uint32_t *choices, uint32_t n,
+	       int by_chooser, mn_model_chooser_fn fn, void *arg, struct mn_model_result *r,
+	       struct mn_model_step *trace, uint32_t cap, uint32_t *taken, uint32_t taken_cap,
+	       uint32_t *ntaken)
+{
+	const struct rt_workload *wl;
+	struct mn_ctx *m = begin(w, r, &wl);
+	struct rt_step *s;
+	int err;
+
+	if (!m)
+		return out_of_memory(r);
+	s = steps(m, trace, cap);
+	if (by_chooser) {
+		m->chooser = fn;
+		m->chooser_arg = arg;
+		err = rt_run_chooser(m->rt, wl, m, fn ? chooser : NULL, m, s, s ? cap : 0, taken,
+				     taken_cap, ntaken);
+	} else {
+		err = rt_run(m->rt, wl, m, choices, n, s, s ? cap : 0);
+	}
+	if (s)
+		convert_steps(m, trace, cap);
+	return err;
+}
+
+int mn_model_run(const struct mn_model_workload *w, const uint32_t *choices, uint32_t n,
+		 struct mn_model_result *r, struct mn_model_step *trace, uint32_t cap)
+{
+	return run(w, choices, n, 0, NULL, NULL, r, trace, cap, NULL, 0, NULL);
+}
+
+int mn_model_run_chooser(const struct mn_model_workload *w, mn_model_chooser_fn fn, void *arg,
+			 struct mn_model_result *r, struct mn_model_step *trace, uint32_t cap,
+			 uint32_t *taken, uint32_t taken_cap, uint32_t *ntaken)
+{
+	return run(w, NULL, 0, 1, fn, arg, r, trace, cap, taken, taken_cap, ntaken);
+}
+
+/* ---- searches ------------------------------------------------------------------------------------ */
+
+static void hook(void *arg, const struct rt_result *r)
+{
+	struct mn_ctx *m = arg;
+
+	(void)r;
+	m->hook_fn(m->hook_arg, m->r);
+}
+
+void mn_model_set_result_hook(mn_model_result_fn fn, void *arg)
+{
+	ctx.hook_fn = fn;
+	ctx.hook_arg = arg;
+}
+
+static void stats(struct mn_explore_stats *st, const struct rt_stats *s)
+{
+	st->executions = s->executions;
+	st->violations = s->violations;
+	st->exhausted = s->exhausted;
+	st->max_decisions = s->max_decisions;
+	st->max_steps = s->max_steps;
+	st->elapsed_ns = s->elapsed_ns;
+	st->coverage = s->coverage;
+	st->first_violation = s->first_violation;
+	memcpy(st->message, s->message, sizeof(st->message));
+}
+
+/* A search's executions write their results here (the result hook's argument). */
+static struct mn_model_result search_result;
+
+static struct mn_ctx *search_begin(const struct mn_model_workload *w,
+				   const struct rt_workload **wl)
+{
+	struct mn_ctx *m = begin(w, &search_result, wl);
+
+	if (m)
+		rt_set_result_hook(m->rt, m->hook_fn ? hook : NULL, m);
+	return m;
+}
+
+static int search_oom(struct mn_explore_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->first_violation = MN_VIO_SETUP;
+	strcpy(st->message, "setup: out of memory");
+	return -ENOMEM;
+}
+
+int mn_model_explore(const struct mn_model_workload *w, uint32_t preemption_bound,
+		     uint64_t max_executions, int stop_on_violation, struct mn_explore_stats *st,
+		     uint32_t *cex, uint32_t cap, uint32_t *cex_len)
+{
+	const struct rt_workload *wl;
+	struct mn_ctx *m = search_begin(w, &wl);
+	struct rt_stats s;
+	int err;
+
+	if (!m)
+		return search_oom(st);
+	err = rt_explore(m->rt, wl, m, preemption_bound, max_executions, stop_on_violation, &s, cex,
+			 cap, cex_len);
+	stats(st, &s);
+	return err;
+}
+
+int mn_model_find(const struct mn_model_workload *w, uint32_t preemption_bound,
+		  uint64_t max_executions, uint32_t coverage, struct mn_explore_stats *st,
+		  uint32_t *choices, uint32_t cap, uint32_t *len)
+{
+	const struct rt_workload *wl;
+	struct mn_ctx *m;
+	struct rt_stats s;
+	int err;
+
+	if (!coverage)
+		return -EINVAL;
+	if (!(m = search_begin(w, &wl)))
+		return search_oom(st);
+	err = rt_find(m->rt, wl, m, preemption_bound, max_executions, coverage, &s, choices, cap,
+		      len);
+	stats(st, &s);
+	return err;
+}
+
+int mn_model_dpor(const struct mn_model_workload *w, uint64_t max_executions,
+		  int stop_on_violation, struct mn_explore_stats *st, uint32_t *cex, uint32_t cap,
+		  uint32_t *cex_len)
+{
+	const struct rt_workload *wl;
+	struct mn_ctx *m;
+	struct rt_stats s;
+	int err;
+
+	if (w->reduce || w->consumer == MN_CONSUMER_EXTERNAL) {
+		memset(st, 0, sizeof(*st));
+		if (cex_len)
+			*cex_len = 0;
+		st->first_violation = MN_VIO_SETUP;
+		strcpy(st->message, "setup: DPOR needs reduce = 0 and no external consumer");
+		return -EINVAL;
+	}
+	if (!(m = search_begin(w, &wl)))
+		return search_oom(st);
+	err = rt_dpor(m->rt, wl, m, max_executions, stop_on_violation, &s, cex, cap, cex_len);
+	stats(st, &s);
+	return err;
+}
+
+void mn_model_dpor_mutate(int mutation)
+{
+	if (ctx.rt || (ctx.rt = rt_new()))
+		rt_dpor_mutate(ctx.rt, mutation);
+}
+
+void mn_model_set_external_consumer(mn_model_consumer_fn fn, void *arg)
+{
+	ctx.ext_fn = fn;
+	ctx.ext_arg = arg;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The memory-model interface (internal to rt). A model is one file defining a const struct rt_mm
+ * (mm_sc.c, mm_tso.c, mm_pso.c) and one line in mm.c's table. The scheduler calls it from the
+ * scheduler context (never from an actor's fiber), with the acting actor a:
+ *
+ *   begin      (may be NULL) a new execution starts under this model: reset its own state.
+ *   store      a store of a (scalar: bytes == NULL, value in val; region: size bytes at bytes).
+ *              Make it visible now (rt_commit) or keep it pending (rt_sb_push). Returns 1 when
+ *              the store went to a buffer (the step is shown as buffered).
+ *   load       what a load of a reads: size bytes into out (rt_sb_view: memory overlaid with a's
+ *              own pending stores). A model where a load may read one of several writes takes
+ *              that decision with rt_choose(rt, nopt) (it is a decision of the choice list).
+ *   fence      a fence of kind enum rt_fence (what each kind means per model: rt.h "Fences").
+ *   rmw        before an atomic read-modify-write reads memory: what must be visible first
+ *              (x86-like models: the whole buffer).
+ *   drainable  may pending entry i of a become visible now? The scheduler offers every drainable
+ *              entry as an option (rt.h "Scheduling"), commits the chosen one (rt_sb_commit) and
+ *              the execution is quiescent when nothing is runnable and no entry is pending.
+ *   drain_key  DPOR: which drain pseudo-thread entry i belongs to (0: one FIFO per actor; else a
+ *              key, e.g. its address: one FIFO per actor and address). Stable across executions.
+ *
+ * Pending stores live in a->sb[0 .. a->nsb), oldest first (struct rt_sb_entry); rt_sb_commit(i)
+ * makes entry i visible. A model that needs more state per actor adds it to struct rt_actor.
+ * A model under development is used with rt_use_mm(rt, &model) from the workload's setup, before
+ * it gets an enum rt_mm_id and a line in mm.c (tests/model: rt_selftest.c's toy model).
+ */
+#ifndef RT_MM_H
+#define RT_MM_H
+
+#include "rt_impl.h"
+
+#pragma GCC visibility push(hidden)
+
+struct rt_mm {
+	const char *name;
+	void (*begin)(struct rt *rt);
+	int (*store)(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t size, int order,
+		     uint64_t val, const unsigned char *bytes);
+	void (*load)(struct rt *rt, struct rt_actor *a, const unsigned char *addr, uint32_t size,
+		     int order, unsigned char *out);
+	void (*fence)(struct rt *rt, struct rt_actor *a, int kind);
+	void (*rmw)(struct rt *rt, struct rt_actor *a, int order);
+	int (*drainable)(const struct rt_actor *a, uint32_t i);
+	uint64_t (*drain_key)(const struct rt_actor *a, uint32_t i);
+};
+
+extern const struct rt_mm rt_mm_sc, rt_mm_tso, rt_mm_pso;
+const struct rt_mm *rt_mm_get(int id);   /* enum rt_mm_id, NULL if unknown */
+void rt_use_mm(struct rt *rt, const struct rt_mm *mm);   /* from a workload's setup */
+
+/* Helpers of the store-buffer models (sb.c). */
+void rt_sb_push(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t size, int order,
+		uint64_t val, const unsigned char *bytes);
+void rt_sb_view(struct rt *rt, const struct rt_actor *a, const unsigned char *addr, uint32_t size,
+		unsigned char *out);
+void rt_sb_commit(struct rt *rt, struct rt_actor *a, uint32_t i);
+void rt_sb_flush(struct rt *rt, struct rt_actor *a);
+int rt_sb_overlaps_older(const struct rt_actor *a, uint32_t i);
+/* store / load / rmw of a model whose only reordering is its store buffer (TSO, PSO) */
+int rt_sb_store(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t size, int order,
+		uint64_t val, const unsigned char *bytes);
+void rt_sb_load(struct rt *rt, struct rt_actor *a, const unsigned char *addr, uint32_t size,
+		int order, unsigned char *out);
+void rt_sb_rmw(struct rt *rt, struct rt_actor *a, int order);
+
+#pragma GCC visibility pop
+
+#endif

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * rt: a stateless model checker for C code whose actors share memory. It runs ONE whole
+ * interleaving per call (rt_run), from a list of small integers (the schedule), and searches the
+ * schedules (bounded DFS, reachability, DPOR). It knows nothing about what it checks: a WORKLOAD
+ * (struct rt_workload) registers, for each execution, its actors (C functions run as fibers), its
+ * shared regions (with field names for the step table), its reduction rule and its oracles.
+ *
+ * What rt promises
+ *   - Every visible operation of an actor (rt_load, rt_store, rt_rmw, rt_cas, rt_fence,
+ *     rt_copy_in/out, rt_spin, rt_signal, rt_wait, rt_idle, rt_kill) suspends the actor; the
+ *     scheduler decides which option runs next. Code between two visible operations runs atomically.
+ *   - An execution is a pure function of (workload, memory model, choice list): same list, same
+ *     steps, same verdict (replay). Searches rely on it.
+ *   - Memory models (enum rt_mm_id): SC, TSO (per-actor FIFO store buffer with store-to-load
+ *     forwarding), PSO (per actor, per address FIFOs; a RELEASE store and a store-store fence keep
+ *     the stores after them behind every older store). See "Fences" below and rt/mm.h.
+ *   - Blocking is not spinning: rt_spin, rt_wait and rt_idle block the actor until what it waits
+ *     for changes, so every execution is finite; an actor blocked at quiescence is a deadlock
+ *     (rt_spin) or left to the workload's end-of-run check (rt_wait, rt_idle).
+ *
+ * Scheduling (the choice encoding; replay tokens depend on it, keep it fixed). Every actor is
+ * always either stopped AT its next visible operation (runnable, or blocked), or finished/killed.
+ * At each decision point the options are, in this order:
+ *   option 0            keep running the current actor (if it is runnable; else the first entry below)
+ *   options 1..         the other runnable actors in actor order, then the pending store-buffer
+ *                       drains (TSO: the oldest entry of each actor's buffer, in actor order;
+ *                       PSO: for each actor, the oldest entry of each address that may drain now,
+ *                       oldest first)
+ * A decision point exists only where there are >= 2 options; it consumes one choice c from the list,
+ * reduced modulo the number of options, so every list is a valid schedule. When the list runs out,
+ * every further decision is 0: the current actor runs to completion, then the next one, and store
+ * buffers drain only when no actor can run. The same list replays under SC, TSO and PSO (the option
+ * lists differ, the encoding does not). A memory operation may consume a decision of its own
+ * (rt_choose: e.g. which write a load reads), in the same list. A step bound turns livelock into a
+ * violation.
+ *
+ * Reduction (rt_set_reduce; a different, smaller encoding, so keep it fixed for a replay): like
+ * CHESS, decide only before operations another actor can observe. The workload's is_private(addr)
+ * says which locations no other actor can access in this execution. A load/store/copy of a private
+ * location, and a fence/RMW whose location and every buffered store it makes visible are private,
+ * run without a decision point (never for an actor flagged RT_ACTOR_NO_REDUCE); a buffered store to
+ * a private location drains as soon as it may. A private operation commutes with every operation of
+ * the other actors, so no behaviour is lost. Oracles must read private locations only in conjuncts
+ * of their own or at quiescence.
+ *
+ * An execution: rt_run resets rt, calls wl->setup (regions, actors, memory model, ...), runs every
+ * actor to its first visible operation, then loops: build the options, decide, execute the step,
+ * run hooks (on_write, on_commit while it executes; after_step when it changed committed memory),
+ * resume the actor to its next visible operation. At quiescence (nothing runnable, nothing
+ * buffered) it reports spinning actors as a deadlock, then calls at_end. The first violation wins
+ * (rt_violation); then wl->teardown. Verdicts are the workload's codes (int, 0 = none); rt's own
+ * three (deadlock, step bound, setup) use the codes the workload gives in struct rt_workload.
+ *
+ * Threading: one execution at a time per process (the running instance, rt_current(), is
+ * process-wide: the ordering operations called without an rt argument find it there); several
+ * struct rt may exist, and run one after the other. x86-64 only (the fiber switch).
+ */
+#ifndef RT_H
+#define RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RT_MAX_ACTORS   8
+#define RT_MAX_REGIONS  8
+#define RT_MAX_WATCH    4        /* committed words shown in every step (struct rt_step.watch) */
+#define RT_MAX_CHANNELS 4        /* event channels (rt_signal / rt_wait) */
+#define RT_MAX_ORACLE_READS 8    /* ranges the after_step oracle reads (DPOR, rt_oracle_reads) */
+#define RT_STACK_BYTES  (256u * 1024u)   /* per actor fiber, plus a PROT_NONE guard page below */
+#define RT_DEFAULT_STEPS 20000u
+
+struct rt;
+
+/* Orders (the values a step records). */
+enum rt_order { RT_PLAIN = 0, RT_RELAXED = 1, RT_ACQUIRE = 2, RT_RELEASE = 3, RT_SEQ_CST = 4 };
+
+/*
+ * Fences (a fence step records its kind in `order`). What each kind orders, and what the models
+ * make of it (TSO/PSO loads are never reordered, so only the store buffer matters):
+ *   FULL     everything before / everything after         SC: nothing; TSO/PSO: drain the buffer
+ *   ACQUIRE  earlier loads / later loads and stores        SC/TSO/PSO: nothing (already ordered)
+ *   RELEASE  earlier loads and stores / later stores       SC/TSO: nothing; PSO: a store-store
+ *                                                          barrier in the buffer (no drain)
+ *   WMB      earlier stores / later stores (smp_wmb)       same as RELEASE
+ *   RMB      earlier loads / later loads (smp_rmb)         SC/TSO/PSO: nothing
+ * A model that reorders loads (ARM) gives ACQUIRE and RMB their meaning.
+ */
+enum rt_fence { RT_FENCE_ACQUIRE = 2, RT_FENCE_RELEASE = 3, RT_FENCE_FULL = 4, RT_FENCE_WMB = 5,
+		RT_FENCE_RMB = 6 };
+
+/* Step kinds. 1..15: visible operations of an actor; 16..19: the runtime's; from RT_OP_NOTE on:
+ * the workload's own (rt_note). */
+enum rt_op {
+	RT_OP_LOAD = 1, RT_OP_STORE, RT_OP_FENCE, RT_OP_TAS, RT_OP_FETCH_ADD,
+	RT_OP_COPY_IN,           /* region store (bytes into shared memory) */
+	RT_OP_COPY_OUT,          /* region load */
+	RT_OP_SPIN,              /* block until another actor changes the address */
+	RT_OP_SIGNAL,            /* signal an event channel */
+	RT_OP_CAS,               /* compare-and-swap; returns the old value */
+	RT_OP_DRAIN = 16,        /* a buffered store becomes visible */
+	RT_OP_KILL,              /* ends another actor where it stands */
+	RT_OP_WAIT,              /* waits on an event channel (value 1: blocked, 0: consumed one) */
+	RT_OP_IDLE,              /* waits for a change of a range (value 1: blocked, 0: final) */
+	RT_OP_NOTE = 20          /* first workload step kind */
+};
+
+/* Actor states. */
+enum rt_state { RT_RUNNABLE = 0, RT_SPINNING, RT_WAITING, RT_IDLE, RT_DONE, RT_KILLED };
+
+/* Actor flags (rt_spawn). */
+enum {
+	RT_ACTOR_NO_REDUCE = 1,  /* every operation is a decision point (e.g. a kill target) */
+	RT_ACTOR_MUST_FINISH = 2 /* foreign code (OCaml...): after the verdict it runs on to its end
+				  * with every choice 0, its rt_wait/rt_idle returning 0 and the
+				  * oracles quiet, so rt_run never returns while it is suspended */
+};
+
+/* Runtime events of an execution (struct rt_result.events): the workload maps them to coverage. */
+enum rt_event {
+	RT_EV_SPIN_BLOCKED = 1,  /* an actor blocked in rt_spin */
+	RT_EV_REORDERED = 2,     /* a drain overtook an older buffered store of the same actor */
+	RT_EV_FORWARDED = 4,     /* a load read (part of) its value from the actor's own buffer */
+	RT_EV_WAITED = 8,        /* an actor blocked in rt_wait */
+	RT_EV_SIGNALLED = 16,    /* an event channel was signalled */
+	RT_EV_KILLED = 32        /* rt_kill ended a live actor */
+};
+
+enum rt_mm_id { RT_MM_SC = 0, RT_MM_TSO = 1, RT_MM_PSO = 2, RT_MM__COUNT };
+
+/* ---- what a workload registers ------------------------------------------------------------ */
+
+/*
+ * A named field of a region, for the step table. A scalar (count <= 1) or an array of count
+ * elements, stride bytes apart (0: size). tag is what steps and options report (the workload's
+ * field number); "[]" in name stands for the element index.
+ */
+struct rt_field {
+	const char *name;
+	uint32_t tag;
+	uint32_t off, size, count, stride;
+};
+
+/* Shared memory the actors access. Fields are matched in order; a byte of the region in no field
+ * reports other_tag (named other_name) with its offset in the region. base must not move between
+ * the executions of a search (DPOR keys PSO drains by address). The workload owns the structs
+ * (and the fields); they must live until the execution ends. */
+struct rt_region {
+	const char *name;
+	void *base;
+	uint64_t len;
+	const struct rt_field *fields;
+	uint32_t nfields;
+	uint32_t other_tag;
+	const char *other_name;
+};
+
+struct rt_workload {
+	const char *name;
+	/* Per execution, after rt reset itself: validate, register regions and actors, choose the
+	 * memory model. 0, or rt_setup_error(...). */
+	int (*setup)(struct rt *rt, void *ctx);
+	/* After the verdict (always, even after a failed setup): read the final state. */
+	void (*teardown)(struct rt *rt, void *ctx);
+	/* ---- oracles and hooks (NULL: none) ---- */
+	/* After a step that changed committed memory (per-step invariant). */
+	void (*after_step)(struct rt *rt, void *ctx);
+	/* Every commit to memory (also of the same value), after it: before = the old value
+	 * (size <= 8). */
+	void (*on_commit)(struct rt *rt, void *ctx, int actor, const void *addr, uint32_t size,
+			  uint64_t before);
+	/* Every store (when it executes, before it is buffered or committed; old = 0) and every RMW
+	 * (after its commit; val = the new value, old = the value read): lock oracles. */
+	void (*on_write)(struct rt *rt, void *ctx, int actor, int op, const void *addr, uint64_t val,
+			 uint64_t old);
+	/* At quiescence, when no violation was found (end-of-run checks: lost wakeup, accounting). */
+	void (*at_end)(struct rt *rt, void *ctx);
+	/* An access (commit = 0: when it executes; 1: when a store reaches memory) by an actor other
+	 * than the keeper to a region retired with rt_retire (use after free). */
+	void (*on_retired)(struct rt *rt, void *ctx, int actor, const void *addr, uint32_t size,
+			   int commit);
+	/* Reduction rule: may no other actor access [addr, addr+size) in this execution? */
+	int (*is_private)(void *ctx, const void *addr, uint32_t size);
+	/* RT_ACTOR_MUST_FINISH: done = 0 when the verdict is known and such an actor is still
+	 * suspended (save what you report), 1 once it has finished (restore it). */
+	void (*finishing)(struct rt *rt, void *ctx, int done);
+	/* Verdict codes of rt's own findings. */
+	int32_t vio_deadlock, vio_step_bound, vio_setup;
+	/* Field tags of a step without an address (fence, signal, ...) and of an address in no region. */
+	uint32_t tag_none, tag_unknown;
+};
+
+/* ---- results --------------------------------------------------------------------------------- */
+
+struct rt_result {
+	int32_t violation;                /* the workload's code, 0 = none */
+	int32_t violation_step;           /* step during/after which it was found, -1 at quiescence */
+	char message[256];
+	uint32_t nsteps, ndecisions, nchoices_used;
+	uint32_t coverage;                /* the workload's bits (rt_set_coverage), for searches */
+	uint32_t events;                  /* enum rt_event bits */
+};
+
+/* One step of the trace. */
+struct rt_step {
+	uint8_t actor, op, order, buffered;  /* op: enum rt_op or the workload's; buffered: went to a
+					      * store buffer */
+	uint32_t tag, index, off;         /* the field (workload tag), element, byte in the element */
+	uint32_t size;                    /* bytes accessed */
+	uint64_t value;                   /* load: read; store: written; RMW: old; others: see op */
+	uint32_t decision;                /* the decision that chose this step, or ~0u */
+	uint32_t pad;
+	uint64_t watch[RT_MAX_WATCH];     /* the watched words (rt_watch) in memory after the step */
+};
+
+/* One option at a decision point. kind: 0 run the current actor, 1 switch to `actor`, 2 drain a
+ * buffered store of `actor` to (tag, index, off), 3 a memory operation's own choice (rt_choose:
+ * option i is alternative i, actor the one whose operation decides). A chooser sees at most
+ * RT_CHOOSER_OPTS options (the first ones). */
+#define RT_CHOOSER_OPTS 70
+struct rt_option {
+	uint8_t kind, actor;
+	uint16_t pad;
+	uint32_t tag, index, off;
+};
+typedef uint32_t (*rt_chooser_fn)(void *arg, uint32_t decision, uint32_t step, uint32_t nopt,
+				  const struct rt_option *opts);
+
+struct rt_stats {
+	uint64_t executions, violations;
+	uint32_t exhausted;               /* 1: every schedule within the bounds was run */
+	uint32_t max_decisions;
+	uint64_t max_steps;
+	uint64_t elapsed_ns;
+	uint32_t coverage;                /* union over the executions */
+	int32_t first_violation;
+	char message[256];
+};
+
+/* ---- a checker instance ------------------------------------------------------------------- */
+
+struct rt *rt_new(void);
+void rt_free(struct rt *rt);
+
+/*
+ * One execution under choices[0..n) (NULL/0: all zero). trace (cap entries, may be NULL/0) gets
+ * the first cap steps. Returns 0, or -EINVAL when setup failed (violation = wl->vio_setup).
+ */
+int rt_run(struct rt *rt, const struct rt_workload *wl, void *ctx, const uint32_t *choices,
+	   uint32_t n, struct rt_step *trace, uint32_t cap);
+/* Like rt_run, each decision asks chooser; the choices taken go to taken[0..*ntaken) (a replay). */
+int rt_run_chooser(struct rt *rt, const struct rt_workload *wl, void *ctx, rt_chooser_fn chooser,
+		   void *arg, struct rt_step *trace, uint32_t cap, uint32_t *taken,
+		   uint32_t taken_cap, uint32_t *ntaken);
+/* The last execution's verdict. */
+const struct rt_result *rt_result(const struct rt *rt);
+
+/* Bounded DFS over choice lists with <= bound non-zero choices (a proof when exhausted with no
+ * violation). The first counterexample goes to cex. 0 or -errno. */
+int rt_explore(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
+	       uint64_t max_executions, int stop_on_violation, struct rt_stats *st, uint32_t *cex,
+	       uint32_t cap, uint32_t *cex_len);
+/* The same DFS until an execution's coverage includes every bit of `coverage`: 0 found (its list
+ * in choices), 1 not found, -errno. Violations do not stop it. */
+int rt_find(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
+	    uint64_t max_executions, uint32_t coverage, struct rt_stats *st, uint32_t *choices,
+	    uint32_t cap, uint32_t *len);
+/* DPOR (no preemption bound): every interleaving up to reordering of independent steps. Needs
+ * reduction off and actors whose every shared access goes through rt. */
+int rt_dpor(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max_executions,
+	    int stop_on_violation, struct rt_stats *st, uint32_t *cex, uint32_t cap,
+	    uint32_t *cex_len);
+/* Test-only: 1 every pair of steps independent, 2 no backtracking, 3 a memory operation's own
+ * decisions (rt_choose) not branched (all unsound), 0 normal. */
+void rt_dpor_mutate(struct rt *rt, int mutation);
+/* fn(arg, result) after every execution of a search (NULL: none). */
+typedef void (*rt_result_fn)(void *arg, const struct rt_result *r);
+void rt_set_result_hook(struct rt *rt, rt_result_fn fn, void *arg);
+
+/* ---- setup (from wl->setup) ------------------------------------------------------------------ */
+
+int rt_set_memory_model(struct rt *rt, int mm);           /* enum rt_mm_id (default SC); 0 or -1 */
+void rt_set_max_steps(struct rt *rt, uint32_t max_steps); /* 0: RT_DEFAULT_STEPS */
+void rt_set_reduce(struct rt *rt, int on);                /* needs wl->is_private */
+/* A new actor running fn(rt, id, arg) on its own fiber; kind (< 32) and name are the workload's
+ * (results, messages). Returns its id (actors are numbered in spawn order) or -1. */
+int rt_spawn(struct rt *rt, int kind, const char *name, void (*fn)(struct rt *, int, void *),
+	     void *arg, unsigned flags);
+int rt_add_region(struct rt *rt, const struct rt_region *r);   /* its id, or -1 */
+int rt_watch(struct rt *rt, const void *addr, uint32_t size);  /* 0, -1 when full */
+/* [addr, addr+len) is read by after_step: DPOR treats writes to it as mutually dependent. */
+int rt_oracle_reads(struct rt *rt, const void *addr, uint64_t len);
+/* Fails the setup with a message; returns -EINVAL for setup to return. */
+int rt_setup_error(struct rt *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- during an execution (actors, oracles) ---------------------------------------------------- */
+
+/* Records a violation (the first one wins; ignored while finishing). */
+void rt_violation(struct rt *rt, int32_t code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int32_t rt_verdict(const struct rt *rt);           /* the violation so far, 0 = none */
+int rt_self(const struct rt *rt);                  /* the running actor, -1 outside actors */
+int rt_nactors(const struct rt *rt);
+int rt_actor_kind(const struct rt *rt, int id);
+int rt_actor_state(const struct rt *rt, int id);   /* enum rt_state */
+uint32_t rt_pending_stores(const struct rt *rt, int id);
+uint32_t rt_channel_pending(const struct rt *rt, int ch);
+void rt_set_coverage(struct rt *rt, uint32_t bits); /* the workload's coverage of this execution */
+/* From now on an access to region `region` by an actor other than `keeper` (-1: any) calls
+ * wl->on_retired (e.g. the region was freed). */
+void rt_retire(struct rt *rt, int region, int keeper);
+/* Records a workload step (kind >= RT_OP_NOTE) of the running actor: no memory effect. */
+void rt_note(struct rt *rt, int op, uint32_t size, uint64_t value);
+/* DPOR dependency of what the running step does outside shared memory: dependent with every
+ * step (global), or an access to workload pseudo-location loc .. loc+n-1 (loc + n <= 64). */
+void rt_dep_global(struct rt *rt);
+void rt_dep_pseudo(struct rt *rt, uint32_t loc, uint32_t n, int write);
+/* A memory model's own decision among nopt >= 1 alternatives (e.g. which write a load reads),
+ * from the same choice list as the scheduler's; 0 when nopt < 2. */
+uint32_t rt_choose(struct rt *rt, uint32_t nopt);
+
+/* ---- visible operations (an actor's code; outside an actor they access memory directly) -------- */
+
+extern struct rt *rt_running_;                     /* use rt_current() */
+static inline struct rt *rt_current(void)
+{
+	return rt_running_;
+}
+uint64_t rt_load(struct rt *rt, const volatile void *addr, unsigned size, int order);
+void rt_store(struct rt *rt, volatile void *addr, unsigned size, int order, uint64_t val);
+/* RT_OP_TAS (stores 1) or RT_OP_FETCH_ADD (adds val); fully ordered; returns the old value. */
+uint64_t rt_rmw(struct rt *rt, int op, volatile void *addr, unsigned size, int order, uint64_t val);
+/* Stores desired if the value is expected; fully ordered; returns the old value. */
+uint64_t rt_cas(struct rt *rt, volatile void *addr, unsigned size, int order, uint64_t expected,
+		uint64_t desired);
+void rt_fence(struct rt *rt, int kind);            /* enum rt_fence */
+void rt_copy_in(struct rt *rt, void *shared_dst, const void *src, size_t n);
+void rt_copy_out(struct rt *rt, void *dst, const void *shared_src, size_t n);
+/* Any of the above by op code (LOAD/STORE/TAS/FETCH_ADD: an ordering-layer bridge), and the
+ * same on rt_current() (the bridge's fast path: no argument to move). */
+uint64_t rt_access(struct rt *rt, int op, volatile void *addr, unsigned size, int order,
+		   uint64_t val);
+uint64_t rt_access_current(int op, volatile void *addr, unsigned size, int order, uint64_t val);
+/* Blocks until another actor changes the value at addr (not at all if one did since this actor's
+ * last load or RMW of addr); a store of the same value wakes nobody. */
+void rt_spin(struct rt *rt, const volatile void *addr, unsigned size);
+/* Event channel ch: signal counts a pending notification and wakes the lowest-numbered actor
+ * waiting on ch; wait consumes the pending notifications (returns 1) or blocks until signalled
+ * (returns 1), or returns 0 when the run is over (RT_ACTOR_MUST_FINISH). */
+void rt_signal(struct rt *rt, int ch);
+int rt_wait(struct rt *rt, int ch);
+/* Returns 0 when every actor whose kind is in the mask `kinds` (bit 1 << kind) has finished and no
+ * other actor has buffered stores (what [lo, lo+len) holds is final); else blocks until another
+ * actor changes [lo, lo+len) or an actor finishes, and returns 1 (then look again). */
+int rt_idle(struct rt *rt, const void *lo, uint64_t len, uint32_t kinds);
+/* Ends actor target where it stands (its locks stay held; its buffered stores still drain).
+ * Returns 1 if it was alive. */
+int rt_kill(struct rt *rt, int target);
+
+/* Names of enum rt_op / rt_state / rt_mm_id values ("?" if unknown). */
+const char *rt_op_name(int op);
+const char *rt_state_name(int state);
+const char *rt_mm_name(int mm);
+
+#endif /* RT_H */
