@@ -40,7 +40,8 @@ CONSUMER_NONE, CONSUMER_C, CONSUMER_EXTERNAL = 0, 1, 2
 # enum mn_order (= rt's enum rt_order); a fence step's order is its kind (rt.h enum rt_fence)
 PLAIN, RELAXED, ACQUIRE, RELEASE, SEQ_CST = 0, 1, 2, 3, 4
 FENCE_ACQUIRE, FENCE_RELEASE, FENCE_FULL, FENCE_WMB, FENCE_RMB = 2, 3, 4, 5, 6
-ORDER_NAMES = ["plain", "relaxed", "acquire", "release", "seq_cst", "wmb", "rmb"]
+FENCE_HEAVY = 7       # the asymmetric barrier's heavy side (rt.h "Fences")
+ORDER_NAMES = ["plain", "relaxed", "acquire", "release", "seq_cst", "wmb", "rmb", "heavy"]
 # enum mn_op + enum mn_model_op (= rt's enum rt_op; OP_CAS: rt only, not in litmus programs here)
 OP_LOAD, OP_STORE, OP_FENCE, OP_TAS, OP_FETCH_ADD, OP_COPY_IN, OP_COPY_OUT, OP_SPIN, OP_NOTIFY = range(1, 10)
 OP_CAS = 10
@@ -211,7 +212,7 @@ class Workload:
     """One execution's workload. frames[p] = list of frame lengths of producer p (1..3 producers);
     seeds[p][k] = the seed of frame k's bytes (default: k). litmus[a] = list of
     (op, off, order, value, size) tuples for proto='litmus' (a FENCE's order is its kind:
-    FENCE_ACQUIRE/RELEASE/FULL/WMB/RMB; PLAIN/RELAXED mean FULL). reduce: the reduced choice
+    FENCE_ACQUIRE/RELEASE/FULL/WMB/RMB/HEAVY; PLAIN/RELAXED mean FULL). reduce: the reduced choice
     encoding (fewer decision points, same behaviours; a replay must use the same setting)."""
     proto: int | str = PROTO_V2
     mm: int | str = "sc"

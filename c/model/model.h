@@ -33,7 +33,7 @@
  *   litmus actors               proto == MN_MODEL_LITMUS: tiny programs of ordering-layer operations
  *                               on the ring buffer (litmus tests), instead of all of the above; a
  *                               FENCE's order is its kind (rt.h "Fences": acquire 2, release 3,
- *                               full 4, wmb 5, rmb 6; plain/relaxed mean full)
+ *                               full 4, wmb 5, rmb 6, heavy 7; plain/relaxed mean full)
  *
  * Actor numbering: producers first, then consumer, unplugger, killer (result.actor_kind says which).
  *

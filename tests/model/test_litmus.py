@@ -94,6 +94,19 @@ def test_SB_only_a_full_fence_orders_a_store_before_a_load_under_TSO(kind, relax
     assert ((0, 0) in got) == relaxed, f"SB+{kind} under TSO: {sorted(got)}"
 
 
+@pytest.mark.parametrize("mm", ["sc", "tso", "pso"])
+def test_SB_a_heavy_fence_on_one_side_orders_both(mm):
+    """The asymmetric barrier: HEAVY on one side, nothing on the other, forbids (0, 0) everywhere;
+    a FULL fence on one side alone does not under TSO/PSO (the control)."""
+    def prog(kind):
+        return [[(S, X, model.RELAXED, 1), (F, 0, kind, 0), (L, Y, model.RELAXED, 0)],
+                [(S, Y, model.RELAXED, 1), (L, X, model.RELAXED, 0)]]
+    got = outcomes(prog(model.FENCE_HEAVY), mm, [(0, 2), (1, 1)])
+    assert (0, 0) not in got and {(0, 1), (1, 0)} <= got, f"SB+heavy/none under {mm}: {sorted(got)}"
+    control = outcomes(prog(model.FENCE_FULL), mm, [(0, 2), (1, 1)])
+    assert ((0, 0) in control) == (mm != "sc"), f"SB+full/none under {mm}: {sorted(control)}"
+
+
 def test_a_fence_step_shows_its_kind():
     w = model.Workload(proto="litmus", mm="pso", litmus=_mp_fenced(model.FENCE_WMB))
     r = model.run(w, [])

@@ -2,7 +2,8 @@
 built from c/model/rt/ and c/model/litmus/ only and checks what the mnetif workload does not
 exercise: a memory operation's own decision (rt_choose: the DFS, DPOR, replay and a chooser see
 it; DPOR with that rule removed misses outcomes), compare-and-swap, the fence kinds per memory
-model on litmus programs (DFS and DPOR agree), and the step table's field tags and watched words."""
+model on litmus programs (DFS and DPOR agree), the asymmetric barrier (a HEAVY fence on one
+side of SB and none on the other), and the step table's field tags and watched words."""
 from __future__ import annotations
 
 import os
@@ -18,6 +19,8 @@ CHECKS = {
     "fence-mp-pso-acquire", "fence-mp-pso-rmb", "fence-mp-tso-none", "fence-sb-sc-none",
     "fence-sb-tso-none", "fence-sb-tso-wmb", "fence-sb-tso-release", "fence-sb-tso-acquire",
     "fence-sb-tso-rmb", "fence-sb-tso-full", "fence-sb-pso-wmb", "fence-sb-pso-full",
+    "heavy-sb-sc", "heavy-sb-tso", "heavy-sb-pso", "heavy-sb-tso-full-one-side",
+    "heavy-sb-pso-full-one-side",
     "steps",
 }
 

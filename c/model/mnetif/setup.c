@@ -180,7 +180,7 @@ int mn_setup_litmus(struct mn_ctx *m)
 
 			*l = (struct lit_op){ o->op, o->order, o->size ? o->size : 4, 0, o->off,
 					      o->value, 0 };
-			if (o->op == MN_OP_FENCE && (o->order < RT_FENCE_ACQUIRE || o->order > RT_FENCE_RMB))
+			if (o->op == MN_OP_FENCE && (o->order < RT_FENCE_ACQUIRE || o->order > RT_FENCE_HEAVY))
 				l->order = RT_FENCE_FULL;
 		}
 	}

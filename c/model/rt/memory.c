@@ -198,7 +198,9 @@ int rt_private_op(struct rt *rt, const struct rt_actor *a)
 			return 0;
 		__attribute__((fallthrough));   /* they drain the buffer like a fence */
 	case RT_OP_FENCE:
-		/* conservative for every fence kind: as if it made the whole buffer visible */
+		if (a->pend.order == RT_FENCE_HEAVY)
+			return 0;     /* makes every actor's buffered stores visible */
+		/* conservative for every other kind: as if it made the whole buffer visible */
 		for (i = 0; i < a->nsb; i++)
 			if (!private_loc(rt, a->sb[i].addr, a->sb[i].size))
 				return 0;

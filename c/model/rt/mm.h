@@ -12,6 +12,9 @@
  *              own pending stores). A model where a load may read one of several writes takes
  *              that decision with rt_choose(rt, nopt) (it is a decision of the choice list).
  *   fence      a fence of kind enum rt_fence (what each kind means per model: rt.h "Fences").
+ *              RT_FENCE_HEAVY (the asymmetric barrier's heavy side) must also order every OTHER
+ *              actor as by a full fence at its current point (store-buffer models:
+ *              rt_sb_flush_all); the scheduler treats the step as dependent with everything.
  *   rmw        before an atomic read-modify-write reads memory: what must be visible first
  *              (x86-like models: the whole buffer).
  *   drainable  may pending entry i of a become visible now? The scheduler offers every drainable
@@ -56,6 +59,8 @@ void rt_sb_view(struct rt *rt, const struct rt_actor *a, const unsigned char *ad
 		unsigned char *out);
 void rt_sb_commit(struct rt *rt, struct rt_actor *a, uint32_t i);
 void rt_sb_flush(struct rt *rt, struct rt_actor *a);
+/* RT_FENCE_HEAVY of a buffering model: every other actor's buffer, then a's, drains. */
+void rt_sb_flush_all(struct rt *rt, struct rt_actor *a);
 int rt_sb_overlaps_older(const struct rt_actor *a, uint32_t i);
 /* store / load / rmw of a model whose only reordering is its store buffer (TSO, PSO) */
 int rt_sb_store(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t size, int order,

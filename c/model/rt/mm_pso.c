@@ -3,7 +3,7 @@
  * PSO (SPARC): per actor, per address FIFOs: an entry drains when no older entry of its actor
  * overlaps it, except that a RELEASE store, and every store after a store-store fence (RELEASE or
  * WMB fence), drains only after every older store of its actor. A FULL fence and every atomic RMW
- * drain the whole buffer. Loads are never reordered (acquire is implied), so ACQUIRE and RMB
+ * drain the whole buffer; a HEAVY fence (asymmetric barrier) drains every actor's. Loads are never reordered (acquire is implied), so ACQUIRE and RMB
  * fences order nothing PSO does not already.
  *
  * Store-store fences cost no drain: each entry carries the number of such fences its actor had
@@ -16,6 +16,8 @@ static void pso_fence(struct rt *rt, struct rt_actor *a, int kind)
 {
 	if (kind == RT_FENCE_FULL)
 		rt_sb_flush(rt, a);
+	else if (kind == RT_FENCE_HEAVY)
+		rt_sb_flush_all(rt, a);   /* every actor fenced where it stands (sb.c) */
 	else if ((kind == RT_FENCE_RELEASE || kind == RT_FENCE_WMB) && a->nsb)
 		a->epoch++;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* Sequential consistency: every store is visible at once; loads read memory; fences and RMWs have
- * nothing to order. */
+/* Sequential consistency: every store is visible at once; loads read memory; fences (HEAVY too)
+ * and RMWs have nothing to order. */
 #include "mm.h"
 
 #include <string.h>

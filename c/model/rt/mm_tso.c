@@ -4,6 +4,7 @@
  * entry drains. Loads are never reordered and a store never passes an older store, so only the
  * store->load order is missing: a FULL fence drains the buffer, and so does every atomic RMW
  * (locked instructions). ACQUIRE, RELEASE, WMB and RMB fences order nothing TSO does not already.
+ * HEAVY (asymmetric barrier) drains every actor's buffer.
  */
 #include "mm.h"
 
@@ -11,6 +12,8 @@ static void tso_fence(struct rt *rt, struct rt_actor *a, int kind)
 {
 	if (kind == RT_FENCE_FULL)
 		rt_sb_flush(rt, a);
+	else if (kind == RT_FENCE_HEAVY)
+		rt_sb_flush_all(rt, a);   /* every actor fenced where it stands (sb.c) */
 }
 
 static int tso_drainable(const struct rt_actor *a, uint32_t i)

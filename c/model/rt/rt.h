@@ -84,10 +84,18 @@ enum rt_order { RT_PLAIN = 0, RT_RELAXED = 1, RT_ACQUIRE = 2, RT_RELEASE = 3, RT
  *                                                          barrier in the buffer (no drain)
  *   WMB      earlier stores / later stores (smp_wmb)       same as RELEASE
  *   RMB      earlier loads / later loads (smp_rmb)         SC/TSO/PSO: nothing
- * A model that reorders loads (ARM) gives ACQUIRE and RMB their meaning.
+ *   HEAVY    the heavy side of an asymmetric barrier (membarrier(2), synchronize_rcu_expedited,
+ *            an IPI to every CPU): at this step EVERY actor is ordered as by a FULL fence at its
+ *            current point (the interrupt lands between two of its visible operations), and the
+ *            caller does a FULL fence. SC: nothing; TSO/PSO: every actor's buffer drains, the
+ *            other actors' first (actor order), the caller's last. The light side pairs with it
+ *            using no fence at all (a compiler barrier keeps program order, which rt keeps anyway).
+ *            A HEAVY step is dependent with every step (DPOR) and never reduced away.
+ * A model that reorders loads (ARM) gives ACQUIRE and RMB their meaning, and HEAVY its own (the
+ * hook: the model's fence(rt, a, RT_FENCE_HEAVY), called with the caller a; mm.h).
  */
 enum rt_fence { RT_FENCE_ACQUIRE = 2, RT_FENCE_RELEASE = 3, RT_FENCE_FULL = 4, RT_FENCE_WMB = 5,
-		RT_FENCE_RMB = 6 };
+		RT_FENCE_RMB = 6, RT_FENCE_HEAVY = 7 };
 
 /* Step kinds. 1..15: visible operations of an actor; 16..19: the runtime's; from RT_OP_NOTE on:
  * the workload's own (rt_note). */

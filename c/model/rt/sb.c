@@ -56,6 +56,22 @@ void rt_sb_flush(struct rt *rt, struct rt_actor *a)
 		rt_sb_commit(rt, a, 0);
 }
 
+/* The heavy side of an asymmetric barrier (RT_FENCE_HEAVY): the interrupt that every other CPU
+ * takes is a full fence at that actor's current point, so everything it buffered (its stores
+ * before its next visible operation, in program order) becomes visible; then the caller's own
+ * full fence. Finished and killed actors' buffers drain too (their stores are still in flight).
+ * The order of the other actors' commits is fixed (actor order): an order where another lands
+ * last is the schedule that drains it explicitly before this step. */
+void rt_sb_flush_all(struct rt *rt, struct rt_actor *a)
+{
+	int i;
+
+	for (i = 0; i < rt->nactors; i++)
+		if (rt->a[i] != a)
+			rt_sb_flush(rt, rt->a[i]);
+	rt_sb_flush(rt, a);
+}
+
 /* Does an older pending store of a overlap entry i (per-address FIFO order)? */
 int rt_sb_overlaps_older(const struct rt_actor *a, uint32_t i)
 {
