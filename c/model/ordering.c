@@ -3,7 +3,7 @@
  * The ordering layer of the model build (c/include/mnetif/atomic.h, MNETIF_MODEL) onto rt: each
  * call is one visible operation of the running execution (rt_current()), or a plain memory access
  * outside any actor (setup before the run, oracles). Any code written against atomic.h (the ring,
- * the registry, a ring ported onto the same vocabulary) is checked through these five functions.
+ * the registry, a ring ported onto the same vocabulary) is checked through these six functions.
  * atomic.h's operation and order values are rt's (checked below).
  */
 #include "rt/rt.h"
@@ -36,6 +36,12 @@ void mn_model_copy(int op, void *dst, const void *src, size_t n)
 void mn_model_fence(void)
 {
 	rt_fence(rt_current(), RT_FENCE_FULL);
+}
+
+/* the heavy side of the asymmetric barrier (rt.h "Fences": HEAVY); the light side is no operation */
+void mn_model_heavy_barrier(void)
+{
+	rt_fence(rt_current(), RT_FENCE_HEAVY);
 }
 
 void mn_model_spin(volatile void *addr, unsigned size)

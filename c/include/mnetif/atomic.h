@@ -22,6 +22,30 @@
  *   mn_notify_op(tag)          the producer signals the event channel (a visible op in the model)
  *   mn_observe(p)              an observer's read (invariant checker / oracles); not an operation
  *
+ * The asymmetric barrier (v3's event channel, ring.h): one side pays for both.
+ *   mn_light_barrier()         the light side: a compiler barrier only. The CPU may still let a
+ *                              later load pass an earlier store; the heavy side covers that.
+ *   mn_heavy_barrier()         the heavy side: every CPU that may run a peer of this ring executes
+ *                              a full fence at the point it has reached (an interrupt is precise:
+ *                              whatever it executed before is visible after), then so do we.
+ *                              1 done; 0 the platform has none (see below).
+ *   mn_heavy_barrier_register() makes this process a target of the heavy barriers of others, and
+ *                              says whether the platform has one (1) or not (0: then BOTH sides
+ *                              use mn_smp_mb() instead, the v2 protocol). Idempotent.
+ *     userspace (Linux)   membarrier(2): MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED once per process
+ *                         (a producer registers at attach), MEMBARRIER_CMD_GLOBAL_EXPEDITED as the
+ *                         barrier (IPIs the CPUs running a thread of a registered process; ~1 us
+ *                         here). GLOBAL rather than PRIVATE: the producer may live in another
+ *                         process (a ring in shared memory). MNETIF_NO_MEMBARRIER=1 in the
+ *                         environment forces the fallback (set it for both sides' processes).
+ *                         It cannot reach a kernel producer: a consumer of a ring the Linux module
+ *                         produces uses the module's MNETIF_IOC_BARRIER (mn_cons_set_barrier).
+ *     __KERNEL__ (Linux)  mnk_heavy_barrier() (c/platform/linux): smp_mb() on every CPU by IPI
+ *                         (reaches softirq and userspace producers alike).
+ *     FreeBSD kernel      cpus_fence_seq_cst() (what FreeBSD's membarrier(2) is built on).
+ *     MNETIF_MODEL        a HEAVY fence step (c/model/rt/rt.h "Fences"); the light side is no
+ *                         operation at all (the model keeps program order).
+ *
  * Shared fields are declared with the wrapper types mn_u16 / mn_u32 / mn_u64. They are structs, so
  * `hdr->sr_cur + 1`, `hdr->sr_cur = 0` or `if (hdr->sr_avail)` do not compile: a raw access to a
  * shared field outside this layer is a compile error (tests/compile_fail checks it). The member name
@@ -84,6 +108,7 @@ void mn_model_copy(int op, void *dst, const void *src, size_t n);
 void mn_model_fence(void);
 void mn_model_spin(volatile void *addr, unsigned size);
 void mn_model_notify(void *tag);
+void mn_model_heavy_barrier(void);     /* RT_FENCE_HEAVY (ordering.c) */
 
 #define MN_ACCESS_(op, p, ord, v) \
 	mn_model_access((op), MN_FIELD_(p), sizeof(*MN_FIELD_(p)), (ord), (uint64_t)(v))
@@ -106,6 +131,10 @@ void mn_model_notify(void *tag);
 #define mn_notify_op(tag)       mn_model_notify(tag)
 /* The model keeps buffered stores out of memory, so an observer reads committed memory only. */
 #define mn_observe(p)           (*(const volatile __typeof__(*MN_FIELD_(p)) *)MN_FIELD_(p))
+/* asymmetric barrier: always available in the model */
+#define mn_light_barrier()      ((void)0)
+#define mn_heavy_barrier()      (mn_model_heavy_barrier(), 1)
+#define mn_heavy_barrier_register() 1
 
 #elif defined(__KERNEL__) && defined(__linux__)
 
@@ -126,6 +155,11 @@ void mn_model_notify(void *tag);
 #define mn_cpu_relax()          cpu_relax()
 #define mn_notify_op(tag)       ((void)(tag))
 #define mn_observe(p)           READ_ONCE(*MN_FIELD_(p))
+/* asymmetric barrier */
+int mnk_heavy_barrier(void);            /* c/platform/linux/mnetif_os.c */
+#define mn_light_barrier()      barrier()
+#define mn_heavy_barrier()      mnk_heavy_barrier()
+#define mn_heavy_barrier_register() 1
 
 #elif defined(_KERNEL) && defined(__FreeBSD__)
 /* FreeBSD atomic(9). Not compiled on the Linux CI machines: see c/platform/freebsd/README. */
@@ -148,6 +182,10 @@ void mn_model_notify(void *tag);
 #define mn_cpu_relax()          cpu_spinwait()
 #define mn_notify_op(tag)       ((void)(tag))
 #define mn_observe(p)           mn_read_once(p)
+/* asymmetric barrier */
+#define mn_light_barrier()      __compiler_membar()
+#define mn_heavy_barrier()      (cpus_fence_seq_cst(), 1)
+#define mn_heavy_barrier_register() 1
 
 #else /* userspace production build: C11 memory model through the __atomic builtins */
 
@@ -177,6 +215,41 @@ static unsigned long mn_tsan_fence_word __attribute__((unused));
 #define mn_spin_wait(p)         mn_cpu_relax()
 #define mn_notify_op(tag)       ((void)(tag))
 #define mn_observe(p)           __atomic_load_n(MN_FIELD_(p), __ATOMIC_RELAXED)
+
+/* asymmetric barrier: membarrier(2) (see the top of this file) */
+#define mn_light_barrier()      __asm__ __volatile__("" ::: "memory")
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+/* 0 not asked yet, 1 registered, -1 unavailable; per translation unit (registration is idempotent
+ * and every unit gets the same answer from the same kernel and environment). */
+static int mn_membarrier_state_ __attribute__((unused));
+
+static inline int mn_heavy_barrier_register(void)
+{
+	int s = __atomic_load_n(&mn_membarrier_state_, __ATOMIC_RELAXED);
+
+	if (!s) {
+		const char *off = getenv("MNETIF_NO_MEMBARRIER");
+
+		s = (!off || !*off || !strcmp(off, "0")) &&
+		    syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0) == 0 ? 1 : -1;
+		__atomic_store_n(&mn_membarrier_state_, s, __ATOMIC_RELAXED);
+	}
+	return s > 0;
+}
+
+static inline int mn_heavy_barrier(void)
+{
+	return mn_heavy_barrier_register() &&
+	       syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) == 0;
+}
+#else
+#define mn_heavy_barrier_register() 0
+#define mn_heavy_barrier()      0
+#endif
 
 #endif
 
