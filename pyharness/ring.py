@@ -36,7 +36,7 @@ DEFAULT_SLOTSIZE = 2048
 MAX_SIZE = 32768
 LOCK_RETRIES = 64
 MAGIC_BASE = 0x4D4E5200
-PROTOS = {"2012": 0, "v1": 1, "v2": 2}
+PROTOS = {"2012": 0, "v1": 1, "v2": 2, "v3": 3}
 PROTO_NAMES = {v: k for k, v in PROTOS.items()}
 
 # Header fields: name -> (offset, numpy type). One source: ring.h's MN_OFF_* (checked by a test).
@@ -51,6 +51,9 @@ HEADER_DTYPE = np.dtype({
     "names": list(FIELDS), "formats": [t for _, t in FIELDS.values()],
     "offsets": [o for o, _ in FIELDS.values()], "itemsize": HDR_SIZE,
 })
+# v3 moves the consumer's words to cache lines of their own and the length table after them
+# (ring.h struct mn_ring_v3); v1/v2 keep them in the 64-byte header (sr_cur, sr_wake).
+V3_OFF_CONS, V3_OFF_WAKE, V3_OFF_LENS = 64, 128, 192
 COUNTER_FIELDS = ("frames", "bytes", "drop_full", "drop_oversize", "drop_busy", "drop_error",
                   "notify")
 
@@ -88,8 +91,8 @@ class Push(enum.IntEnum):
 # ---- argument checks: before anything reaches C (no silent narrowing to u32, no ctypes errors) --
 U32_MAX = 0xFFFFFFFF
 MIN_SLOTSIZE, MAX_SLOTSIZE = 64, 65472
-# The largest buffer a ring can use: v2 data offset + every slot of the largest geometry.
-MAX_BUFLEN = HDR_SIZE + 2 * MAX_SIZE + MAX_SIZE * MAX_SLOTSIZE + 64
+# The largest buffer a ring can use: v3 data offset + every slot of the largest geometry.
+MAX_BUFLEN = 192 + 2 * MAX_SIZE + MAX_SIZE * MAX_SLOTSIZE + 64
 
 
 def check_int(value, what: str, lo: int = 0, hi: int | None = None, want: str = "",
@@ -189,12 +192,17 @@ NOTIFY_FN = C.CFUNCTYPE(None, C.c_void_p)
 class ProdStruct(C.Structure):
     _fields_ = [("hdr", C.c_void_p), ("base", C.c_void_p), ("g", Geom), ("prod", C.c_uint16),
                 ("lock_retries", C.c_uint32), ("c", Counters), ("notify", C.c_void_p),
-                ("notify_arg", C.c_void_p), ("batch_err", C.c_int)]
+                ("notify_arg", C.c_void_p), ("batch_err", C.c_int),
+                ("cons_ix", C.c_void_p), ("wake", C.c_void_p), ("lens", C.c_void_p),
+                ("cons_seen", C.c_uint16), ("light", C.c_uint8)]
 
 
 class ConsStruct(C.Structure):
     _fields_ = [("hdr", C.c_void_p), ("base", C.c_void_p), ("g", Geom), ("cons", C.c_uint32),
-                ("seen", C.c_uint32), ("lock_retries", C.c_uint32), ("peeked", C.c_int)]
+                ("seen", C.c_uint32), ("lock_retries", C.c_uint32), ("peeked", C.c_int),
+                ("cons_ix", C.c_void_p), ("wake", C.c_void_p), ("lens", C.c_void_p),
+                ("prod_seen", C.c_uint16), ("heavy_fn", C.c_void_p), ("heavy_arg", C.c_void_p),
+                ("wait_spins", C.c_uint32)]
 
 
 class SlotStruct(C.Structure):
@@ -344,8 +352,21 @@ class Ring:
 
     @property
     def lens(self) -> np.ndarray:
-        """The u16 length table (live view)."""
-        return self.buf[HDR_SIZE:HDR_SIZE + 2 * self.size].view(np.uint16)
+        """The u16 length table (live view; v3 keeps it after its two consumer lines)."""
+        off = V3_OFF_LENS if self.geom.proto == PROTOS["v3"] else HDR_SIZE
+        return self.buf[off:off + 2 * self.size].view(np.uint16)
+
+    def word(self, name: str) -> np.ndarray:
+        """A live one-element view of a shared word where THIS protocol keeps it: any header
+        field of FIELDS, or 'cons' (the consumer index: sr_cur, v3's sr_cons) and 'wake'
+        (sr_wake; v3's on its own line). Writes go to shared memory."""
+        v3 = self.geom.proto == PROTOS["v3"]
+        where = {"cons": (V3_OFF_CONS if v3 else FIELDS["sr_cur"][0], "u2"),
+                 "wake": (V3_OFF_WAKE if v3 else FIELDS["sr_wake"][0], "u4")}
+        if name not in where and name not in FIELDS:
+            raise KeyError(f"no shared word {name!r}: 'cons', 'wake' or one of {list(FIELDS)}")
+        off, t = where.get(name) or FIELDS[name]
+        return self.buf[off:off + np.dtype(t).itemsize].view(t)
 
     def slot(self, i: int) -> np.ndarray:
         """Slot i's bytes as the consumer sees them (live view); i is taken modulo the size."""

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pyharness.ring import HDR_SIZE, Push, Ring, RingCorrupt
+from pyharness.ring import Push, Ring, RingCorrupt
 
 GUARD = 256
 BUFLEN = 4096
@@ -20,8 +20,11 @@ BUFLEN = 4096
 op = st.one_of(
     st.tuples(st.just("push"), st.integers(0, 80)),
     st.tuples(st.just("pop"), st.just(0)),
-    st.tuples(st.just("scribble"), st.integers(0, HDR_SIZE + 2 * 8 - 1), st.binary(min_size=1, max_size=8)),
-    st.tuples(st.just("field"), st.sampled_from(["sr_cur", "sr_avail", "sr_lock", "sr_error", "sr_wake"]),
+    # the header, v3's consumer lines and every length table (v1/v2 at 64, v3 at 192)
+    st.tuples(st.just("scribble"), st.integers(0, 192 + 2 * 8 - 1), st.binary(min_size=1, max_size=8)),
+    # 'cons'/'wake': where the protocol keeps them (v3: lines of their own)
+    st.tuples(st.just("field"), st.sampled_from(["sr_cur", "sr_avail", "sr_lock", "sr_error", "sr_wake",
+                                                 "cons", "wake"]),
               st.sampled_from([0, 1, 3, 4, 7, 8, 9, 0x7FFF, 0xFFFF, 0xFFFE])),
 )
 
@@ -62,7 +65,7 @@ def run_hostile(proto: str, ops) -> None:
         elif o[0] == "scribble":
             buf[o[1]:o[1] + len(o[2])] = np.frombuffer(o[2], np.uint8)[:max(0, min(len(o[2]), BUFLEN - o[1]))]
         else:
-            ring.header[o[1]] = o[2]
+            ring.word(o[1])[0] = o[2]
         assert (arena[:GUARD] == canary[:GUARD]).all(), f"step {step}: write before the ring buffer"
         assert (arena[GUARD + BUFLEN:] == canary[GUARD + BUFLEN:]).all(), f"step {step}: write past the end"
 
@@ -72,7 +75,7 @@ SETTINGS = settings(max_examples=int(os.environ.get("MNETIF_HOSTILE_EXAMPLES", "
 
 
 @SETTINGS
-@given(proto=st.sampled_from(["v1", "v2"]), ops=st.lists(op, min_size=1, max_size=60))
+@given(proto=st.sampled_from(["v1", "v2", "v3"]), ops=st.lists(op, min_size=1, max_size=60))
 def test_hostile_header(proto, ops):
     run_hostile(proto, ops)
 

@@ -10,7 +10,8 @@ import pytest
 from pyharness.ring import (DEFAULT_BUFLEN, FIELDS, GeometryError, Push, Ring, RingCorrupt,
                             HDR_SIZE)
 
-PROTOS = ["v1", "v2"]
+PROTOS = ["v1", "v2", "v3"]
+SW = ["v2", "v3"]       # the single-writer protocols: free-running u16 indices
 
 
 def frame(n: int, seed: int = 0) -> bytes:
@@ -31,13 +32,34 @@ def roundtrip(ring: Ring, frames):
 def test_default_geometry_is_2012s(proto):
     r = Ring.create(proto)
     assert (r.size, r.slotsize, r.buflen) == (64, 2048, 33 * 4096)
-    want = 64 + 2 * 64 if proto == "v1" else 192   # v1: the 2012 OCaml reader's offset; v2 aligned
+    # v1: the 2012 OCaml reader's offset; v2: aligned; v3: after its two consumer lines, aligned
+    want = {"v1": 64 + 2 * 64, "v2": 192, "v3": 192 + 2 * 64}[proto]
     assert r.geom.dataoff == want
 
 
 def test_v2_dataoff_is_64_aligned():
     r = Ring.create("v2", nslots=8, slotsize=64, buflen=4096)
     assert r.geom.dataoff == 128 and r.geom.dataoff % 64 == 0   # 64 + 16 rounded up
+
+
+def test_v3_one_writer_per_cache_line():
+    """v3 (ring.h): line 0 is the producer's (sr_avail, counters) and geometry; sr_cons and
+    sr_wake each on a line of their own; the length table after them."""
+    r = Ring.create("v3", nslots=8, slotsize=64, buflen=4096)
+    assert r.geom.dataoff == 256 and r.lens.ctypes.data - r.addr == 192   # 192 + 16 rounded up
+    p, c = r.producer(), r.consumer()
+    before = r.buf[:64].copy()
+    assert p.push(b"abc") == Push.OK and bytes(c.peek()) == b"abc"
+    c.release()
+    assert c.prepare_wait() is True
+    assert int(r.word("cons")[0]) == 1 and int(r.word("wake")[0]) == 2
+    assert r.buf[64:66].view("u2")[0] == 1 and r.buf[128:132].view("u4")[0] == 2
+    # the consumer's stores left line 0 alone: sr_cur and the v2 sr_wake stay 0
+    now = r.buf[:64]
+    assert int(r.header["sr_cur"]) == 0 and int(r.header["sr_wake"]) == 0
+    changed = {k for k, (o, t) in FIELDS.items()
+               if bytes(now[o:o + np.dtype(t).itemsize]) != bytes(before[o:o + np.dtype(t).itemsize])}
+    assert changed == {"sr_avail", "sr_frames", "sr_bytes"}, changed
 
 
 def _valid_buf(proto="v2") -> np.ndarray:
@@ -82,7 +104,7 @@ def test_attach_rejects_buffer_too_short():
 @pytest.mark.parametrize("kw,err", [
     (dict(slotsize=32), "EINVAL"), (dict(slotsize=2000), "EINVAL"), (dict(nslots=3), "EINVAL"),
     (dict(nslots=65536), "EINVAL"), (dict(nslots=64, buflen=4096), "ENOSPC"),
-    (dict(buflen=100), "ENOSPC"), (dict(proto="v3"), None),
+    (dict(buflen=100), "ENOSPC"), (dict(proto="v4"), None),
 ])
 def test_init_rejects_bad_parameters(kw, err):
     kw.setdefault("proto", "v2")
@@ -162,11 +184,12 @@ def test_release_without_peek_is_an_error():
     assert e.value.errno == errno.ENOENT
 
 
-# ---- 16-bit wrap (v2 free-running indices start near 65535) ---------------------------------------
+# ---- 16-bit wrap (v2/v3 free-running indices start near 65535) ------------------------------------
+@pytest.mark.parametrize("proto", SW)
 @pytest.mark.parametrize("start", [65530, 65535, 65534])
-def test_v2_indices_wrap_at_16_bits(start):
-    r = Ring.create("v2", nslots=4, slotsize=64, buflen=4096)
-    r.header["sr_cur"] = r.header["sr_avail"] = start
+def test_v2_indices_wrap_at_16_bits(proto, start):
+    r = Ring.create(proto, nslots=4, slotsize=64, buflen=4096)
+    r.word("cons")[0] = r.header["sr_avail"] = start
     p, c = r.producer(), r.consumer()
     sent, got = [], []
     for i in range(40):
@@ -184,9 +207,10 @@ def test_v2_indices_wrap_at_16_bits(start):
     assert (start + len(sent)) > 0xFFFF
 
 
-def test_v2_full_detected_across_the_wrap():
-    r = Ring.create("v2", nslots=4, slotsize=64, buflen=4096)
-    r.header["sr_cur"] = r.header["sr_avail"] = 65534
+@pytest.mark.parametrize("proto", SW)
+def test_v2_full_detected_across_the_wrap(proto):
+    r = Ring.create(proto, nslots=4, slotsize=64, buflen=4096)
+    r.word("cons")[0] = r.header["sr_avail"] = 65534
     p = r.producer()
     assert [p.push(b"a") for _ in range(5)] == [Push.OK] * 4 + [Push.FULL]
     assert int(r.header["sr_avail"]) == 2 and r.consumer().fill() == 4
@@ -204,14 +228,19 @@ def test_v1_cur_wraps_to_zero():
 # ---- each invariant: the checker names it, the producer refuses to write ---------------------------
 @pytest.mark.parametrize("proto,field,value,inv,err", [
     ("v1", "sr_cur", 4, "cur-range", 1), ("v1", "sr_avail", 5, "avail-range", 2),
-    ("v2", "sr_cur", 60000, "fill-range", 3), ("v2", "sr_cur", 2, "fill-range", 3),
+    ("v2", "cons", 60000, "fill-range", 3), ("v2", "cons", 2, "fill-range", 3),
+    ("v3", "cons", 60000, "fill-range", 3), ("v3", "cons", 5, "fill-range", 3),
 ])
 def test_index_invariants(proto, field, value, inv, err):
     r = Ring.create(proto, nslots=4, slotsize=64, buflen=4096)
     p = r.producer()
     p.push(b"x")
+    if proto == "v3":
+        # v3 reads sr_cons only when its cached copy leaves no room: fill the ring first, so the
+        # next push must read the scribbled index (tests below: the cache itself)
+        assert [p.push(b"x") for _ in range(3)] == [Push.OK] * 3
     assert r.check() is None
-    r.header[field] = value
+    r.word(field)[0] = value
     assert r.check().split(":")[0].endswith(inv)
     slots_before = r.buf[r.geom.dataoff:].copy()
     assert p.push(b"y" * 10) == Push.CORRUPT
@@ -221,7 +250,24 @@ def test_index_invariants(proto, field, value, inv, err):
         r.consumer().peek()
 
 
-def test_v2_producer_index_is_private_and_repaired():
+def test_v3_cached_consumer_index_is_read_only_when_the_room_runs_out():
+    """v3's producer keeps its last copy of sr_cons: pushes that fit the room it already knows do
+    not read the consumer's line, so a scribble there is seen (and refused) only at the next
+    read, and it never makes the producer write a slot the consumer may hold."""
+    r = Ring.create("v3", nslots=4, slotsize=64, buflen=4096)
+    p, c = r.producer(), r.consumer()
+    assert p.push(b"a") == Push.OK            # first push: reads sr_cons (room 4), caches it
+    assert c.pop() == b"a"                    # the consumer frees the slot: sr_cons = 1
+    r.word("cons")[0] = 60000                 # scribble: the producer does not look yet
+    assert [p.push(b"b") for _ in range(3)] == [Push.OK] * 3   # room 3 from the cache
+    assert r.counters()["drop_error"] == 0
+    before = r.buf[r.geom.dataoff:].copy()
+    assert p.push(b"c") == Push.CORRUPT       # cache exhausted: reads 60000, refuses
+    assert int(r.header["sr_error"]) == 3 and (r.buf[r.geom.dataoff:] == before).all()
+    r.word("cons")[0] = 1                     # repaired: the next read sees the real room
+    assert p.push(b"d") == Push.OK and p.push(b"e") == Push.FULL   # prod 5, cons 1: full
+    assert [c.pop() for _ in range(5)] == [b"b", b"b", b"b", b"d", None]
+
     """v2: sr_avail has one writer, the producer, which never reads it back: a scribbled value is
     a checker violation until the next publish overwrites it with the private index."""
     r = Ring.create("v2", nslots=4, slotsize=64, buflen=4096)
@@ -329,7 +375,7 @@ def test_notification_only_when_armed(proto):
     assert signals == []                       # consumer never armed: suppressed
     assert c.pop() == b"1"
     assert c.prepare_wait() is True            # empty: may sleep
-    assert int(r.header["sr_wake"]) == 2
+    assert int(r.word("wake")[0]) == 2
     p.push(b"2")
     p.push(b"3")
     assert signals == [1] and r.counters()["notify"] == 1   # one signal for the crossing, not two
@@ -377,9 +423,9 @@ def test_batch_oversize_inside_a_batch_dropped_alone_order_kept(proto):
     assert r.counters()["drop_oversize"] == 2 and r.counters()["frames"] == 3
     assert [bytes(v) for v in c.peek_n(8)] == [frames[0], frames[2], frames[4]]
     # A batch of only oversize frames never touches the indices.
-    before = (int(r.header["sr_cur"]), int(r.header["sr_avail"]))
+    before = (int(r.word("cons")[0]), int(r.header["sr_avail"]))
     assert p.push_batch([frame(100)] * 3) == [Push.OVERSIZE] * 3
-    assert (int(r.header["sr_cur"]), int(r.header["sr_avail"])) == before
+    assert (int(r.word("cons")[0]), int(r.header["sr_avail"])) == before
 
 
 def test_batch_v1_busy_lock_drops_whole_batch():
@@ -392,10 +438,11 @@ def test_batch_v1_busy_lock_drops_whole_batch():
     r.unlock()
 
 
+@pytest.mark.parametrize("proto", SW)
 @pytest.mark.parametrize("start", [65533, 65535])
-def test_batch_v2_wraps_near_65535(start):
-    r = Ring.create("v2", nslots=4, slotsize=64, buflen=4096)
-    r.header["sr_cur"] = r.header["sr_avail"] = start
+def test_batch_v2_wraps_near_65535(proto, start):
+    r = Ring.create(proto, nslots=4, slotsize=64, buflen=4096)
+    r.word("cons")[0] = r.header["sr_avail"] = start
     p, c = r.producer(), r.consumer()
     sent, got = [], []
     for i in range(6):
@@ -434,13 +481,13 @@ def test_batch_notifies_once_per_crossing(proto):
     r = Ring.create(proto, nslots=16, slotsize=64, buflen=4096)
     signals = []
     p, c = r.producer(notify=lambda: signals.append(1)), r.consumer()
-    assert c.prepare_wait() is True and int(r.header["sr_wake"]) == 1
+    assert c.prepare_wait() is True and int(r.word("wake")[0]) == 1
     assert p.push_batch([b"1", b"2", b"3"]) == [Push.OK] * 3   # wake=1 inside (0, 3]
     assert signals == [1]
     assert p.push_batch([b"4", b"5"]) == [Push.OK] * 2         # not re-armed: suppressed
     assert signals == [1] and r.counters()["notify"] == 1
     c.release_n(len(c.peek_n(16)))
-    assert c.prepare_wait() is True and int(r.header["sr_wake"]) == 6
+    assert c.prepare_wait() is True and int(r.word("wake")[0]) == 6
     assert p.push_batch([b"6" * 100, b"6"]) == [Push.OVERSIZE, Push.OK]   # frame 6 crosses
     assert signals == [1, 1] and r.counters()["notify"] == 2
 

@@ -13,6 +13,11 @@
  *   MN_ZOO_WAKE_EQ             producer signals iff sr_wake == frames   -> lost wakeup when a batch
  *                              (the per-frame rule, not the range rule)    jumps over sr_wake
  *   MN_ZOO_2012_SAME_OFFSET    2012 model with the data-offset bug fixed (isolates its other bugs)
+ *   MN_ZOO_NO_HEAVY            v3 consumer's heavy barrier replaced by an -> lost wakeup under TSO
+ *                              ordinary full fence (no light/heavy pair)
+ *   MN_ZOO_LIGHT_HOISTED       v3 producer reads sr_wake before its     -> lost wakeup under SC
+ *                              publishing store (the compiler's freedom
+ *                              without the compiler barrier)
  */
 #include "mnetif/ring.h"
 #include "compat.h"
@@ -40,6 +45,11 @@ MN_CHECK_OFF(sr_drop_error, MN_OFF_DROP_ERROR);
 MN_CHECK_OFF(sr_notify, MN_OFF_NOTIFY);
 MN_CHECK_OFF(ss_len, MN_OFF_LENS);
 _Static_assert(sizeof(struct mn_ring_hdr) == MN_HDR_SIZE, "header is 64 bytes");
+_Static_assert(MN_HDR_SIZE + offsetof(struct mn_ring_v3, sr_cons) == MN_V3_OFF_CONS, "v3 sr_cons");
+_Static_assert(MN_HDR_SIZE + offsetof(struct mn_ring_v3, sr_wake) == MN_V3_OFF_WAKE, "v3 sr_wake");
+_Static_assert(MN_HDR_SIZE + sizeof(struct mn_ring_v3) == MN_V3_OFF_LENS, "v3 length table");
+_Static_assert(MN_V3_OFF_CONS % MN_LINE == 0 && MN_V3_OFF_WAKE % MN_LINE == 0 &&
+	       MN_V3_OFF_LENS % MN_LINE == 0, "v3: one writer per cache line");
 
 static int proto_known(uint32_t proto)
 {
@@ -47,15 +57,30 @@ static int proto_known(uint32_t proto)
 	if (proto == MN_PROTO_2012)
 		return 1;
 #endif
-	return proto == MN_PROTO_V1 || proto == MN_PROTO_V2;
+	return proto == MN_PROTO_V1 || proto == MN_PROTO_V2 || proto == MN_PROTO_V3;
+}
+
+/* The lock-free protocols: one writer per index, sr_dataoff 64-aligned and at least ... */
+static int single_writer(uint32_t proto)
+{
+	return proto == MN_PROTO_V2 || proto == MN_PROTO_V3;
 }
 
 /* Where the consumer (and the correct producer) finds slot 0. */
 static uint64_t dataoff_for(uint32_t proto, uint64_t size)
 {
-	uint64_t end_of_lens = MN_HDR_SIZE + 2 * size;
+	uint64_t end_of_lens = mn_off_lens(proto) + 2 * size;
 
-	return proto == MN_PROTO_V2 ? MN_ALIGN_UP(end_of_lens, 64) : end_of_lens;
+	return single_writer(proto) ? MN_ALIGN_UP(end_of_lens, 64) : end_of_lens;
+}
+
+/* The words whose place depends on the protocol (ring.h: v3 moves them to lines of their own). */
+static void locate(unsigned char *base, uint32_t proto, mn_u16 **cons_ix, mn_u32 **wake,
+		   mn_u16 **lens)
+{
+	*cons_ix = (mn_u16 *)(base + mn_off_cons(proto));
+	*wake = (mn_u32 *)(base + mn_off_wake(proto));
+	*lens = (mn_u16 *)(base + mn_off_lens(proto));
 }
 
 static int fits(uint32_t proto, uint64_t size, uint64_t slotsize, uint64_t buflen)
@@ -126,7 +151,7 @@ int mn_ring_geometry(const void *buf, uint64_t buflen, struct mn_geom *g, const 
 		msg = "sr_slotsize is not a multiple of 64 >= 64";
 		goto bad;
 	}
-	if (proto == MN_PROTO_V2 ? (dataoff < dataoff_for(proto, size) || dataoff % 64)
+	if (single_writer(proto) ? (dataoff < dataoff_for(proto, size) || dataoff % 64)
 				 : dataoff != dataoff_for(proto, size)) {
 		msg = "sr_dataoff overlaps the length table or is misaligned";
 		goto bad;
@@ -214,6 +239,11 @@ int mn_prod_attach(struct mn_prod *p, void *buf, uint64_t buflen, mn_notify_fn n
 	p->c.drop_error = mn_read_once(&h->sr_drop_error);
 	p->c.notify = mn_read_once(&h->sr_notify);
 	p->c.error = MN_ERR_NONE;
+	locate(buf, p->g.proto, &p->cons_ix, &p->wake, &p->lens);
+	/* v3: no room known until the first push reads sr_cons; registering makes this process a
+	 * target of the consumer's heavy barrier (or tells us there is none: then a full fence). */
+	p->cons_seen = (uint16_t)(p->prod - p->g.size);
+	p->light = p->g.proto == MN_PROTO_V3 && mn_heavy_barrier_register();
 #if defined(MNETIF_WITH_2012) && !defined(MN_ZOO_2012_SAME_OFFSET)
 	if (p->g.proto == MN_PROTO_2012)
 		p->g.dataoff = 2 * p->g.size;   /* bug 3: the C side forgot the 64-byte header */
@@ -266,6 +296,10 @@ static void prod_count_drops(struct mn_prod *p, const struct push_tally *t)
 	}
 }
 
+#ifdef MN_ZOO_LIGHT_HOISTED
+static uint32_t zoo_wake_early;   /* the hoisted read (zoo model: one producer per execution) */
+#endif
+
 static unsigned char *prod_slot(struct mn_prod *p, uint32_t i)
 {
 	return p->base + p->g.dataoff + (uint64_t)(i & p->g.mask) * p->g.slotsize;
@@ -281,12 +315,23 @@ static inline void prod_published(struct mn_prod *p, uint32_t published, uint64_
 	p->c.bytes += bytes;
 	mn_write_once(&h->sr_frames, p->c.frames);
 	mn_write_once(&h->sr_bytes, p->c.bytes);
+	if (p->light) {
+		/* v3: pairs with the consumer's HEAVY barrier in mn_cons_prepare_wait (ring.h): it lands
+		 * after our read of sr_wake (then our index is visible to its re-check) or before it
+		 * (then we read its sr_wake). Program order between the two is all we need. */
+		mn_light_barrier();
+	} else {
 #ifndef MN_ZOO_NO_PROD_FENCE
-	/* Pairs with the consumer's fence in mn_cons_prepare_wait: either we read its sr_wake, or its
-	 * re-check reads our index (store-load order: no weaker barrier gives that). */
-	mn_smp_mb();
+		/* Pairs with the consumer's fence in mn_cons_prepare_wait: either we read its sr_wake,
+		 * or its re-check reads our index (store-load order: no weaker barrier gives that). */
+		mn_smp_mb();
 #endif
-	wake = mn_read_once(&h->sr_wake);
+	}
+#ifdef MN_ZOO_LIGHT_HOISTED
+	wake = p->g.proto == MN_PROTO_V3 ? zoo_wake_early : mn_read_once(p->wake);
+#else
+	wake = mn_read_once(p->wake);
+#endif
 #ifdef MN_ZOO_WAKE_EQ
 	/* The bug: the per-frame equality test; a batch that jumps over sr_wake signals nobody. */
 	(void)before;
@@ -308,7 +353,6 @@ static inline void prod_published(struct mn_prod *p, uint32_t published, uint64_
 static inline uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t room, const struct mn_frame *f,
 			   uint32_t n, mn_copy_fn copy, struct push_tally *t)
 {
-	struct mn_ring_hdr *h = p->hdr;
 	uint32_t j, k = 0;
 
 	for (j = 0; j < n && k < room; j++) {
@@ -317,7 +361,7 @@ static inline uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t ro
 		if (f[j].len > p->g.slotsize)
 			continue;
 		/* len <= slotsize <= MN_MAX_SLOTSZ: the narrowing below loses nothing. */
-		mn_write_once(&h->ss_len[i], (uint16_t)f[j].len);
+		mn_write_once(&p->lens[i], (uint16_t)f[j].len);
 		if (copy)
 			copy(prod_slot(p, i), f[j].data, (uint32_t)f[j].len);
 		else
@@ -329,24 +373,36 @@ static inline uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t ro
 }
 
 /* Each push_* returns the number of frames published, or -errno when none could be offered. */
-static inline int push_v2(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+/* v2 and v3: the consumer index is read at every push (v2, as shipped) or only when the cached copy
+ * leaves less room than the frames that fit a slot (v3). */
+static inline int push_sw(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
 		   struct push_tally *t)
 {
 	struct mn_ring_hdr *h = p->hdr;
-	/* Acquire pairs with the consumer's release of sr_cur: it has finished reading every slot
-	 * below cons, which we may now overwrite. One read for the whole batch. */
-	uint16_t cons = mn_load_acquire(&h->sr_cur);
-	uint16_t used = (uint16_t)(p->prod - cons);
+	uint32_t room = p->g.size - (uint16_t)(p->prod - p->cons_seen);
 	uint32_t k;
 
-	if (used > p->g.size) {
-		prod_corrupt(p, MN_ERR_INDEX);
-		return -EIO;
+	if (p->g.proto != MN_PROTO_V3 || room < n - t->oversize) {
+		/* Acquire pairs with the consumer's release of its index: it has finished reading
+		 * every slot below cons, which we may now overwrite. One read for the whole batch. */
+		uint16_t cons = mn_load_acquire(p->cons_ix);
+		uint16_t used = (uint16_t)(p->prod - cons);
+
+		if (used > p->g.size) {
+			prod_corrupt(p, MN_ERR_INDEX);
+			return -EIO;
+		}
+		p->cons_seen = cons;
+		room = p->g.size - used;
 	}
-	k = fill_slots(p, p->prod, p->g.size - used, f, n, copy, t);
+	k = fill_slots(p, p->prod, room, f, n, copy, t);
 	if (!k)
 		return 0;
 	p->prod = (uint16_t)(p->prod + k);
+#ifdef MN_ZOO_LIGHT_HOISTED
+	if (p->g.proto == MN_PROTO_V3)
+		zoo_wake_early = mn_read_once(p->wake);
+#endif
 #ifdef MN_ZOO_V2_RELAXED_PUBLISH
 	mn_write_once(&h->sr_avail, p->prod);
 #else
@@ -399,7 +455,7 @@ static int push_2012(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn
 
 		if (f[j].len > p->g.slotsize)
 			continue;
-		mn_plain_store(&h->ss_len[i], (uint16_t)f[j].len);
+		mn_plain_store(&p->lens[i], (uint16_t)f[j].len);
 		if (copy)
 			copy(prod_slot(p, i), f[j].data, (uint32_t)f[j].len);
 		else
@@ -426,7 +482,8 @@ static inline int prod_push(struct mn_prod *p, const struct mn_frame *f, uint32_
 	if (n > t->oversize) {
 		switch (p->g.proto) {
 		case MN_PROTO_V2:
-			k = push_v2(p, f, n, copy, t);
+		case MN_PROTO_V3:
+			k = push_sw(p, f, n, copy, t);
 			break;
 		case MN_PROTO_V1:
 			k = push_v1(p, f, n, copy, t);
@@ -486,9 +543,16 @@ uint32_t mn_prod_space(struct mn_prod *p)
 	uint32_t used;
 
 	switch (p->g.proto) {
+	case MN_PROTO_V3:
+		used = (uint16_t)(p->prod - p->cons_seen);
+		if (used <= p->g.size / 2)
+			break;             /* the cached copy shows half the ring free: enough */
+		__attribute__((__fallthrough__));
 	case MN_PROTO_V2:
-		/* Acquire as in push_v2: a slot counted free has been released by the consumer. */
-		used = (uint16_t)(p->prod - mn_load_acquire(&h->sr_cur));
+		/* Acquire as in push_sw: a slot counted free has been released by the consumer. */
+		used = (uint16_t)(p->prod - mn_load_acquire(p->cons_ix));
+		if (used <= p->g.size)
+			p->cons_seen = (uint16_t)(p->prod - used);
 		break;
 	case MN_PROTO_V1:
 		/* Unlocked read of sr_avail: only we increase it, so (coherence) the value read is at
@@ -513,7 +577,11 @@ int mn_cons_attach(struct mn_cons *c, void *buf, uint64_t buflen)
 	c->hdr = h;
 	c->base = buf;
 	c->lock_retries = MN_LOCK_RETRIES;
-	c->cons = mn_read_once(&h->sr_cur);
+	locate(buf, c->g.proto, &c->cons_ix, &c->wake, &c->lens);
+	c->heavy_fn = NULL;
+	c->heavy_arg = NULL;
+	c->wait_spins = c->g.proto == MN_PROTO_V3 ? MN_WAIT_SPINS : 0;
+	c->cons = mn_read_once(c->cons_ix);
 	c->peeked = 0;
 	err = mn_cons_fill(c);
 	if (err < 0)
@@ -530,8 +598,10 @@ int mn_cons_fill(struct mn_cons *c)
 
 	switch (c->g.proto) {
 	case MN_PROTO_V2:
+	case MN_PROTO_V3:
 		/* Acquire pairs with the producer's release of sr_avail. */
-		fill = (uint16_t)(mn_load_acquire(&h->sr_avail) - c->cons);
+		c->prod_seen = mn_load_acquire(&h->sr_avail);
+		fill = (uint16_t)(c->prod_seen - c->cons);
 		break;
 	case MN_PROTO_V1:
 		/* Unlocked: acquire pairs with the producer's release store of sr_avail under the lock. */
@@ -541,9 +611,22 @@ int mn_cons_fill(struct mn_cons *c)
 		fill = mn_plain_load(&h->sr_avail);
 		break;
 	}
-	if (fill > c->g.size || c->cons > (c->g.proto == MN_PROTO_V2 ? 0xffffu : c->g.mask))
+	if (fill > c->g.size || c->cons > (single_writer(c->g.proto) ? 0xffffu : c->g.mask)) {
+		c->prod_seen = (uint16_t)c->cons;   /* v3: nothing cached from a corrupt index */
 		return -EIO;
+	}
 	return (int)fill;
+}
+
+/* Frames the consumer may take now, for a peek of up to max: v3 first counts its cached copy of the
+ * producer index (validated when read) and re-reads sr_avail only when that holds fewer than max. */
+static int cons_avail(struct mn_cons *c, uint32_t max)
+{
+	uint32_t cached = (uint16_t)(c->prod_seen - c->cons);
+
+	if (c->g.proto == MN_PROTO_V3 && cached >= max)
+		return (int)cached;
+	return mn_cons_fill(c);
 }
 
 int mn_cons_peek_n(struct mn_cons *c, struct mn_slot *out, uint32_t max)
@@ -554,15 +637,15 @@ int mn_cons_peek_n(struct mn_cons *c, struct mn_slot *out, uint32_t max)
 	if (max == 0)
 		return -EINVAL;
 	/* One load-acquire of the producer's index (pairs with its store-release) covers every slot
-	 * below it: their lengths and bytes are visible. */
-	fill = mn_cons_fill(c);
+	 * below it: their lengths and bytes are visible (v3: the cached copy was read that way). */
+	fill = cons_avail(c, max);
 	if (fill <= 0)
 		return fill;
 	if ((uint32_t)fill > max)
 		fill = (int)max;
 	for (k = 0; k < (uint32_t)fill; k++) {
 		uint32_t i = (c->cons + k) & c->g.mask;
-		uint32_t len = mn_read_once(&c->hdr->ss_len[i]);
+		uint32_t len = mn_read_once(&c->lens[i]);
 
 		if (len > c->g.slotsize)
 			break;
@@ -594,8 +677,9 @@ int mn_cons_release_n(struct mn_cons *c, uint32_t n)
 		return -ENOENT;
 	switch (c->g.proto) {
 	case MN_PROTO_V2:
-		/* Release pairs with the producer's acquire of sr_cur: we are done with all n slots. */
-		mn_store_release(&h->sr_cur, (uint16_t)(c->cons + n));
+	case MN_PROTO_V3:
+		/* Release pairs with the producer's acquire of our index: we are done with all n slots. */
+		mn_store_release(c->cons_ix, (uint16_t)(c->cons + n));
 		c->cons = (uint16_t)(c->cons + n);
 		break;
 	case MN_PROTO_V1:
@@ -629,13 +713,53 @@ int mn_cons_release(struct mn_cons *c)
 	return mn_cons_release_n(c, 1);
 }
 
+void mn_cons_set_barrier(struct mn_cons *c, int (*fn)(void *arg), void *arg)
+{
+	c->heavy_fn = fn;
+	c->heavy_arg = arg;
+}
+
+/* v3: the heavy side of the asymmetric barrier (ring.h). 0, or -errno when it could not be issued:
+ * the caller must not sleep then. */
+static int cons_heavy(struct mn_cons *c)
+{
+#ifdef MN_ZOO_NO_HEAVY
+	/* The bug: an ordinary fence orders only our own accesses; the light producer is not fenced. */
+	mn_smp_mb();
+	return 0;
+#else
+	if (c->heavy_fn)
+		return c->heavy_fn(c->heavy_arg);
+	if (!mn_heavy_barrier_register()) {
+		/* No heavy barrier on this platform: the producers fall back to a full fence (they
+		 * registered at attach, with the same answer), so ours pairs with theirs as in v2. */
+		mn_smp_mb();
+		return 0;
+	}
+	return mn_heavy_barrier() ? 0 : -EIO;
+#endif
+}
+
 int mn_cons_prepare_wait(struct mn_cons *c)
 {
-	mn_write_once(&c->hdr->sr_wake, c->seen + 1);
+	uint32_t i;
+
+	for (i = 0; i < c->wait_spins; i++) {
+		if (mn_cons_fill(c) != 0)
+			return 0;
+		mn_cpu_relax();
+	}
+	mn_write_once(c->wake, c->seen + 1);
+	if (c->g.proto == MN_PROTO_V3) {
+		/* Pairs with the producer's compiler barrier after it publishes (prod_published). */
+		if (cons_heavy(c))
+			return 0;
+	} else {
 #ifndef MN_ZOO_NO_CONS_FENCE
-	/* Pairs with the producer's fence after it publishes (see prod_published). */
-	mn_smp_mb();
+		/* Pairs with the producer's fence after it publishes (see prod_published). */
+		mn_smp_mb();
 #endif
+	}
 	return mn_cons_fill(c) == 0;
 }
 
@@ -647,7 +771,7 @@ static const char *const inv_names[MN_INV__COUNT] = {
 	[MN_INV_GEOMETRY] = "geometry: sr_size/sr_slotsize/sr_dataoff unchanged since attach",
 	[MN_INV_CUR_RANGE] = "v1 cur-range: sr_cur < sr_size (lock free)",
 	[MN_INV_AVAIL_RANGE] = "avail-range: sr_avail <= sr_size (lock free)",
-	[MN_INV_FILL_RANGE] = "v2 fill-range: (u16)(prod - cons) <= sr_size",
+	[MN_INV_FILL_RANGE] = "v2 fill-range: (u16)(prod - cons) <= sr_size (v3 too)",
 	[MN_INV_LEN_RANGE] = "len-range: every filled slot has ss_len <= sr_slotsize",
 	[MN_INV_LOCK_WORD] = "lock-word: sr_lock is 0 or 1",
 	[MN_INV_ERROR_FLAG] = "error-flag: sr_error is 0",
@@ -665,6 +789,7 @@ int mn_ring_check(const void *buf, const struct mn_geom *g)
 	struct mn_ring_hdr *h = (struct mn_ring_hdr *)buf;
 	uint32_t lock = mn_observe(&h->sr_lock);
 	uint32_t first, fill, k;
+	const mn_u16 *lens;
 
 	if (mn_observe(&h->sr_magic) != MN_MAGIC(g->proto))
 		return MN_INV_MAGIC;
@@ -673,8 +798,8 @@ int mn_ring_check(const void *buf, const struct mn_geom *g)
 		return MN_INV_GEOMETRY;
 	if (lock > 1)
 		return MN_INV_LOCK_WORD;
-	if (g->proto == MN_PROTO_V2) {
-		first = mn_observe(&h->sr_cur);
+	if (single_writer(g->proto)) {
+		first = mn_observe((const mn_u16 *)((const unsigned char *)buf + mn_off_cons(g->proto)));
 		fill = (uint16_t)(mn_observe(&h->sr_avail) - first);
 		if (fill > g->size)
 			return MN_INV_FILL_RANGE;
@@ -688,8 +813,9 @@ int mn_ring_check(const void *buf, const struct mn_geom *g)
 		if (fill > g->size)
 			return MN_INV_AVAIL_RANGE;
 	}
+	lens = (const mn_u16 *)((const unsigned char *)buf + mn_off_lens(g->proto));
 	for (k = 0; k < fill; k++)
-		if (mn_observe(&h->ss_len[(first + k) & g->mask]) > g->slotsize)
+		if (mn_observe(&lens[(first + k) & g->mask]) > g->slotsize)
 			return MN_INV_LEN_RANGE;
 flags:
 	if (mn_observe(&h->sr_error) != MN_ERR_NONE)

@@ -209,7 +209,7 @@ static void *consumer(void *arg)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: stress [-p v1|v2|2012] [-n frames] [-P producers 1..%d] [-s slotsize] [-w]\n", MAXP);
+	fprintf(stderr, "usage: stress [-p v1|v2|v3|2012] [-n frames] [-P producers 1..%d] [-s slotsize] [-w]\n", MAXP);
 	return 2;
 }
 
@@ -228,6 +228,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'p':
 			cfg.proto = !strcmp(optarg, "v1") ? MN_PROTO_V1 : !strcmp(optarg, "v2") ? MN_PROTO_V2 :
+				    !strcmp(optarg, "v3") ? MN_PROTO_V3 :
 				    !strcmp(optarg, "2012") ? MN_PROTO_2012 : 99;
 			if (cfg.proto == 99)
 				return usage();
@@ -287,11 +288,13 @@ int main(int argc, char **argv)
 	h = (struct mn_ring_hdr *)ring;
 	total = cfg.frames * cfg.nprod;
 	printf("stress: proto=%s producers=%u waits=%u sent=%" PRIu64 " delivered=%" PRIu64
-	       " drop_full=%u drop_busy=%u drop_oversize=%u drop_error=%u notify=%u time=%.2fs rate=%.2fM/s\n",
-	       cfg.proto == MN_PROTO_V1 ? "v1" : cfg.proto == MN_PROTO_V2 ? "v2" : "2012", cfg.nprod,
+	       " drop_full=%u drop_busy=%u drop_oversize=%u drop_error=%u notify=%u time=%.2fs rate=%.2fM/s%s\n",
+	       cfg.proto == MN_PROTO_V1 ? "v1" : cfg.proto == MN_PROTO_V2 ? "v2" :
+	       cfg.proto == MN_PROTO_V3 ? "v3" : "2012", cfg.nprod,
 	       cfg.waits, sent, cs.delivered, mn_observe(&h->sr_drop_full), mn_observe(&h->sr_drop_busy),
 	       mn_observe(&h->sr_drop_oversize), mn_observe(&h->sr_drop_error), mn_observe(&h->sr_notify),
-	       dt, sent / dt / 1e6);
+	       dt, sent / dt / 1e6, cfg.proto != MN_PROTO_V3 ? "" :
+	       mn_heavy_barrier_register() ? " heavy=membarrier" : " heavy=none(full fences)");
 	if (cfg.proto == MN_PROTO_2012) {
 		printf("stress: 2012 model (bug zoo): %" PRIu64 " corrupt, %" PRIu64 " out of order, %" PRIu64
 		       " header errors; not a pass/fail run\n", cs.bad, cs.order, cs.io_errors);

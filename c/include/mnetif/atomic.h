@@ -38,11 +38,14 @@
  *                         here). GLOBAL rather than PRIVATE: the producer may live in another
  *                         process (a ring in shared memory). MNETIF_NO_MEMBARRIER=1 in the
  *                         environment forces the fallback (set it for both sides' processes).
- *                         It cannot reach a kernel producer: a consumer of a ring the Linux module
- *                         produces uses the module's MNETIF_IOC_BARRIER (mn_cons_set_barrier).
- *     __KERNEL__ (Linux)  mnk_heavy_barrier() (c/platform/linux): smp_mb() on every CPU by IPI
- *                         (reaches softirq and userspace producers alike).
- *     FreeBSD kernel      cpus_fence_seq_cst() (what FreeBSD's membarrier(2) is built on).
+ *                         It cannot be relied on to reach a kernel producer (a softirq runs in
+ *                         whatever task the CPU was in), hence:
+ *     __KERNEL__ (Linux), FreeBSD kernel: none (register() == 0): a kernel producer of a v3 ring
+ *                         keeps v2's full fence before reading sr_wake, and a userspace consumer's
+ *                         heavy barrier (membarrier includes the caller's full fence) pairs with
+ *                         it as v2's fences do. v3's line layout and cached indices still apply.
+ *                         Not done: an ioctl that IPIs smp_mb() on every CPU (mn_cons_set_barrier)
+ *                         so the softirq producer could drop its fence (docs/performance.md).
  *     MNETIF_MODEL        a HEAVY fence step (c/model/rt/rt.h "Fences"); the light side is no
  *                         operation at all (the model keeps program order).
  *
@@ -155,11 +158,10 @@ void mn_model_heavy_barrier(void);     /* RT_FENCE_HEAVY (ordering.c) */
 #define mn_cpu_relax()          cpu_relax()
 #define mn_notify_op(tag)       ((void)(tag))
 #define mn_observe(p)           READ_ONCE(*MN_FIELD_(p))
-/* asymmetric barrier */
-int mnk_heavy_barrier(void);            /* c/platform/linux/mnetif_os.c */
+/* asymmetric barrier: none yet (see the top of this file): both sides keep full fences */
 #define mn_light_barrier()      barrier()
-#define mn_heavy_barrier()      mnk_heavy_barrier()
-#define mn_heavy_barrier_register() 1
+#define mn_heavy_barrier()      0
+#define mn_heavy_barrier_register() 0
 
 #elif defined(_KERNEL) && defined(__FreeBSD__)
 /* FreeBSD atomic(9). Not compiled on the Linux CI machines: see c/platform/freebsd/README. */
@@ -184,8 +186,8 @@ int mnk_heavy_barrier(void);            /* c/platform/linux/mnetif_os.c */
 #define mn_observe(p)           mn_read_once(p)
 /* asymmetric barrier */
 #define mn_light_barrier()      __compiler_membar()
-#define mn_heavy_barrier()      (cpus_fence_seq_cst(), 1)
-#define mn_heavy_barrier_register() 1
+#define mn_heavy_barrier()      0
+#define mn_heavy_barrier_register() 0
 
 #else /* userspace production build: C11 memory model through the __atomic builtins */
 

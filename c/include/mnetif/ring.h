@@ -7,10 +7,19 @@
  * probes the magic to tell the byte order). Default geometry, as in 2012: 33 pages, 2048-byte
  * slots -> 64 slots.
  *
+ *   v1, v2:
  *   offset 0                      64            64 + 2*size      dataoff           dataoff + size*slotsize
  *   +-----------------------------+-------------+----------------+-----------------+-----+----------------+
  *   | header (struct mn_ring_hdr) | ss_len[0]   |  ... ss_len[n] | (pad, v2: to 64)| slot 0 | ... | slot n |
  *   +-----------------------------+-------------+----------------+-----------------+-----+----------------+
+ *
+ *   v3 (one writer per 64-byte cache line; struct mn_ring_v3):
+ *   0                    64                 128                192              192 + 2*size   dataoff
+ *   +--------------------+------------------+------------------+----------------+--------------+--------+---
+ *   | header: geometry   | sr_cons (C)      | sr_wake (C)      | ss_len[0] ...  | ss_len[n]    | (pad   | slot 0 ...
+ *   | (I), sr_avail,     | alone on its     | alone on its     | (P)            |              |  to 64)|
+ *   | counters (P)       | line             | line             |                |              |        |
+ *   +--------------------+------------------+------------------+----------------+--------------+--------+---
  *
  * Writers: (P) producer only, (C) consumer only, (I) initialiser only (before the ring is shared),
  *          (L) either side while holding sr_lock (v1).
@@ -35,14 +44,41 @@
  *    prod, read the slot, then store-release cons (only once it is done with the slot).
  *    Data of slot i at sr_dataoff + i*slotsize, sr_dataoff = roundup(64 + 2*size, 64).
  *
+ *  v3 "single-writer lines" (MN_PROTO_V3; v2's protocol without its shared line and per-frame fence)
+ *    Line 0 is v2's header with only producer-written words live: sr_avail (P) the producer index
+ *    (as v2), the counters and sr_error (P), geometry and magic (I). sr_cur, sr_lock and the v2
+ *    sr_wake stay 0 (unused). Line 1: sr_cons (C) the consumer index; line 2: sr_wake (C); both
+ *    alone on their line (struct mn_ring_v3), so a consumer release never takes the producer's line
+ *    and the producer's per-publication read of sr_wake hits a line that changes only when the
+ *    consumer goes to sleep. Length table at 192, data at sr_dataoff >= roundup(192 + 2*size, 64).
+ *    Indices, orderings and the length checks are v2's (sr_cons plays sr_cur), plus:
+ *    - cached peer indices (private, never on the wire): the producer re-reads sr_cons (acquire)
+ *      only when its last copy leaves too little room for the frames of a push; the consumer
+ *      re-reads sr_avail (acquire) only when its last copy holds fewer frames than it asks for.
+ *      A stale copy only under-estimates (room or frames), never over-estimates.
+ *    - the event channel's store->load order comes from an ASYMMETRIC barrier (atomic.h): the
+ *      consumer's prepare_wait issues the heavy barrier (membarrier / the kernel's IPI) between
+ *      arming sr_wake and re-checking sr_avail; the producer has only a compiler barrier between
+ *      publishing (sr_avail, counters) and reading sr_wake. Why it holds: the heavy barrier lands
+ *      on the producer at some point of its program. If the producer had already read sr_wake
+ *      there, it had executed its publishing store before (the compiler barrier keeps that
+ *      order), and the barrier makes that store visible to the re-check; if not, its read comes
+ *      after the barrier and sees the armed sr_wake (the heavy barrier includes the consumer's own
+ *      full fence). Remove the heavy barrier (zoo MN_ZOO_NO_HEAVY: even with a full fence in its
+ *      place) or hoist the producer's read above its store (MN_ZOO_LIGHT_HOISTED: what a compiler
+ *      may do without the compiler barrier) and a wakeup is lost. Where the platform has no heavy
+ *      barrier (mn_heavy_barrier_register() == 0) both sides fall back to full fences, i.e. v2's
+ *      rule. The producer decides at attach, the consumer at every wait.
+ *
  *  2012 (MN_PROTO_2012; bug-zoo model only, compiled in only with MNETIF_WITH_2012): the published
  *    prototype: unlocked read-modify-write of sr_avail by both sides, no full check, and the C
  *    producer puts slot data at 2*size + i*slotsize (without the header). Never a usable protocol.
  *
- * Event channel (both protocols; Xen "final check"): the consumer, finding the ring empty, writes
- * sr_wake = (frames it has consumed) + 1, issues a full fence, re-checks the ring and only then
- * sleeps. The producer publishes k >= 1 frames at once (k = 1: mn_prod_push; k <= n: one
- * mn_prod_push_batch), stores sr_frames, issues a full fence, reads sr_wake and signals iff
+ * Event channel (every protocol; Xen "final check"): the consumer, finding the ring empty, writes
+ * sr_wake = (frames it has consumed) + 1, issues a full fence (v3: the heavy barrier), re-checks
+ * the ring and only then sleeps. The producer publishes k >= 1 frames at once (k = 1: mn_prod_push;
+ * k <= n: one mn_prod_push_batch), stores sr_frames, issues a full fence (v3: a compiler barrier),
+ * reads sr_wake and signals iff
  *     frames_before < sr_wake <= frames_after        (u32 arithmetic: wake - before - 1 < k)
  * i.e. iff the frame the consumer waits for is one of this publication (notification suppression:
  * at most one signal per crossing). For k = 1 this is sr_wake == frames_after. The equality test
@@ -67,12 +103,14 @@
 #define MN_MIN_SLOTSZ      64u           /* >= 60 (minimum Ethernet frame), multiple of 64 */
 #define MN_MAX_SLOTSZ      65472u        /* largest multiple of 64 in a u16 */
 #define MN_LOCK_RETRIES    64u           /* v1: test-and-set attempts before a drop / -EBUSY */
+#define MN_WAIT_SPINS      64u           /* v3: looks at the ring before arming sr_wake (a few us) */
 
 /* sr_magic: "MNR" + protocol byte. */
 #define MN_MAGIC_BASE      0x4d4e5200u
 #define MN_PROTO_2012      0u
 #define MN_PROTO_V1        1u
 #define MN_PROTO_V2        2u
+#define MN_PROTO_V3        3u
 #define MN_MAGIC(proto)    (MN_MAGIC_BASE | (proto))
 
 /* sr_error values: the first corruption the producer saw. */
@@ -101,7 +139,7 @@ struct mn_ring_hdr {
 	mn_u64 sr_bytes;         /* 48 (P) bytes published */
 	mn_u32 sr_drop_error;    /* 56 (P) frames dropped: corrupt header (see sr_error) */
 	mn_u32 sr_notify;        /* 60 (P) event-channel signals sent */
-	mn_u16 ss_len[];         /* 64 length table, size entries; ss_len[i] (P) v1/v2 */
+	mn_u16 ss_len[];         /* 64 length table, size entries; ss_len[i] (P) v1/v2 (v3: at 192) */
 };
 
 /* Offsets are part of the wire format: the OCaml port and the harness rely on them. */
@@ -122,6 +160,34 @@ struct mn_ring_hdr {
 #define MN_OFF_DROP_ERROR 56
 #define MN_OFF_NOTIFY 60
 #define MN_OFF_LENS 64
+
+/* v3: the consumer's two cache lines, right after the 64-byte header. */
+#define MN_LINE            64u
+struct mn_ring_v3 {
+	mn_u16 sr_cons;          /*  64 (C) consumer index, free-running u16 (v2's sr_cur) */
+	uint16_t pad_cons[31];
+	mn_u32 sr_wake;          /* 128 (C) v3's sr_wake */
+	uint32_t pad_wake[15];
+};
+#define MN_V3_OFF_CONS     64
+#define MN_V3_OFF_WAKE     128
+#define MN_V3_OFF_LENS     192
+
+/* Where the consumer index, sr_wake and the length table are, by protocol. */
+static inline uint32_t mn_off_cons(uint32_t proto)
+{
+	return proto == MN_PROTO_V3 ? MN_V3_OFF_CONS : MN_OFF_CUR;
+}
+
+static inline uint32_t mn_off_wake(uint32_t proto)
+{
+	return proto == MN_PROTO_V3 ? MN_V3_OFF_WAKE : MN_OFF_WAKE;
+}
+
+static inline uint32_t mn_off_lens(uint32_t proto)
+{
+	return proto == MN_PROTO_V3 ? MN_V3_OFF_LENS : MN_OFF_LENS;
+}
 
 /* Private geometry: copied at attach, never re-read from shared memory. */
 struct mn_geom {
@@ -156,6 +222,12 @@ struct mn_prod {
 	void *notify_arg;
 	int batch_err;           /* why the last mn_prod_push_batch dropped its non-oversize frames it
 	                          * did not publish: -ENOBUFS / -EBUSY / -EIO, 0 = none dropped */
+	/* where the words of this protocol are (set at attach; v3 moves them, ring.h) */
+	mn_u16 *cons_ix;         /* the consumer's index (v1/v2 sr_cur, v3 sr_cons) */
+	mn_u32 *wake;            /* sr_wake */
+	mn_u16 *lens;            /* ss_len[0] */
+	uint16_t cons_seen;      /* v3: the consumer index last read (the cached peer index) */
+	uint8_t light;           /* v3 with a heavy barrier: a compiler barrier before reading sr_wake */
 };
 
 /* Consumer-private state. */
@@ -169,6 +241,15 @@ struct mn_cons {
 	uint32_t lock_retries;
 	int peeked;              /* frames returned by the last peek/peek_n and not yet released:
 	                          * release_n may pop up to that many (each release decrements it) */
+	mn_u16 *cons_ix;         /* the consumer's index (v1/v2 sr_cur, v3 sr_cons) */
+	mn_u32 *wake;            /* sr_wake */
+	mn_u16 *lens;            /* ss_len[0] */
+	uint16_t prod_seen;      /* v3: the producer index last read (the cached peer index) */
+	/* v3: the heavy barrier that reaches this ring's producer (mn_cons_set_barrier); NULL:
+	 * mn_heavy_barrier(). 0 done, -errno not done (then the wait does not sleep). */
+	int (*heavy_fn)(void *arg);
+	void *heavy_arg;
+	uint32_t wait_spins;     /* v3: looks at the ring this many times before arming (MN_WAIT_SPINS) */
 };
 
 /* A zero-copy view of the next frame; valid until mn_cons_release(). */
@@ -207,8 +288,9 @@ int mn_prod_push_batch(struct mn_prod *p, const struct mn_frame *f, uint32_t n, 
 uint32_t mn_prod_space(struct mn_prod *p);
 
 /*
- * Batches: the same protocols with fewer shared accesses per frame (the header cache line holds
- * both indices and the counters, by the 2012 layout; the fix is to touch it less often).
+ * Batches: the same protocols with fewer shared accesses per frame (v1/v2: the header cache line
+ * holds both indices and the counters, by the 2012 layout; the fix is to touch it less often; v3
+ * moves the consumer's words off that line and caches the peer indices).
  *
  * mn_prod_push_batch() copies up to n frames into consecutive slots, then publishes them ALL with
  *   ONE store-release of the producer index (v2) / of sr_avail under ONE lock hold (v1), ONE update
@@ -221,7 +303,8 @@ uint32_t mn_prod_space(struct mn_prod *p);
  *   frame by frame (its defects included).
  * mn_prod_space(): free slots as the producer sees them now (never more than are really free; a
  *   corrupt header reads as 0, the next push reports it). A producer that may wait (an injector, a
- *   benchmark) asks first and pushes no more than that.
+ *   benchmark) asks first and pushes no more than that. v3 answers from its cached copy of the
+ *   consumer index while that shows at least half the ring free, else re-reads it.
  * mn_cons_peek_n(): ONE load-acquire of the producer index, then views of up to max frames (0 empty,
  *   k frames, -EIO corrupt header with no valid frame first). Peeking again without a release
  *   returns the same frames first.
@@ -241,8 +324,12 @@ int mn_cons_release(struct mn_cons *c);
 int mn_cons_peek_n(struct mn_cons *c, struct mn_slot *out, uint32_t max);
 int mn_cons_release_n(struct mn_cons *c, uint32_t n);
 /* Event channel, consumer side: 1 = ring still empty after arming sr_wake, safe to sleep on the
- * channel; 0 = frames arrived, do not sleep. */
+ * channel; 0 = frames arrived (or v3's heavy barrier failed), do not sleep. */
 int mn_cons_prepare_wait(struct mn_cons *c);
+/* v3: the heavy barrier of prepare_wait when the producer is out of membarrier's reach (a hook
+ * for a kernel producer's own barrier; none is wired yet: the kernel producers keep a full fence,
+ * atomic.h). fn NULL: back to mn_heavy_barrier(). Set it after attach, before the first wait. */
+void mn_cons_set_barrier(struct mn_cons *c, int (*fn)(void *arg), void *arg);
 
 /* The v1 test-and-set lock on sr_lock (callable from Python and OCaml). try: 1 acquired, 0 busy.
  * lock: up to `retries` attempts, 0 or -EBUSY. */
@@ -260,7 +347,7 @@ enum mn_invariant {
 	MN_INV_GEOMETRY,       /* sr_size/sr_slotsize/sr_dataoff differ from the attached geometry */
 	MN_INV_CUR_RANGE,      /* v1: sr_cur < size */
 	MN_INV_AVAIL_RANGE,    /* v1: sr_avail <= size */
-	MN_INV_FILL_RANGE,     /* v2: (u16)(prod - cons) <= size */
+	MN_INV_FILL_RANGE,     /* v2/v3: (u16)(prod - cons) <= size */
 	MN_INV_LEN_RANGE,      /* every filled slot: ss_len <= slotsize */
 	MN_INV_LOCK_WORD,      /* sr_lock is 0 or 1 */
 	MN_INV_ERROR_FLAG,     /* sr_error is 0 */

@@ -84,7 +84,7 @@ struct mnetif_list {
 /* MNETIF_IOC_PLUG. */
 struct mnetif_plug {
 	char name[MNETIF_IFNAMSIZ];  /* in: interface name, NUL-terminated */
-	__u32 proto;             /* in: MN_PROTO_V1 or MN_PROTO_V2 */
+	__u32 proto;             /* in: MN_PROTO_V1, _V2 or _V3 */
 	__u32 nslots;            /* in: power of two, 0 = as many as fit */
 	__u32 slotsize;          /* in: multiple of 64, >= 64 */
 	__u32 flags;             /* in: MNETIF_PLUG_* */

@@ -227,7 +227,8 @@ static int ioc_plug(struct mnk_file *f, struct mnetif_plug *req)
 	int err;
 
 	if (strnlen(req->name, sizeof(req->name)) == sizeof(req->name) ||
-	    (req->proto != MN_PROTO_V1 && req->proto != MN_PROTO_V2))
+	    (req->proto != MN_PROTO_V1 && req->proto != MN_PROTO_V2 &&
+	     req->proto != MN_PROTO_V3))
 		return (EINVAL);
 	if (req->flags & MNETIF_PLUG_STEAL)
 		return (EOPNOTSUPP);

@@ -106,7 +106,7 @@ static long ioc_plug(struct mnk_file *f, void __user *arg)
 		return -EFAULT;
 	if (strnlen(req.name, sizeof(req.name)) == sizeof(req.name) || (req.flags & ~MNETIF_PLUG_FLAGS))
 		return -EINVAL;
-	if (req.proto != MN_PROTO_V1 && req.proto != MN_PROTO_V2)
+	if (req.proto != MN_PROTO_V1 && req.proto != MN_PROTO_V2 && req.proto != MN_PROTO_V3)
 		return -EINVAL;
 	buflen = req.buflen ? PAGE_ALIGN(req.buflen) : MN_DEFAULT_BUFLEN;
 	if (buflen > MNETIF_MAX_BUFLEN)

@@ -375,6 +375,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (!strcmp(argv[1], "exact")) {
 		t_exact(MN_PROTO_V2, 0, 2048);
+		t_exact(MN_PROTO_V3, 0, 2048);
 		t_exact(MN_PROTO_V1, 4, 1024);
 		goto done;
 	}
@@ -383,6 +384,8 @@ int main(int argc, char **argv)
 	t_exact(MN_PROTO_V2, 0, 2048);
 	t_exact(MN_PROTO_V1, 0, 2048);
 	t_exact(MN_PROTO_V2, 16, 64);
+	t_exact(MN_PROTO_V3, 0, 2048);
+	t_exact(MN_PROTO_V3, 16, 64);
 	t_exact(MN_PROTO_V1, 4, 1024);
 	t_vlan(MN_PROTO_V2);
 	t_vlan(MN_PROTO_V1);
@@ -392,12 +395,15 @@ int main(int argc, char **argv)
 	t_steal_mode(MNETIF_PLUG_STEAL, "steal-consumes");
 	t_wakeup(MN_PROTO_V2);
 	t_wakeup(MN_PROTO_V1);
+	t_wakeup(MN_PROTO_V3);
 	t_two_producers(MN_PROTO_V2);
 	t_two_producers(MN_PROTO_V1);
+	t_two_producers(MN_PROTO_V3);
 	t_killlock();
 	t_unplug_flow();
 	t_scribble(MN_PROTO_V2, 20000);
 	t_scribble(MN_PROTO_V1, 20000);
+	t_scribble(MN_PROTO_V3, 20000);
 	t_replug_scribble(MN_PROTO_V2, 2000);
 	t_replug_scribble(MN_PROTO_V1, 2000);
 	t_ifdel();

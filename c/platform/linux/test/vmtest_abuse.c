@@ -170,8 +170,11 @@ static void scribble_once(const struct kring *k, uint64_t *rnd)
 	} else if (pick < 60) {
 		uint16_t back = (uint16_t)(xrand(rnd) % (size + 3));
 
-		if (k->plug.proto == MN_PROTO_V2) {
-			mn_write_once(&h->sr_cur, (uint16_t)(mn_read_once(&h->sr_avail) - back));
+		if (k->plug.proto != MN_PROTO_V1) {
+			/* v2 sr_cur, v3 sr_cons (its own line, ring.h) */
+			mn_u16 *cons = (mn_u16 *)(mem + mn_off_cons(k->plug.proto));
+
+			mn_write_once(cons, (uint16_t)(mn_read_once(&h->sr_avail) - back));
 		} else {
 			mn_write_once(&h->sr_cur, (uint16_t)(xrand(rnd) % (size + 2)));
 			mn_write_once(&h->sr_avail, back);
@@ -295,8 +298,8 @@ void t_replug_scribble(uint32_t proto, uint32_t rounds)
 
 		p.nslots = geo[round % 4][0];
 		p.slotsize = geo[round % 4][1];
-		want_off = 64 + 2 * p.nslots;
-		if (proto == MN_PROTO_V2)
+		want_off = mn_off_lens(proto) + 2 * p.nslots;
+		if (proto != MN_PROTO_V1)
 			want_off = (want_off + 63) & ~63u;
 		ioctl(k.fd, MNETIF_IOC_UNPLUG);
 		if (ioctl(k.fd, MNETIF_IOC_PLUG, &p) < 0) {
