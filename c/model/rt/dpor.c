@@ -29,7 +29,9 @@
  * another thread) when it spins (reads the commit log), kills (rt_kill), wakes an actor
  * (enabledness changes; the woken actor runs within the event), forces a drain out of a full
  * store buffer, or when the workload says so (rt_dep_global: e.g. freeing a region). A flush
- * (FULL fence, RMW) is its commits; that it disables the actor's drain pseudo-threads is the
+ * (FULL fence, RMW) is its commits; so is a HEAVY fence's (every actor's buffer), which also writes
+ * the pseudo-location every buffered store reads (RT_DPL_HEAVY: a store buffered before the fence
+ * is flushed by it, one buffered after is not); that a flush disables drain pseudo-threads is the
  * disabled-transition check below. Everything that changes only an actor's private state (its
  * fiber's locals, its own buffer) is independent of other threads' events.
  *

@@ -310,8 +310,8 @@ void rt_exec(struct rt *rt, struct rt_actor *a)
 		buffered = mm->store(rt, a, p->addr, p->size, p->order, val, NULL);
 		break;
 	case RT_OP_FENCE:
-		if (p->order == RT_FENCE_HEAVY)
-			DP_GLOBAL(rt);    /* orders (drains) every actor: dependent with everything */
+		if (p->order == RT_FENCE_HEAVY)   /* its commits are recorded as it makes them */
+			DP_LOC(rt, RT_DPL_HEAVY, 1, 1);   /* and it races with every buffered store */
 		mm->fence(rt, a, p->order);
 		break;
 	case RT_OP_TAS:

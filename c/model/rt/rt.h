@@ -90,7 +90,9 @@ enum rt_order { RT_PLAIN = 0, RT_RELAXED = 1, RT_ACQUIRE = 2, RT_RELEASE = 3, RT
  *            caller does a FULL fence. SC: nothing; TSO/PSO: every actor's buffer drains, the
  *            other actors' first (actor order), the caller's last. The light side pairs with it
  *            using no fence at all (a compiler barrier keeps program order, which rt keeps anyway).
- *            A HEAVY step is dependent with every step (DPOR) and never reduced away.
+ *            DPOR: a HEAVY step is dependent with every other actor's buffered store (before
+ *            it, the fence makes the store visible; after it, not) and with whatever reads or
+ *            writes what it commits. It is never reduced away.
  * A model that reorders loads (ARM) gives ACQUIRE and RMB their meaning, and HEAVY its own (the
  * hook: the model's fence(rt, a, RT_FENCE_HEAVY), called with the caller a; mm.h).
  */

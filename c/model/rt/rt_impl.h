@@ -248,6 +248,8 @@ enum { RT_DPL_DONE = 0,     /* which actors have finished (rt_idle reads it) */
        RT_DPL_INV = 1,      /* what the after_step oracle reads (rt_oracle_reads) */
        RT_DPL_CHAN = 2,     /* + channel: its pending count (signal, wait) */
        RT_DPL_SB = 8,       /* + actor: whether its store buffer is empty (rt_idle) */
+       RT_DPL_HEAVY = 16,   /* a HEAVY fence writes it, every buffered store reads it: whether a
+			     * store is still buffered after the fence depends on their order */
        RT_DPL_USER = 32,    /* + the workload's pseudo-locations */
        RT_DPL__COUNT = 96 };
 void dp_loc(struct rt *rt, int loc, uint32_t n, int write);

@@ -94,6 +94,9 @@ void rt_sb_push(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t
 	}
 	if (a->nsb == 0)
 		DP_LOC(rt, RT_DPL_SB + a->id, 1, 1);   /* the buffer becomes non-empty */
+	/* Before another actor's HEAVY fence this store is made visible by it, after the fence it
+	 * stays buffered: the two do not commute (stores of different actors still do). */
+	DP_LOC(rt, RT_DPL_HEAVY, 1, 0);
 	e = &a->sb[a->nsb++];
 	e->ev = rt->dp_ev;
 	e->addr = addr;
