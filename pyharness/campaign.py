@@ -1,5 +1,5 @@
 """The default campaign (`python -m pyharness report`, `make report`): the bug zoo (each case found,
-shrunk and replayed), bounded proofs of v1/v2 under SC/TSO/PSO by the exhaustive engine, and a fuzz
+shrunk and replayed), bounded proofs of v1/v2/v3 under SC/TSO/PSO by the exhaustive engine, and a fuzz
 budget on the fixed protocols. Each part returns rows; report.py renders them."""
 from __future__ import annotations
 
@@ -183,14 +183,14 @@ class Family:
     waits: tuple = (False, True)
     unplug: bool = False
     kill: str = "none"
-    v2_starts: tuple = (0,)    # v2 initial indices (65534: the u16 indices wrap mid-run)
+    v2_starts: tuple = (0,)    # v2/v3 initial indices (65534: the u16 indices wrap mid-run)
     v1_lock_retries: int = 4   # v1: test-and-set attempts per lock (shipped: 64); small keeps
                                # "retries exhausted -> drop_busy" within the preemption bound
     batch: int = 0             # producer batch size (0: per-frame netif_ether_input)
     cons_batch: int = 0        # consumer batch size (0: per-frame peek/release)
 
     def workloads(self, protocol: str, mm: str):
-        starts = self.v2_starts if protocol == "v2" else (0,)
+        starts = self.v2_starts if protocol in ("v2", "v3") else (0,)
         for size in self.sizes:
             for n in range(1, self.max_frames + 1):
                 for w in self.waits:
@@ -216,7 +216,7 @@ class Family:
             parts.append(f"batches of {self.batch} (producer) / {self.cons_batch} (consumer)")
         if protocol == "v1":
             parts.append(f"lock retries {self.v1_lock_retries}")
-        if protocol == "v2" and len(self.v2_starts) > 1:
+        if protocol in ("v2", "v3") and len(self.v2_starts) > 1:
             parts.append("indices from " + " and ".join(map(str, self.v2_starts)))
         return ", ".join(parts)
 
@@ -308,7 +308,9 @@ def _one(proto: str, mm: str, frames: int, waits: bool) -> Workload:
 # Small workloads DPOR exhausts in about a second each (docs/harness.md "DPOR" has the figures;
 # under PSO with a sleeping consumer and beyond one producer it does not finish: bounded proofs).
 DPOR_PROOFS = (_one("v2", "SC", 1, False), _one("v2", "SC", 2, True), _one("v2", "TSO", 1, False),
-               _one("v2", "TSO", 1, True), _one("v1", "SC", 1, False))
+               _one("v2", "TSO", 1, True), _one("v1", "SC", 1, False),
+               _one("v3", "SC", 2, True), _one("v3", "TSO", 1, True), _one("v3", "TSO", 2, True),
+               _one("v3", "PSO", 1, True))
 
 
 def prove_dpor(w: Workload, max_executions: int = 2_000_000) -> DporRow:
@@ -329,7 +331,7 @@ class FuzzRow:
     coverage: set
 
 
-FUZZ_SPACE = ("fixed v1/v2, SC/TSO/PSO, 1-3 producers x 1-3 frames, per-frame and batched, waits, "
+FUZZ_SPACE = ("fixed v1/v2/v3, SC/TSO/PSO, 1-3 producers x 1-3 frames, per-frame and batched, waits, "
               "unplug, kill")
 
 

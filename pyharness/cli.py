@@ -274,7 +274,7 @@ PROOF_BOUND = 3
 def run_proofs(bound: int, max_executions: int, log) -> list:
     rows = []
     for fam in campaign.FAMILIES:
-        for proto in ("v1", "v2"):
+        for proto in ("v1", "v2", "v3"):
             for mm in MEMORY_MODELS:
                 r = campaign.prove(proto, mm, bound, fam, max_executions)
                 rows.append(r)
@@ -358,7 +358,7 @@ def main(argv=None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     p = sub.add_parser("fuzz", help="Hypothesis search over workloads + schedules")
-    p.add_argument("--protocols", type=_csv(PROTOCOLS), default=("v1", "v2"))
+    p.add_argument("--protocols", type=_csv(PROTOCOLS), default=("v1", "v2", "v3"))
     p.add_argument("--mms", type=_csv(MEMORY_MODELS), default=MEMORY_MODELS)
     p.add_argument("--variant", default="fixed", type=_variant)
     p.add_argument("--examples", type=_int(1), default=2000)

@@ -31,8 +31,8 @@ DEFAULT_STEPS = 20000
 LITMUS = 100
 NOT_PUSHED = 1
 
-PROTO_2012, PROTO_V1, PROTO_V2 = 0, 1, 2
-PROTOS = {"2012": PROTO_2012, "v1": PROTO_V1, "v2": PROTO_V2, "litmus": LITMUS}
+PROTO_2012, PROTO_V1, PROTO_V2, PROTO_V3 = 0, 1, 2, 3
+PROTOS = {"2012": PROTO_2012, "v1": PROTO_V1, "v2": PROTO_V2, "v3": PROTO_V3, "litmus": LITMUS}
 MM = {"sc": 0, "tso": 1, "pso": 2}
 MM_NAMES = {v: k for k, v in MM.items()}
 CONSUMER_NONE, CONSUMER_C, CONSUMER_EXTERNAL = 0, 1, 2
@@ -65,7 +65,7 @@ COVERAGE = ["ring-full", "wrap-v2", "wrap-v1", "lock-contended", "killed", "cons
 # Variant name -> one-line description of its bug ('fixed' has none). Each is
 # build/model/libmnetif_model_<name>.so built with the switch -DMN_ZOO_<NAME upper>.
 VARIANTS: dict[str, str] = {
-    "fixed": "no bug switch: the shipped v1/v2 protocols (the 2012 model is compiled in too)",
+    "fixed": "no bug switch: the shipped v1/v2/v3 protocols (the 2012 model is compiled in too)",
     "v1_no_lock": "v1 lock acquire/release are no-ops -> lost update on sr_avail",
     "tas_plain": "test-and-set as a plain load then store -> two lock holders",
     "v2_relaxed_publish": "v2 producer publishes sr_avail with a relaxed store -> stale frame under PSO",
@@ -75,6 +75,10 @@ VARIANTS: dict[str, str] = {
     "2012_same_offset": "2012 model with the data-offset bug fixed (isolates lost update/overwrite)",
     "wake_eq": "producer signals iff sr_wake == frames (not the range rule) -> a batch jumping over "
                "sr_wake loses the wakeup",
+    "no_heavy": "v3 consumer's heavy barrier replaced by an ordinary full fence -> lost wakeup "
+                "under TSO (the light producer is not fenced)",
+    "light_hoisted": "v3 producer reads sr_wake before publishing (a compiler's freedom without "
+                     "the compiler barrier) -> lost wakeup even under SC",
 }
 
 

@@ -55,7 +55,7 @@ _BOOL = _one_of((False, True))
 
 
 @st.composite
-def workloads(draw, protocols=("v2", "v1"), memory_models=MEMORY_MODELS, variant="fixed",
+def workloads(draw, protocols=("v2", "v1", "v3"), memory_models=MEMORY_MODELS, variant="fixed",
               sizes=(2, 4), max_producers=3, max_frames=3, waits=None, unplug=None,
               kill=None, lock_retries=0, start_indices=(0, 65534), reduce=False,
               batches=(0,), cons_batches=(0,)) -> Workload:
@@ -73,11 +73,11 @@ def workloads(draw, protocols=("v2", "v1"), memory_models=MEMORY_MODELS, variant
     # (v1) the ring lock, or between publishing and signalling: then the other producers, the
     # unplugger or the consumer wait forever (or sleep with a frame in the ring). Real, but not a
     # scenario: an input path cannot die in the kernel. So producer 0 is a kill target only
-    # when nobody can wait for it: v2, the only producer, no unplugger, no sleeping consumer.
-    alone = protocol == "v2" and nprod == 1 and not u and not w
+    # when nobody can wait for it: v2/v3, the only producer, no unplugger, no sleeping consumer.
+    alone = protocol in ("v2", "v3") and nprod == 1 and not u and not w
     k = draw(_one_of(KILL_TARGETS if alone else KILL_TARGETS[:2])) if kill is None else kill
     start = draw(_one_of(tuple(start_indices)))
-    if protocol != "v2":
+    if protocol not in ("v2", "v3"):
         start %= size     # v1/2012 indices are masked
     b = draw(_one_of(tuple(batches))) if len(batches) > 1 else batches[0]
     cb = draw(_one_of(tuple(cons_batches))) if len(cons_batches) > 1 else cons_batches[0]

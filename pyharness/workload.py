@@ -18,7 +18,7 @@ import json
 import zlib
 from dataclasses import dataclass, field
 
-PROTOCOLS = ("2012", "v1", "v2")
+PROTOCOLS = ("2012", "v1", "v2", "v3")
 MEMORY_MODELS = ("SC", "TSO", "PSO")
 # Actors a killer may target. The unplugger is never killed (a killed control path is not a
 # scenario the registry promises anything about), nor a producer while another producer runs
@@ -38,7 +38,7 @@ class Workload:
     waits: bool = False                  # consumer sleeps on the event channel when empty
     unplug: bool = False                 # an unplugger actor unplugs the interface concurrently
     kill: str = "none"                   # actor the killer ends at a scheduled point
-    start_index: int = 0                 # initial sr_cur = sr_avail (v2: near 65535 to cover wrap)
+    start_index: int = 0                 # initial consumer index = sr_avail (v2/v3: near 65535 to cover wrap)
     lock_retries: int = 0                # v1 test-and-set attempts per lock; 0 = MN_LOCK_RETRIES
     # the runtime's reduced choice encoding (model.h "Reduction"): decisions only before operations
     # another actor can observe. A different encoding: the token keeps it, so replays match.

@@ -97,6 +97,22 @@ ZOO: tuple[ZooCase, ...] = (
             "Lost wakeup at quiescence. Correct under SC.",
             "no_cons_fence", "v2", ("TSO",), safe_under=("SC",), props=("lost-wakeup",),
             wl=dict(waits=True, max_frames=2)),
+    ZooCase("SB+heavy-removed: v3 heavy barrier removed", "v3: consumer's heavy barrier -> smp_mb",
+            "v3's producer has only a compiler barrier between publishing and reading sr_wake; the "
+            "consumer's heavy barrier (membarrier) is what orders it. Replaced by an ordinary full "
+            "fence, it orders only the consumer: the producer's index sits in its TSO store buffer "
+            "while it reads the old sr_wake, the consumer re-checks the old index and sleeps. Lost "
+            "wakeup at quiescence. Correct under SC.",
+            "no_heavy", "v3", ("TSO",), safe_under=("SC",), props=("lost-wakeup",),
+            wl=dict(waits=True, max_frames=2)),
+    ZooCase("SB+light-hoisted: v3 producer reads sr_wake early", "v3: no compiler barrier",
+            "Without the compiler barrier the compiler may read sr_wake before the store that "
+            "publishes the frame (modelled by reading it there): the heavy barrier can land between "
+            "the read and the store, so the producer misses the armed sr_wake and the consumer's "
+            "re-check misses the frame. Lost wakeup even under SC: the heavy barrier needs program "
+            "order on the light side.",
+            "light_hoisted", "v3", ("SC", "TSO"), props=("lost-wakeup",),
+            wl=dict(waits=True, max_frames=2)),
     ZooCase("UAF+unplug-nowait: unplug without waiting", "registry: unplug frees without waiting",
             "Unplug hands the ring back to its owner while an input that already took its reference "
             "is still copying into it: use of a freed registry entry / ring (lifecycle oracle).",

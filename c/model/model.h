@@ -144,7 +144,7 @@ struct mn_litmus_op {
 };
 
 struct mn_model_workload {
-	uint32_t proto;                  /* MN_PROTO_2012 / _V1 / _V2, or MN_MODEL_LITMUS */
+	uint32_t proto;                  /* MN_PROTO_2012 / _V1 / _V2 / _V3, or MN_MODEL_LITMUS */
 	uint32_t mm;                     /* enum mn_mm */
 	uint32_t nslots, slotsize;       /* ring geometry (power of two; multiple of 64, >= 64) */
 	uint32_t lock_retries;           /* v1 test-and-set attempts per lock; 0 = MN_LOCK_RETRIES */
@@ -192,6 +192,7 @@ enum mn_model_field {
 	MN_FLD_E_IFINDEX, MN_FLD_E_USERS, MN_FLD_E_PLOCK,
 	MN_FLD_NONE,             /* no address (fence, notify, kill, sleep, ...) */
 	MN_FLD_OTHER,            /* an address the runtime does not know */
+	MN_FLD_CONS,             /* v3: sr_cons (v3's sr_wake is MN_FLD_WAKE at its own offset) */
 	MN_FLD__COUNT
 };
 
@@ -203,7 +204,7 @@ struct mn_model_step {
 	uint32_t size;                    /* bytes accessed (copies: frame length) */
 	uint64_t value;                   /* load: value read; store: value written; TAS/FA: old value */
 	uint32_t buffered;                /* 1: the store went into the actor's store buffer */
-	uint16_t cur, avail;              /* committed header AFTER the step */
+	uint16_t cur, avail;              /* committed header AFTER the step (cur: v3's sr_cons) */
 	uint32_t lock;                    /* committed sr_lock after the step */
 	uint32_t decision;                /* index of the decision that chose this step, or ~0u */
 };
@@ -228,7 +229,7 @@ enum mn_model_violation {
 /* Coverage: abstract states reached during the run (bit = 1u << enum). */
 enum mn_model_coverage {
 	MN_COV_RING_FULL = 0,    /* committed fill == size at some point */
-	MN_COV_WRAP_V2,          /* a v2 free-running index passed 65535 -> 0 */
+	MN_COV_WRAP_V2,          /* a v2/v3 free-running index passed 65535 -> 0 */
 	MN_COV_WRAP_V1,          /* v1/2012 sr_cur went back to 0 */
 	MN_COV_LOCK_CONTENDED,   /* a test-and-set found a lock held */
 	MN_COV_KILLED,           /* the killer ended a live actor */

@@ -18,7 +18,7 @@ from test_zoo import ZOO
 
 W = model.Workload
 L, S, F = model.OP_LOAD, model.OP_STORE, model.OP_FENCE
-X, Y = model.OFF["wake"], model.OFF["error"]
+X, Y, Z = model.OFF["wake"], model.OFF["error"], model.OFF["drop_full"]
 RLX, REL, ACQ = model.RELAXED, model.RELEASE, model.ACQUIRE
 
 LITMUS = {
@@ -28,6 +28,14 @@ LITMUS = {
     "MP": [[(S, X, RLX, 1), (S, Y, RLX, 1)], [(L, Y, ACQ, 0), (L, X, RLX, 0)]],
     "MP+rel": [[(S, X, RLX, 1), (S, Y, REL, 1)], [(L, Y, ACQ, 0), (L, X, RLX, 0)]],
     "LB": [[(L, X, RLX, 0), (S, Y, RLX, 1)], [(L, Y, RLX, 0), (S, X, RLX, 1)]],
+    # the asymmetric barrier: a HEAVY fence step drains every actor's buffer (DPOR: global), at
+    # whatever point the other actor has reached (before or after its second store)
+    "SB+heavy": [[(S, X, RLX, 1), (F, 0, model.FENCE_HEAVY, 0), (L, Y, RLX, 0)],
+                 [(S, Y, RLX, 1), (L, X, RLX, 0), (S, Y, RLX, 2)]],
+    # a third actor whose buffered store the fence may or may not catch, read by the light side
+    "SB+heavy+3": [[(S, X, RLX, 1), (F, 0, model.FENCE_HEAVY, 0), (L, Y, RLX, 0)],
+                   [(S, Y, RLX, 1), (L, X, RLX, 0), (L, Z, RLX, 0)],
+                   [(S, Z, RLX, 1), (S, Y, RLX, 2)]],
     "2+2W": [[(S, X, RLX, 1), (S, Y, RLX, 2)], [(S, Y, RLX, 1), (S, X, RLX, 2)],
              [(L, X, RLX, 0), (L, Y, RLX, 0)]],
 }
@@ -43,6 +51,7 @@ EQUIV = [(f"litmus-{name}-{mm}", "fixed", W(proto="litmus", mm=mm, litmus=prog))
      W(proto="v2", mm="sc", frames=[[60]], consumer=0, unplugger=True, kill_actor=0)),
     ("unplug-no-wait-sc", "unplug_no_wait",
      W(proto="v2", mm="sc", frames=[[60]], consumer=0, unplugger=True)),
+    ("v3-sc-1x1-consumer", "fixed", W(proto="v3", mm="sc", frames=[[60]])),
 ]
 
 

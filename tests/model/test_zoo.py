@@ -1,6 +1,8 @@
 """The bug zoo: each variant's defect is FOUND by the exhaustive engine within small bounds, and the
 fixed build, on the same workload and bounds, is proven clean (the search is exhausted with no
-violation). The 2012 protocol has no fixed build: its fixed counterparts are v1 and v2."""
+violation). The 2012 protocol has no fixed build: its fixed counterparts are v1 and v2. v3's two
+cases are the asymmetric barrier's: the heavy side replaced by an ordinary fence (TSO) and the light
+side's read hoisted above its store (SC)."""
 from __future__ import annotations
 
 import dataclasses
@@ -25,6 +27,8 @@ ZOO = [
     ("unplug-no-wait", "unplug_no_wait", W(proto="v2", frames=[[60]], unplugger=True), "sc", "use-after-free"),
     ("unplug-no-wait-v1", "unplug_no_wait", W(proto="v1", frames=[[60]], unplugger=True, lock_retries=2), "tso", "use-after-free"),
     ("wake-eq-batch", "wake_eq", W(proto="v2", frames=[[60, 60]], consumer_waits=True, batch=2, cons_batch=2), "sc", "lost-wakeup"),
+    ("v3-no-heavy", "no_heavy", W(proto="v3", frames=[[60]], consumer_waits=True), "tso", "lost-wakeup"),
+    ("v3-light-hoisted", "light_hoisted", W(proto="v3", frames=[[60]], consumer_waits=True), "sc", "lost-wakeup"),
 ]
 
 
@@ -77,6 +81,7 @@ def test_fixed_build_is_clean_within_the_same_bounds(w):
     ("v2_relaxed_publish", W(proto="v2", frames=[[60]]), "tso"),
     ("no_prod_fence", W(proto="v2", frames=[[60]], consumer_waits=True), "sc"),
     ("no_cons_fence", W(proto="v2", frames=[[60]], consumer_waits=True), "sc"),
+    ("no_heavy", W(proto="v3", frames=[[60]], consumer_waits=True), "sc"),
 ])
 def test_memory_model_bugs_need_their_memory_model(variant, w, mm):
     """The ordering bugs are invisible under a stronger model: proof within the bounds."""

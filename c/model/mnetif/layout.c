@@ -2,7 +2,7 @@
 /*
  * What mnetif's shared memory is, for rt: the ring (header fields, the length table, the slots)
  * and the registry table (entries), as named regions for the step table (enum mn_model_field
- * tags); which words every step shows (sr_cur, sr_avail, sr_lock); what the header invariant
+ * tags); which words every step shows (sr_cur or v3's sr_cons, sr_avail, sr_lock); what the header invariant
  * oracle reads (for DPOR); and the reduction rule (model.h "Reduction"): which locations no other
  * actor can access in this workload.
  */
@@ -48,35 +48,44 @@ const struct rt_field *mn_header_fields(void)
 }
 
 /* After the plug: the ring (as the consumer lays it out) and the registry table. The field list
- * depends on the geometry only: rebuilt when it changes. */
+ * depends on the geometry and the protocol only: rebuilt when they change. v3 moves sr_wake (and
+ * the length table) and adds sr_cons; its line-0 sr_cur and sr_wake are unused words (a fixed
+ * field still names them). */
 void mn_layout_ring(struct mn_ctx *m)
 {
 	struct rt *rt = m->rt;
 	const struct mn_geom *g = &m->geom;
 	struct rt_field *f = m->ring_fields;
+	uint32_t lens = mn_off_lens(g->proto), n = 18;
 
-	if (f[16].count != g->size || f[17].off != g->dataoff || f[17].size != g->slotsize ||
-	    !f[0].name) {
+	if (f[16].count != g->size || f[16].off != lens || f[17].off != g->dataoff ||
+	    f[17].size != g->slotsize || !f[0].name) {
 		memcpy(f, hdr_fields, sizeof(hdr_fields));
-		f[16] = (struct rt_field){ "ss_len[]", MN_FLD_LEN, MN_HDR_SIZE, 2, g->size, 2 };
+		f[16] = (struct rt_field){ "ss_len[]", MN_FLD_LEN, lens, 2, g->size, 2 };
 		f[17] = (struct rt_field){ "slot[]", MN_FLD_SLOT, (uint32_t)g->dataoff, g->slotsize,
 					   g->size, g->slotsize };
+		f[18] = (struct rt_field){ "sr_cons", MN_FLD_CONS, MN_V3_OFF_CONS, 2, 1, 0 };
+		f[19] = (struct rt_field){ "sr_wake", MN_FLD_WAKE, MN_V3_OFF_WAKE, 4, 1, 0 };
 	}
-	m->ring_rg = (struct rt_region){ "ring", m->ring, m->ringlen, f, MN_NFIELDS_RING,
+	if (g->proto == MN_PROTO_V3)
+		n = MN_NFIELDS_RING;
+	m->ring_rg = (struct rt_region){ "ring", m->ring, m->ringlen, f, n,
 					 MN_FLD_RING_OTHER, "ring(other)" };
 	m->ring_region = rt_add_region(rt, &m->ring_rg);
 	m->table_rg = (struct rt_region){ "registry", m->table,
 					  sizeof(struct mn_entry) * MN_MAX_PLUGS, entry_fields, 4,
 					  MN_FLD_OTHER, "(unknown)" };
 	rt_add_region(rt, &m->table_rg);
-	rt_watch(rt, m->ring + MN_OFF_CUR, 2);
+	rt_watch(rt, m->ring + mn_off_cons(g->proto), 2);
 	rt_watch(rt, m->ring + MN_OFF_AVAIL, 2);
 	rt_watch(rt, m->ring + MN_OFF_LOCK, 4);
 	/* what mn_ring_check reads: sr_cur .. sr_dataoff, sr_lock, sr_error, ss_len[] (not sr_wake
-	 * nor the counters) */
+	 * nor the counters), v3's sr_cons */
 	rt_oracle_reads(rt, m->ring, MN_OFF_WAKE);
 	rt_oracle_reads(rt, m->ring + MN_OFF_ERROR, 4);
-	rt_oracle_reads(rt, m->ring + MN_HDR_SIZE, 2ull * g->size);
+	rt_oracle_reads(rt, m->ring + lens, 2ull * g->size);
+	if (g->proto == MN_PROTO_V3)
+		rt_oracle_reads(rt, m->ring + MN_V3_OFF_CONS, 2);
 }
 
 /* ---- reduction: private locations (model.h "Reduction") ------------------------------------ */
@@ -125,7 +134,8 @@ int mn_is_private(void *ctx, const void *vaddr, uint32_t size)
 			return 1;
 		if ((p & RED_COUNTERS) && within(off, size, MN_OFF_ERROR, MN_HDR_SIZE))
 			return 1;
-		return (p & RED_WAKE) && within(off, size, MN_OFF_WAKE, MN_OFF_WAKE + 4);
+		return (p & RED_WAKE) && within(off, size, mn_off_wake(m->w.proto),
+						 mn_off_wake(m->w.proto) + 4);
 	}
 	if (m->entry && addr >= (const unsigned char *)m->entry &&
 	    addr < (const unsigned char *)(m->entry + 1)) {

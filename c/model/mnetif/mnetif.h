@@ -20,7 +20,7 @@
 enum { MN_DEP_ORACLE = 0,    /* the reference model: push results, batch_end, deliveries */
        MN_DEP_HOLDER = 1 };  /* the lock oracle's holders (every lock operation, even buffered) */
 
-#define MN_NFIELDS_RING 18   /* 16 header fields, ss_len[], slot[] */
+#define MN_NFIELDS_RING 20   /* 16 header fields, ss_len[], slot[]; v3: sr_cons, its sr_wake */
 
 struct mn_actor_info {
 	int kind;                    /* enum mn_actor_kind */

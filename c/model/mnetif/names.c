@@ -26,7 +26,7 @@ const char *mn_model_field_name(int f)
 		"sr_wake", "sr_error", "sr_drop_full", "sr_drop_oversize", "sr_drop_busy",
 		"sr_frames", "sr_bytes", "sr_drop_error", "sr_notify", "ss_len[]", "slot[]",
 		"ring(other)", "entry[].state", "entry[].ifindex", "entry[].users", "entry[].plock",
-		"-", "(unknown)",
+		"-", "(unknown)", "sr_cons",
 	};
 
 	return NAME_OF(n, f);
@@ -72,6 +72,10 @@ const char *mn_model_variant(void)
 	return "2012_same_offset";
 #elif defined(MN_ZOO_WAKE_EQ)
 	return "wake_eq";
+#elif defined(MN_ZOO_NO_HEAVY)
+	return "no_heavy";
+#elif defined(MN_ZOO_LIGHT_HOISTED)
+	return "light_hoisted";
 #else
 	return "fixed";
 #endif

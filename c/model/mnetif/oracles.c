@@ -189,10 +189,11 @@ void oracle_lock_op(struct rt *rt, void *ctx, int a, int op, const void *addr, u
 static uint32_t committed_fill(const struct mn_ctx *m, int *known)
 {
 	const struct mn_ring_hdr *h = (const struct mn_ring_hdr *)m->ring;
-	uint16_t cur = mn_observe(&h->sr_cur), avail = mn_observe(&h->sr_avail);
+	uint16_t cur = mn_observe((const mn_u16 *)(m->ring + mn_off_cons(m->w.proto)));
+	uint16_t avail = mn_observe(&h->sr_avail);
 
 	*known = 1;
-	if (m->w.proto == MN_PROTO_V2)
+	if (m->w.proto == MN_PROTO_V2 || m->w.proto == MN_PROTO_V3)
 		return (uint16_t)(avail - cur);
 	if (m->w.proto == MN_PROTO_V1 && mn_observe(&h->sr_lock))
 		*known = 0;                     /* a (killed) holder may be half-way through */
@@ -204,20 +205,18 @@ void oracle_commit(struct rt *rt, void *ctx, int actor, const void *addr, uint32
 			  uint64_t before)
 {
 	struct mn_ctx *m = ctx;
-	const struct mn_ring_hdr *h = (const struct mn_ring_hdr *)m->ring;
-	int known;
+	const unsigned char *cons = m->ring + mn_off_cons(m->w.proto);
+	int known, sw = m->w.proto == MN_PROTO_V2 || m->w.proto == MN_PROTO_V3;
 
 	(void)rt, (void)actor;
 	if (size != 2)
 		return;
-	if (addr == m->ring + MN_OFF_CUR || addr == m->ring + MN_OFF_AVAIL) {
-		uint16_t now = addr == m->ring + MN_OFF_CUR ? mn_observe(&h->sr_cur)
-							     : mn_observe(&h->sr_avail);
+	if (addr == cons || addr == m->ring + MN_OFF_AVAIL) {
+		uint16_t now = mn_observe((const mn_u16 *)addr);
 
-		if (m->w.proto == MN_PROTO_V2 && now < (uint16_t)before)
-			COV(m, MN_COV_WRAP_V2);
-		if (m->w.proto != MN_PROTO_V2 && addr == m->ring + MN_OFF_CUR && now == 0 &&
-		    before != 0)
+		if (sw && now < (uint16_t)before)
+			COV(m, MN_COV_WRAP_V2);    /* v2 and v3: a free-running index wrapped */
+		if (!sw && addr == cons && now == 0 && before != 0)
 			COV(m, MN_COV_WRAP_V1);
 		/* Raw fill: under the v1 lock too (the holder's stores are what fill the ring). */
 		if (committed_fill(m, &known) >= m->geom.size)

@@ -44,8 +44,8 @@ static int validate(struct mn_ctx *m)
 		}
 		return 0;
 	}
-	if (w->proto > MN_PROTO_V2)
-		return bad(m, "proto is 2012 (0), v1 (1), v2 (2) or litmus (100)");
+	if (w->proto > MN_PROTO_V3)
+		return bad(m, "proto is 2012 (0), v1 (1), v2 (2), v3 (3) or litmus (100)");
 	if (w->nproducers > MN_MODEL_MAX_PRODUCERS)
 		return bad(m, "at most 3 producers");
 	for (p = 0; p < w->nproducers; p++) {
@@ -69,11 +69,11 @@ static int plug_ring(struct mn_ctx *m)
 	const struct mn_model_workload *w = &m->w;
 	struct mn_ring_hdr *h = (struct mn_ring_hdr *)ring_mem;
 	struct mn_plug_info info;
-	uint64_t dataoff = MN_HDR_SIZE + 2ull * w->nslots;
+	uint64_t dataoff = mn_off_lens(w->proto) + 2ull * w->nslots;
 	const char *why = NULL;
 	int err;
 
-	if (w->proto == MN_PROTO_V2)
+	if (w->proto == MN_PROTO_V2 || w->proto == MN_PROTO_V3)
 		dataoff = (dataoff + 63) & ~63ull;
 	m->ringlen = dataoff + (uint64_t)w->nslots * w->slotsize;
 	if (m->ringlen > MN_MODEL_RING_BYTES)
@@ -83,8 +83,8 @@ static int plug_ring(struct mn_ctx *m)
 	if (err)
 		return bad(m, "mn_ring_init rejected the geometry (nslots: power of two; slotsize: "
 			   "multiple of 64, >= 64)");
-	if (w->proto == MN_PROTO_V2) {
-		mn_write_once(&h->sr_cur, (uint16_t)w->start_index);
+	if (w->proto == MN_PROTO_V2 || w->proto == MN_PROTO_V3) {
+		mn_write_once((mn_u16 *)(ring_mem + mn_off_cons(w->proto)), (uint16_t)w->start_index);
 		mn_write_once(&h->sr_avail, (uint16_t)w->start_index);
 	} else {
 		mn_write_once(&h->sr_cur, (uint16_t)(w->start_index & (w->nslots - 1)));
@@ -98,6 +98,10 @@ static int plug_ring(struct mn_ctx *m)
 	if (mn_cons_attach(&m->cons, ring_mem, m->ringlen))
 		return bad(m, "mn_cons_attach failed");
 	m->cons.lock_retries = w->lock_retries ? w->lock_retries : MN_LOCK_RETRIES;
+	/* v3: one look at the ring before arming instead of MN_WAIT_SPINS (the same loop; each more
+	 * look is one more read of sr_avail that returns early, like v1's retries) */
+	if (m->cons.wait_spins)
+		m->cons.wait_spins = 1;
 	return 0;
 }
 
@@ -225,7 +229,7 @@ void mn_teardown(struct mn_ctx *m)
 
 	for (i = 0; i < (unsigned)m->nactors; i++)
 		r->actor_state[i] = (uint8_t)rt_actor_state(m->rt, (int)i);
-	r->final_cur = mn_observe(&h->sr_cur);
+	r->final_cur = mn_observe((const mn_u16 *)(ring_mem + mn_off_cons(m->w.proto)));
 	r->final_avail = mn_observe(&h->sr_avail);
 	r->final_lock = mn_observe(&h->sr_lock);
 	r->notify_pending = rt_channel_pending(m->rt, 0);
