@@ -13,6 +13,16 @@
  *   MN_ZOO_WAKE_EQ             producer signals iff sr_wake == frames   -> lost wakeup when a batch
  *                              (the per-frame rule, not the range rule)    jumps over sr_wake
  *   MN_ZOO_2012_SAME_OFFSET    2012 model with the data-offset bug fixed (isolates its other bugs)
+ * Found only by the ARM model (load reordering, load buffering; correct under SC/TSO/PSO):
+ *   MN_ZOO_V2_RELAXED_CONSUME  v2 consumer loads prod relaxed (not acquire)  -> reads a stale
+ *                              length or frame (load -> load)
+ *   MN_ZOO_CONS_WMB_RELEASE    v2 consumer releases its slots with a store fence + relaxed store
+ *                              (Concurrency Kit c7945fe): its slot reads may complete after the
+ *                              producer saw the new index and refilled the slot (load -> store)
+ *   MN_ZOO_PROD_RELAXED_CONS   v2 producer loads cons relaxed (trusting the control dependency,
+ *                              which the ordering layer does not promise; the perf ring's
+ *                              data_tail shape): its slot writes may land before the consumer's
+ *                              reads of the old frame (load -> store)
  */
 #include "mnetif/ring.h"
 #include "compat.h"
@@ -335,7 +345,11 @@ static inline int push_v2(struct mn_prod *p, const struct mn_frame *f, uint32_t 
 	struct mn_ring_hdr *h = p->hdr;
 	/* Acquire pairs with the consumer's release of sr_cur: it has finished reading every slot
 	 * below cons, which we may now overwrite. One read for the whole batch. */
+#ifdef MN_ZOO_PROD_RELAXED_CONS
+	uint16_t cons = mn_read_once(&h->sr_cur);
+#else
 	uint16_t cons = mn_load_acquire(&h->sr_cur);
+#endif
 	uint16_t used = (uint16_t)(p->prod - cons);
 	uint32_t k;
 
@@ -531,7 +545,11 @@ int mn_cons_fill(struct mn_cons *c)
 	switch (c->g.proto) {
 	case MN_PROTO_V2:
 		/* Acquire pairs with the producer's release of sr_avail. */
+#ifdef MN_ZOO_V2_RELAXED_CONSUME
+		fill = (uint16_t)(mn_read_once(&h->sr_avail) - c->cons);
+#else
 		fill = (uint16_t)(mn_load_acquire(&h->sr_avail) - c->cons);
+#endif
 		break;
 	case MN_PROTO_V1:
 		/* Unlocked: acquire pairs with the producer's release store of sr_avail under the lock. */
@@ -595,7 +613,12 @@ int mn_cons_release_n(struct mn_cons *c, uint32_t n)
 	switch (c->g.proto) {
 	case MN_PROTO_V2:
 		/* Release pairs with the producer's acquire of sr_cur: we are done with all n slots. */
+#ifdef MN_ZOO_CONS_WMB_RELEASE
+		mn_smp_wmb();
+		mn_write_once(&h->sr_cur, (uint16_t)(c->cons + n));
+#else
 		mn_store_release(&h->sr_cur, (uint16_t)(c->cons + n));
+#endif
 		c->cons = (uint16_t)(c->cons + n);
 		break;
 	case MN_PROTO_V1:
