@@ -262,8 +262,14 @@ def expected() -> dict:
 
 
 # ---- herd7 translations (for regenerating litmus_expected.json) -----------------------------------
-def _regnum(test: Test, t: int, i: int) -> int:
-    return 10 + sum(isinstance(x, R) for x in test.threads[t][:i])
+def _program(cols: list[list[str]]) -> list[str]:
+    """herd7's program block: one column of instructions per thread, `|` between, `;` after."""
+    height = max(len(c) for c in cols)
+    width = max(len(x) for c in cols for x in c) + 1
+    rows = [" " + " | ".join(f"P{t}".ljust(width) for t in range(len(cols))) + " ;"]
+    for r in range(height):
+        rows.append(" " + " | ".join((c[r] if r < len(c) else "").ljust(width) for c in cols) + " ;")
+    return rows
 
 
 def _herd_cond(test: Test, x86: bool) -> str:
@@ -272,7 +278,6 @@ def _herd_cond(test: Test, x86: bool) -> str:
         lhs, rhs = (s.strip() for s in atom.split("="))
         if ":r" in lhs:
             t, k = lhs.split(":r")
-            reg = f"EAX" if x86 and False else None
             name = _x86reg(int(k)) if x86 else f"X{10 + int(k)}"
             out.append(f"{t}:{name}={rhs}")
         else:
@@ -323,11 +328,7 @@ def herd_aarch64(test: Test) -> str:
                 lines.append({"full": "DMB SY", "rel": "DMB SY", "acq": "DMB LD",
                               "rmb": "DMB LD", "wmb": "DMB ST"}[ins.kind])
         cols.append(lines)
-    height = max(len(c) for c in cols)
-    width = max(len(x) for c in cols for x in c) + 1
-    rows = [" " + " | ".join(f"P{t}".ljust(width) for t in range(len(cols))) + " ;"]
-    for r in range(height):
-        rows.append(" " + " | ".join((c[r] if r < len(c) else "").ljust(width) for c in cols) + " ;")
+    rows = _program(cols)
     return (f"AArch64 {test.name}\n{{\n{init}\n}}\n" + "\n".join(rows) + "\n" +
             _locations(test, False) + "\n" + f"exists ({_herd_cond(test, False)})\n")
 
@@ -352,11 +353,7 @@ def herd_x86(test: Test) -> str:
             elif ins.kind == "full":
                 lines.append("MFENCE")
         cols.append(lines or ["NOP"])
-    height = max(len(c) for c in cols)
-    width = max(len(x) for c in cols for x in c) + 1
-    rows = [" " + " | ".join(f"P{t}".ljust(width) for t in range(len(cols))) + " ;"]
-    for r in range(height):
-        rows.append(" " + " | ".join((c[r] if r < len(c) else "").ljust(width) for c in cols) + " ;")
+    rows = _program(cols)
     locs = sorted({ins.loc for p in test.threads for ins in p if not isinstance(ins, F)})
     return (f"X86 {test.name}\n{{ {' '.join(f'{l}=0;' for l in locs)} }}\n" + "\n".join(rows) +
             "\n" + _locations(test, True) + "\n" + f"exists ({_herd_cond(test, True)})\n")
@@ -398,11 +395,7 @@ def herd_riscv(test: Test) -> str:
                 lines.append({"full": "fence rw,rw", "rel": "fence rw,rw", "acq": "fence rw,rw",
                               "rmb": "fence r,rw", "wmb": "fence w,w"}[ins.kind])
         cols.append(lines)
-    height = max(len(c) for c in cols)
-    width = max(len(x) for c in cols for x in c) + 1
-    rows = [" " + " | ".join(f"P{t}".ljust(width) for t in range(len(cols))) + " ;"]
-    for r in range(height):
-        rows.append(" " + " | ".join((c[r] if r < len(c) else "").ljust(width) for c in cols) + " ;")
+    rows = _program(cols)
     regs = []
     for t, prog in enumerate(test.threads):
         k = 0
