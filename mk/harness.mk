@@ -18,7 +18,8 @@ RT_CFLAGS := $(CSTD) $(WARN) -g $(OPT) -I$(MODEL_DIR)
 RT_SELFTEST := $(BUILD)/model/rt_selftest
 MODEL_CFLAGS := $(CFLAGS_BASE) $(OPT) -I$(MODEL_DIR) -DMNETIF_MODEL -DMNETIF_WITH_2012 -DMN_MAX_PLUGS=4
 MODEL_VARIANTS := v1_no_lock tas_plain v2_relaxed_publish no_prod_fence no_cons_fence \
-                  unplug_no_wait 2012_same_offset wake_eq no_heavy light_hoisted
+                  unplug_no_wait 2012_same_offset wake_eq v2_relaxed_consume cons_wmb_release \
+                  prod_relaxed_cons fadd_acqrel no_heavy light_hoisted
 MODEL_LIB := $(BUILD)/model/libmnetif_model.so
 MODEL_VARIANT_LIBS := $(foreach v,$(MODEL_VARIANTS),$(BUILD)/model/libmnetif_model_$(v).so)
 MODEL_BENCH := $(BUILD)/model/bench_explore
@@ -41,10 +42,17 @@ $(RT_SELFTEST): $(MODEL_DIR)/tests/rt_selftest.c $(RT_SRCS) $(RT_HDRS)
 
 ALL_TARGETS += $(MODEL_LIB) $(MODEL_VARIANT_LIBS) $(MODEL_BENCH) $(RT_SELFTEST)
 
-.PHONY: test-model bench-model
+.PHONY: test-model bench-model test-litmus
 test-model: $(MODEL_LIB) $(MODEL_VARIANT_LIBS) $(MODEL_BENCH) $(RT_SELFTEST)
 	$(PYTHON) -m pytest -q -p no:cacheprovider -n 2 tests/model
 TEST_TARGETS += test-model
+
+# The litmus suite (docs/memory-models.md): SC/TSO/PSO/ARM outcome sets vs herd7's, as a user
+# runs it; exits 1 on any difference. (tests/model/test_arm.py also checks that breaking the
+# model is noticed.)
+test-litmus: $(MODEL_LIB)
+	set -o pipefail; $(PYTHON) -m pyharness litmus | tail -n 1
+TEST_TARGETS += test-litmus
 
 bench-model: $(MODEL_BENCH)
 	$(MODEL_BENCH)

@@ -7,7 +7,9 @@ bench-harness`). Prints them and writes reports/harness_bench.md.
      check) vs a bare Hypothesis test with the same settings and the same strategy whose body does
      nothing (target >= 0.5x);
   3. time to find + shrink each bug-zoo case, over 5 Hypothesis seeds: median and worst (target
-     < 2 s for the 2012 lost update, < 10 s each).
+     < 2 s for the 2012 lost update, < 10 s each); the bounded-DFS cases (engine "explore") once;
+  4. ARM (issue 10): executions/s under ARM vs SC for the 1-producer proof family, and the
+     executions to prove v2 1 producer x 2 frames, size 2, sleeping consumer under ARM.
 """
 from __future__ import annotations
 
@@ -61,7 +63,10 @@ def hypothesis_rates(n: int) -> tuple[float, float]:
 def main(a) -> int:
     quick = getattr(a, "quick", False)
     lines = [f"# Harness figures ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-             f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()})", ""]
+             f"{platform.node()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at "
+             f"start, Python {platform.python_version()})", "",
+             "Times are wall-clock: on a loaded machine every row, the bare Hypothesis test "
+             "included, slows down alike; compare rows of one run.", ""]
     rows = []
     for mm in ("SC", "TSO", "PSO"):
         bound = 4 if quick or mm != "SC" else 5      # TSO/PSO: ~6x more schedules per bound
@@ -71,6 +76,27 @@ def main(a) -> int:
                      f"{n} executions" + ("" if exh else " (budget)"),
                      f"{rate:,.0f} executions/s", ">= 100 000/s" if mm == "SC" else "-",
                      ("ok" if rate >= 100_000 else "MISSED") if mm == "SC" else "-"))
+        print(rows[-1], flush=True)
+    rates = {}
+    for mm in ("SC", "ARM"):
+        fam = campaign.FAMILIES[0]
+        r = campaign.prove("v2", mm, 2, fam, progress=False)
+        rates[mm] = r.executions / r.seconds if r.seconds else 0.0
+        rows.append((f"1-producer proof family (v2, 36 workloads), {mm}, preemptions <= 2",
+                     f"{r.executions} executions", f"{rates[mm]:,.0f} executions/s", "-",
+                     "-" if r.exhausted and not r.violations else "FAIL"))
+        print(rows[-1], flush=True)
+    rows.append(("ratio ARM / SC executions/s (1-producer family)", "",
+                 f"{rates['ARM'] / rates['SC']:.2f}x", "-", "-"))
+    for bound in ((3,) if quick else (3, 4)):
+        w = Workload(protocol="v2", memory_model="ARM", size=2, producers=(((8, 0), (8, 1)),),
+                     waits=True, reduce=True)
+        ex = runtime.explore(w, bound)
+        rows.append((f"prove v2 1 producer x 2 frames, size 2, sleeping consumer, ARM, "
+                     f"preemptions <= {bound}",
+                     f"{ex.stats.executions} executions ({ex.stats.pruned} pruned)",
+                     f"{ex.stats.seconds:.1f} s", "-",
+                     "proof" if ex.proof else "NOT a proof"))
         print(rows[-1], flush=True)
     h, bare = hypothesis_rates(200 if quick else 1000)
     rows.append(("Hypothesis: harness property (v1/v2, <= 2 producers x 2 frames)", "",
@@ -82,6 +108,15 @@ def main(a) -> int:
     print(rows[-1], flush=True)
     for z in zoo.ZOO:
         if not z.expect_bug:
+            continue
+        if z.engine == "explore":
+            for mm in z.found_under:
+                r = campaign.hunt(z, mm, progress=False)
+                rows.append((f"find {z.name} [{mm}] (bounded DFS, smallest workload first)",
+                             f"{r.search.examples} executions",
+                             f"{r.search.find_s:.2f} s", "< 10 s",
+                             "ok" if r.found and r.search.find_s < 10 else "MISSED"))
+                print(rows[-1], flush=True)
             continue
         for mm in z.found_under:
             target = 2.0 if z.name.startswith("LU+2012") else 10.0

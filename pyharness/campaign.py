@@ -64,8 +64,11 @@ def hunt(z: ZooCase, mm: str, max_examples: int = 3000, seed: int = 0, outdir: P
     counterexample's workload exhaustively within `bound` preemptions."""
     row = ZooRow(z, mm, "found")
     prog = Progress(f"{z.name.split(':')[0]} {mm}", progress)
-    res = hypo.search(z.strategy(mm), max_examples=max_examples, seed=seed, accept=z.accept,
-                      progress=prog)
+    if z.engine == "explore":
+        res = hunt_by_dfs(z, mm, bound, prog)
+    else:
+        res = hypo.search(z.strategy(mm), max_examples=max_examples, seed=seed, accept=z.accept,
+                          progress=prog)
     prog.done()
     row.search = res
     if res.found is None:
@@ -78,6 +81,26 @@ def hunt(z: ZooCase, mm: str, max_examples: int = 3000, seed: int = 0, outdir: P
     row.proof = runtime.explore(z.fixed_counterpart(res.found.case.workload).with_(reduce=True),
                                 bound)
     return row
+
+
+def hunt_by_dfs(z: ZooCase, mm: str, bound: int, prog) -> hypo.SearchResult:
+    """engine="explore": the smallest workloads first, preemption bound 1..bound; the first
+    counterexample has the fewest weak choices. Reported like a Hypothesis search (its
+    'examples' are executions; nothing is left to shrink)."""
+    t0 = time.perf_counter()
+    runs = 0
+    for b in range(1, bound + 1):
+        for w in z.smallest_workloads(mm):
+            ex = runtime.explore(w, b)
+            runs += ex.stats.executions
+            prog.tick(runs, w.label())
+            if ex.counterexample is not None and z.accept(ex.counterexample):
+                found = ex.counterexample
+                n = len(found.steps)
+                return hypo.SearchResult(found, runs, time.perf_counter() - t0, 0.0, n,
+                                         len(found.case.choices),
+                                         sum(1 for c in found.case.choices if c))
+    return hypo.SearchResult(None, runs, time.perf_counter() - t0, 0.0)
 
 
 def safe(z: ZooCase, mm: str, w: Workload, bound: int = 3) -> ZooRow:
@@ -147,6 +170,12 @@ def run_zoo(selected: tuple[ZooCase, ...] = ZOO, max_examples: int = 3000, seed:
 def zoo_line(r: ZooRow) -> str:
     s = r.search
     status = "ok  " if r.ok else "FAIL"
+    if r.expect == "found" and r.found is not None and r.case.engine == "explore":
+        return (f"  {status} {r.case.name} [{r.mm}]: {r.found.violation.prop} found by the "
+                f"bounded DFS in {s.find_s:.2f}s ({s.examples} executions, smallest workload "
+                f"first): {len(r.found.steps)} steps / "
+                f"{sum(1 for c in r.found.case.choices if c)} preemptions, replay "
+                f"{'ok' if r.replayed else 'DIFFERS'}; fixed build: {proof_phrase(r.proof)}")
     if r.expect == "found" and r.found is not None:
         return (f"  {status} {r.case.name} [{r.mm}]: {r.found.violation.prop} found in "
                 f"{s.find_s:.2f}s ({s.first_steps} steps), shrunk in {s.shrink_s:.2f}s to "
@@ -270,8 +299,14 @@ def proof_statement(protocol: str, family: Family, rows: list[ProofRow]) -> str:
     v = sum(r.violations for r in mine)
     ok = all(r.exhausted for r in mine)
     mms = "/".join(r.mm for r in mine)
-    bound = mine[0].bound if mine else 0
-    return (f"{protocol}, {mms}, {family.describe(protocol)}, preemptions <= {bound} "
+    bounds: dict[int, list[str]] = {}
+    for r in mine:
+        bounds.setdefault(r.bound, []).append(r.mm)
+    if len(bounds) <= 1:
+        bound = f"preemptions <= {mine[0].bound if mine else 0}"
+    else:
+        bound = "preemptions " + ", ".join(f"<= {b} ({'/'.join(m)})" for b, m in bounds.items())
+    return (f"{protocol}, {mms}, {family.describe(protocol)}, {bound} "
             f"(reduced encoding): "
             f"{n} executions, {v} violations" +
             ("" if ok else " (NOT exhausted: an execution budget was hit, this is no proof)"))
@@ -319,6 +354,39 @@ def prove_dpor(w: Workload, max_executions: int = 2_000_000) -> DporRow:
     st = ex.stats
     return DporRow(w, st.executions, st.violations, st.exhausted, time.perf_counter() - t0,
                    ex.counterexample)
+
+
+# ---- litmus suite --------------------------------------------------------------------------------
+@dataclass
+class LitmusRow:
+    test: str
+    mm: str
+    expected: int
+    observed: int
+    executions: int
+    ok: bool
+
+
+def run_litmus() -> list[LitmusRow]:
+    """The litmus suite (pyharness/litmus.py) under every model, against herd7's outcome sets."""
+    from . import litmus
+    exp = litmus.expected()
+    rows = []
+    for t in litmus.TESTS:
+        for mm in litmus.MODELS:
+            o = litmus.run(t, mm)
+            rows.append(LitmusRow(t.name, mm, len(exp[t.name][mm]), len(o.outcomes), o.executions,
+                                  o.outcomes == exp[t.name][mm]))
+    return rows
+
+
+def litmus_line(rows: list[LitmusRow]) -> str:
+    bad = [f"{r.test}/{r.mm}" for r in rows if not r.ok]
+    tests = len({r.test for r in rows})
+    return (f"{len(rows) - len(bad)}/{len(rows)} (test, model) pairs equal herd7's outcome sets "
+            f"({tests} tests x {len(rows) // max(tests, 1)} models, "
+            f"{sum(r.executions for r in rows)} executions)" +
+            (f"; MISMATCH: {', '.join(bad)}" if bad else ""))
 
 
 # ---- fuzz budget -------------------------------------------------------------------------------

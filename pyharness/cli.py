@@ -269,14 +269,17 @@ def cmd_zoo(a) -> int:
 
 
 PROOF_BOUND = 3
+ARM_PROOF_BOUND = 2
 
 
-def run_proofs(bound: int, max_executions: int, log) -> list:
+def run_proofs(bound: int, max_executions: int, log, arm_bound: int | None = None) -> list:
+    """Every family x protocol x memory model; ARM's bound is arm_bound (default: bound)."""
     rows = []
     for fam in campaign.FAMILIES:
         for proto in ("v1", "v2", "v3"):
             for mm in MEMORY_MODELS:
-                r = campaign.prove(proto, mm, bound, fam, max_executions)
+                b = arm_bound if mm == "ARM" and arm_bound is not None else bound
+                r = campaign.prove(proto, mm, b, fam, max_executions)
                 rows.append(r)
                 log(f"  {proto}/{mm} {fam.name}: {r.executions} executions, {r.violations} "
                     f"violations, {'exhausted' if r.exhausted else 'NOT exhausted'}, "
@@ -293,8 +296,12 @@ def cmd_report(a) -> int:
     log("== bug zoo (Hypothesis: find, shrink, replay; fixed build and stronger models: exhaustive)")
     out = Path(a.out)
     zrows = campaign.run_zoo(zoo.ZOO, a.examples, a.seed, outdir=out, log=log)
-    log(f"== proofs (exhaustive engine, preemptions <= {a.bound})")
-    prows = run_proofs(a.bound, a.max_executions, log)
+    arm_bound = a.bound if a.full else min(a.arm_bound, a.bound)
+    log(f"== proofs (exhaustive engine, preemptions <= {a.bound}; ARM <= {arm_bound})")
+    prows = run_proofs(a.bound, a.max_executions, log, arm_bound)
+    log("== litmus suite (SC/TSO/PSO/ARM outcome sets vs herd7's, docs/memory-models.md)")
+    lrows = campaign.run_litmus()
+    log("  " + campaign.litmus_line(lrows))
     log("== proofs without a preemption bound (DPOR)")
     drows = [campaign.prove_dpor(w) for w in campaign.DPOR_PROOFS]
     log_dpor(drows, log)
@@ -327,11 +334,12 @@ def cmd_report(a) -> int:
             log(describe(rf.found))
     pct_ok = res.found is not None and clean
     elapsed = time.perf_counter() - t0
-    text = report.render(zrows, prows, frows, pct_lines, elapsed, drows, pct_ok, base=out)
+    text = report.render(zrows, prows, frows, pct_lines, elapsed, drows, pct_ok, base=out,
+                         litmus=lrows)
     path = report.write(text, out / "report.md")
     # The output ends with the summary and the verdict; the details (tables, every zoo
     # counterexample) are in the file the last line names.
-    summary, ok = report.summary(zrows, prows, frows, drows, pct_ok, elapsed)
+    summary, ok = report.summary(zrows, prows, frows, drows, pct_ok, elapsed, litmus=lrows)
     print()
     print(summary)
     print(f"details: {path}")
@@ -345,6 +353,56 @@ def log_dpor(rows: list, log) -> None:
         log(f"  {'PROOF: ' if d.exhausted and not d.violations else ''}{d.statement} ({d.seconds:.1f}s)")
         if d.counterexample is not None:
             log(describe(d.counterexample))
+
+
+def cmd_litmus(a) -> int:
+    from pathlib import Path
+
+    from . import litmus
+    if a.emit_herd:
+        files = litmus.emit_herd(Path(a.emit_herd))
+        print(f"{len(files)} files in {a.emit_herd} (AArch64/, X86/, RISCV/, pso.cat)")
+        return 0
+    if a.update:
+        if not a.herd:
+            raise UsageError("--update needs --herd PATH (a herd7 binary)")
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            print(f"wrote {litmus.update_expected(a.herd, a.herd_lib, Path(d))}")
+    tests = litmus.TESTS
+    if a.names:
+        unknown = [n for n in a.names if n not in litmus.BY_NAME]
+        if unknown:
+            raise UsageError(f"unknown test {', '.join(unknown)}; known: "
+                             f"{', '.join(litmus.BY_NAME)}")
+        tests = [litmus.BY_NAME[n] for n in a.names]
+    exp = litmus.expected()
+    bad = 0
+    print(f"{'test':<18} {'model':<5} {'expected':>8} {'observed':>8} {'weak?':>6} "
+          f"{'executions':>10}  verdict")
+    for t in tests:
+        for mm in a.mms:
+            o = litmus.run(t, mm)
+            e = exp[t.name][mm]
+            ok = o.outcomes == e
+            bad += not ok
+            weak = "yes" if len(e) > len(exp[t.name]["SC"]) else "-"
+            print(f"{t.name:<18} {mm:<5} {len(e):>8} {len(o.outcomes):>8} {weak:>6} "
+                  f"{o.executions:>10}  {'ok' if ok else 'MISMATCH'}", flush=True)
+            if not ok:
+                for out in sorted(e - o.outcomes):
+                    print(f"    missing (allowed, never produced): {litmus.fmt(t, out)}")
+                for out in sorted(o.outcomes - e):
+                    print(f"    extra (forbidden, produced): {litmus.fmt(t, out)}")
+        rv = exp[t.name].get("RVWMO")
+        if rv is not None and "ARM" in a.mms and not rv <= exp[t.name]["ARM"]:
+            bad += 1
+            print(f"    RVWMO allows what ARM does not: "
+                  f"{[litmus.fmt(t, o) for o in sorted(rv - exp[t.name]['ARM'])]}")
+    total = len(tests) * len(a.mms)
+    print(f"{total - bad}/{total} (test, model) pairs equal the published models' outcome sets"
+          + ("" if not bad else f"; {bad} MISMATCH"))
+    return 1 if bad else 0
 
 
 def cmd_bench(a) -> int:
@@ -400,6 +458,10 @@ def main(argv=None) -> int:
     p = sub.add_parser("report", help="the default campaign: zoo + proofs + fuzz + PCT")
     p.add_argument("--examples", type=_int(1), default=3000, help="zoo search budget per case")
     p.add_argument("--bound", type=_int(0), default=PROOF_BOUND, help="proof preemption bound")
+    p.add_argument("--arm-bound", type=_int(0), default=ARM_PROOF_BOUND,
+                   help="the ARM proofs' bound (its weak choices multiply the schedules)")
+    p.add_argument("--full", action="store_true",
+                   help=f"the ARM proofs at --bound too (about 10 min more on 2 cores)")
     p.add_argument("--max-executions", type=_int(0), default=0,
                    help="per-workload execution budget of the proofs (0 = none)")
     p.add_argument("--fuzz", type=_int(1), default=10000, help="fuzz budget (examples)")
@@ -408,6 +470,16 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(REPORTS),
                    help="directory of report.md and the zoo's timelines (default: reports/)")
     p.set_defaults(fn=cmd_report)
+
+    p = sub.add_parser("litmus", help="the litmus suite under SC/TSO/PSO/ARM vs herd7's outcomes")
+    p.add_argument("names", nargs="*", help="tests (default: all)")
+    p.add_argument("--mms", type=_csv(MEMORY_MODELS), default=MEMORY_MODELS)
+    p.add_argument("--emit-herd", metavar="DIR", help="write the tests for herd7 and exit")
+    p.add_argument("--herd", help="a herd7 binary, for --update")
+    p.add_argument("--herd-lib", help="herd7's libdir (-I), if it does not find it itself")
+    p.add_argument("--update", action="store_true",
+                   help="rerun herd7 on every test and rewrite litmus_expected.json first")
+    p.set_defaults(fn=cmd_litmus)
 
     p = sub.add_parser("bench", help="harness figures (executions/s, examples/s, zoo times)")
     p.add_argument("--quick", action="store_true")

@@ -25,7 +25,9 @@ def step_table(ex: Execution, limit: int | None = None) -> str:
     steps = ex.steps if limit is None or len(ex.steps) <= limit else ex.steps[-limit:]
     for s in steps:
         mark = ">>" if s.index == bad else ""
-        rows.append((f"{mark}{s.index}", s.actor, s.op, s.field, s.order, _value(s.value),
+        # ARM: where a load's value came from (the writing step), when another actor wrote it
+        rf = f" <-#{s.rf}" if s.rf >= 0 and ex.steps[s.rf].actor != s.actor else ""
+        rows.append((f"{mark}{s.index}", s.actor, s.op, s.field, s.order, _value(s.value) + rf,
                      header_text(s.header)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     lines = []

@@ -33,19 +33,24 @@ NOT_PUSHED = 1
 
 PROTO_2012, PROTO_V1, PROTO_V2, PROTO_V3 = 0, 1, 2, 3
 PROTOS = {"2012": PROTO_2012, "v1": PROTO_V1, "v2": PROTO_V2, "v3": PROTO_V3, "litmus": LITMUS}
-MM = {"sc": 0, "tso": 1, "pso": 2}
+MM = {"sc": 0, "tso": 1, "pso": 2, "arm": 3}
 MM_NAMES = {v: k for k, v in MM.items()}
 CONSUMER_NONE, CONSUMER_C, CONSUMER_EXTERNAL = 0, 1, 2
 
 # enum mn_order (= rt's enum rt_order); a fence step's order is its kind (rt.h enum rt_fence)
-PLAIN, RELAXED, ACQUIRE, RELEASE, SEQ_CST = 0, 1, 2, 3, 4
+PLAIN, RELAXED, ACQUIRE, RELEASE, SEQ_CST, ACQ_REL = 0, 1, 2, 3, 4, 5
 FENCE_ACQUIRE, FENCE_RELEASE, FENCE_FULL, FENCE_WMB, FENCE_RMB = 2, 3, 4, 5, 6
 FENCE_HEAVY = 7       # the asymmetric barrier's heavy side (rt.h "Fences")
-ORDER_NAMES = ["plain", "relaxed", "acquire", "release", "seq_cst", "wmb", "rmb", "heavy"]
+ORDER_NAMES = ["plain", "relaxed", "acquire", "release", "seq_cst", "wmb", "rmb"]
+FENCE_NAMES = {FENCE_ACQUIRE: "acquire", FENCE_RELEASE: "release", FENCE_FULL: "full",
+               FENCE_WMB: "wmb", FENCE_RMB: "rmb", FENCE_HEAVY: "heavy"}
 # enum mn_op + enum mn_model_op (= rt's enum rt_op; OP_CAS: rt only, not in litmus programs here)
 OP_LOAD, OP_STORE, OP_FENCE, OP_TAS, OP_FETCH_ADD, OP_COPY_IN, OP_COPY_OUT, OP_SPIN, OP_NOTIFY = range(1, 10)
-OP_CAS = 10
+OP_CAS, MOP_PROMISE = 10, 11
 MOP_DRAIN, MOP_KILL, MOP_SLEEP, MOP_IDLE, MOP_DELIVER = range(16, 21)
+# option kinds a chooser sees (model.h MN_OPT_*)
+OPT_RUN, OPT_SWITCH, OPT_DRAIN, OPT_CHOICE, OPT_READ, OPT_PROMISE = range(6)
+MAX_PROMISE_CANDS = 512
 
 ACTOR_KINDS = ["none", "producer", "consumer", "unplugger", "killer", "litmus"]
 ACTOR_STATES = ["runnable", "spinning", "sleeping", "idle", "done", "killed"]
@@ -60,7 +65,8 @@ VIOLATIONS = ["none", "invariant", "frame-lost", "frame-corrupt", "accounting", 
               "consumer-error", "setup"]
 COVERAGE = ["ring-full", "wrap-v2", "wrap-v1", "lock-contended", "killed", "consumer-slept",
             "notified", "drop-full", "drop-oversize", "drop-busy", "drop-error", "unplugged",
-            "spin-blocked", "reordered", "forwarded", "not-plugged", "killed-holder"]
+            "spin-blocked", "reordered", "forwarded", "not-plugged", "killed-holder",
+            "stale-read", "promise"]
 
 # Variant name -> one-line description of its bug ('fixed' has none). Each is
 # build/model/libmnetif_model_<name>.so built with the switch -DMN_ZOO_<NAME upper>.
@@ -75,6 +81,17 @@ VARIANTS: dict[str, str] = {
     "2012_same_offset": "2012 model with the data-offset bug fixed (isolates lost update/overwrite)",
     "wake_eq": "producer signals iff sr_wake == frames (not the range rule) -> a batch jumping over "
                "sr_wake loses the wakeup",
+    "v2_relaxed_consume": "v2 consumer loads the producer index relaxed -> stale length or frame "
+                          "under ARM (load -> load)",
+    "cons_wmb_release": "v2 consumer releases its slots with a store fence + relaxed store "
+                        "(Concurrency Kit c7945fe) -> slot reread after the producer refilled it "
+                        "under ARM (load -> store)",
+    "prod_relaxed_cons": "v2 producer loads the consumer index relaxed (a control dependency the "
+                         "ordering layer does not promise) -> slot refilled before the consumer "
+                         "read it under ARM (load -> store)",
+    "fadd_acqrel": "mn_fetch_add as C11's seq_cst RMW (acquire + release, no fence), the userspace "
+                   "mapping before the ARM model: unplug frees a ring an input still uses, under "
+                   "ARM (store -> load past the RMW)",
     "no_heavy": "v3 consumer's heavy barrier replaced by an ordinary full fence -> lost wakeup "
                 "under TSO (the light producer is not fenced)",
     "light_hoisted": "v3 producer reads sr_wake before publishing (a compiler's freedom without "
@@ -94,6 +111,12 @@ class LitmusOp(C.Structure):
                 ("off", C.c_uint32), ("value", C.c_uint64)]
 
 
+class CPromiseCand(C.Structure):
+    _fields_ = [("actor", C.c_uint8), ("region", C.c_uint8), ("bytes", C.c_uint8), ("pad", C.c_uint8),
+                ("off", C.c_uint32), ("size", C.c_uint32), ("pad2", C.c_uint32),
+                ("value", C.c_uint64)]
+
+
 class CWorkload(C.Structure):
     _fields_ = [
         ("proto", C.c_uint32), ("mm", C.c_uint32), ("nslots", C.c_uint32), ("slotsize", C.c_uint32),
@@ -106,6 +129,9 @@ class CWorkload(C.Structure):
         ("nlitmus_actors", C.c_uint32), ("nlitmus", C.c_uint32 * MAX_ACTORS),
         ("litmus", (LitmusOp * MAX_LITMUS) * MAX_ACTORS),
         ("reduce", C.c_uint32), ("batch", C.c_uint32), ("cons_batch", C.c_uint32),
+        ("nlitmus_final", C.c_uint32), ("litmus_final_off", C.c_uint32 * MAX_LITMUS),
+        ("max_promises", C.c_uint32), ("npromise_cands", C.c_uint32),
+        ("promise_cands", C.POINTER(CPromiseCand)), ("promise_blob", C.POINTER(C.c_uint8)),
     ]
 
 
@@ -114,7 +140,7 @@ class CStep(C.Structure):
                 ("index", C.c_uint32), ("off", C.c_uint32), ("size", C.c_uint32),
                 ("value", C.c_uint64), ("buffered", C.c_uint32),
                 ("cur", C.c_uint16), ("avail", C.c_uint16), ("lock", C.c_uint32),
-                ("decision", C.c_uint32)]
+                ("decision", C.c_uint32), ("rf", C.c_int32)]
 
 
 class CCounters(C.Structure):
@@ -140,6 +166,7 @@ class CResult(C.Structure):
         ("final_cur", C.c_uint16), ("final_avail", C.c_uint16), ("final_lock", C.c_uint32),
         ("unplug_result", C.c_int32),
         ("litmus_regs", (C.c_uint64 * MAX_LITMUS) * MAX_ACTORS),
+        ("litmus_final", C.c_uint64 * MAX_LITMUS), ("pruned", C.c_uint32),
     ]
 
 
@@ -151,7 +178,8 @@ class COption(C.Structure):
 class CExploreStats(C.Structure):
     _fields_ = [("executions", C.c_uint64), ("violations", C.c_uint64), ("exhausted", C.c_uint32),
                 ("max_decisions", C.c_uint32), ("max_steps", C.c_uint64), ("elapsed_ns", C.c_uint64),
-                ("coverage", C.c_uint32), ("first_violation", C.c_int32), ("message", C.c_char * 256)]
+                ("coverage", C.c_uint32), ("first_violation", C.c_int32), ("message", C.c_char * 256),
+                ("pruned", C.c_uint64), ("rounds", C.c_uint32), ("npromise_cands", C.c_uint32)]
 
 
 CHOOSER = C.CFUNCTYPE(C.c_uint32, C.c_void_p, C.c_uint32, C.c_uint32, C.c_uint32, C.POINTER(COption))
@@ -197,6 +225,14 @@ def lib(variant: str = "fixed") -> C.CDLL:
         so.mn_model_variant.restype = C.c_char_p
         so.mn_model_frame_byte.argtypes = [C.c_uint32, C.c_uint32, C.c_uint8, C.c_uint32]
         so.mn_model_frame_byte.restype = C.c_uint8
+        so.mn_model_promise_table.argtypes = [C.POINTER(CPromiseCand), C.c_uint32,
+                                              C.POINTER(C.c_uint32), C.POINTER(C.c_uint8),
+                                              C.c_uint32, C.POINTER(C.c_uint32)]
+        so.mn_model_promise_table.restype = C.c_int
+        so.mn_model_learn_promises.argtypes = [C.POINTER(CWorkload), C.c_uint32, C.c_uint64]
+        so.mn_model_learn_promises.restype = C.c_int
+        so.mn_model_arm_mutate.argtypes = [C.c_int]
+        so.mn_model_arm_mutate.restype = None
         so._mn_typed = True
     return so
 
@@ -235,6 +271,11 @@ class Workload:
     reduce: bool = False      # decide only before operations another actor can observe (model.h)
     batch: int = 0            # producers: 0/1 per frame; B >= 2 netif_ether_input_batch of <= B frames
     cons_batch: int = 0       # C consumer: 0/1 peek/release; C >= 2 peek_n(C) + release_n
+    litmus_final: Sequence[int] = ()   # litmus: offsets of 4-byte words reported at the end
+    # ARM: promises a load may read (load buffering): at most max_promises per execution, from
+    # `promises` = ((actor, region, off, size, value: int | bytes), ...) (see model.h).
+    max_promises: int = 2
+    promises: Sequence[tuple] = ()
 
     def to_c(self) -> CWorkload:
         w = CWorkload()
@@ -270,6 +311,32 @@ class Workload:
                 op, off, order, value = ins[:4]
                 size = ins[4] if len(ins) > 4 else 4
                 w.litmus[a][i] = LitmusOp(op, order, size, 0, off, value)
+        if len(self.litmus_final) > MAX_LITMUS:
+            raise ValueError(f"at most {MAX_LITMUS} final locations")
+        w.nlitmus_final = len(self.litmus_final)
+        for i, off in enumerate(self.litmus_final):
+            w.litmus_final_off[i] = off
+        w.max_promises = self.max_promises
+        if self.promises:
+            if len(self.promises) > MAX_PROMISE_CANDS:
+                raise ValueError(f"at most {MAX_PROMISE_CANDS} promise candidates")
+            cands = (CPromiseCand * len(self.promises))()
+            blob = bytearray()
+            for c, (actor, region, off, size, value) in zip(cands, self.promises):
+                c.actor, c.region, c.off, c.size = actor, region, off, size
+                if isinstance(value, (bytes, bytearray)):
+                    if len(value) != size:
+                        raise ValueError("a promise's bytes must be `size` long")
+                    c.bytes = 1
+                    c.value = len(blob)
+                    blob += value
+                else:
+                    c.value = value
+            cblob = (C.c_uint8 * max(1, len(blob))).from_buffer_copy(bytes(blob) or b"\0")
+            w.npromise_cands = len(self.promises)
+            w.promise_cands = C.cast(cands, C.POINTER(CPromiseCand))
+            w.promise_blob = C.cast(cblob, C.POINTER(C.c_uint8))
+            w._keep = (cands, cblob)   # the C struct points into them
         return w
 
 
@@ -287,6 +354,7 @@ class Step:
     avail: int
     lock: int
     decision: int
+    rf: int = -1        # ARM loads: the step that wrote the value read (-1: initial contents)
 
     def row(self) -> str:
         buf = " (buffered)" if self.buffered else ""
@@ -316,6 +384,8 @@ class Result:
     unplug_result: int
     litmus_regs: list[list[int]]
     choices_taken: list[int] = field(default_factory=list)
+    litmus_final: list[int] = field(default_factory=list)
+    pruned: bool = False      # ARM: a promise was left unfulfilled: not an execution
 
     @property
     def ok(self) -> bool:
@@ -347,6 +417,9 @@ class ExploreStats:
     first_violation: str
     message: str
     counterexample: list[int]
+    pruned: int = 0           # ARM: executions pruned (a promise left unfulfilled)
+    rounds: int = 1           # ARM: searches until the promise table stopped growing
+    promises: tuple = ()      # ARM: that table (Workload.promises for a replay of the cex)
 
     @property
     def executions_per_second(self) -> float:
@@ -377,10 +450,14 @@ def _steps(trace, n: int) -> list[Step]:
         name = fields[t.field] if t.field < 32 else "?"
         if "[]" in name:
             name = name.replace("[]", f"[{t.index}]")
-        out.append(Step(i, t.actor, ops[t.op] if t.op < 32 else "?",
-                        ORDER_NAMES[t.order] if t.order < len(ORDER_NAMES) else str(t.order),
+        op = ops[t.op] if t.op < 32 else "?"
+        # a fence's "order" is its kind (rt.h enum rt_fence)
+        order = (FENCE_NAMES.get(t.order, str(t.order)) if op == "fence" else
+                 "acq_rel" if t.order == ACQ_REL else
+                 ORDER_NAMES[t.order] if t.order < len(ORDER_NAMES) else str(t.order))
+        out.append(Step(i, t.actor, op, order,
                         name, t.value, t.size, bool(t.buffered), t.cur, t.avail, t.lock,
-                        -1 if t.decision == 0xFFFFFFFF else t.decision))
+                        -1 if t.decision == 0xFFFFFFFF else t.decision, t.rf))
     return out
 
 
@@ -415,6 +492,7 @@ def _result(r: CResult, trace, cap: int, nprod: int, nframes: Sequence[int]) -> 
         final=dict(cur=r.final_cur, avail=r.final_avail, lock=r.final_lock),
         unplug_result=r.unplug_result,
         litmus_regs=[list(r.litmus_regs[a]) for a in range(r.nactors)],
+        litmus_final=list(r.litmus_final), pruned=bool(r.pruned),
     )
 
 
@@ -475,17 +553,46 @@ def explore(workload: Workload, preemptions: int = 2, max_executions: int = 0,
     n = C.c_uint32(0)
     so.mn_model_explore(C.byref(w), preemptions, max_executions, int(stop_on_violation),
                         C.byref(st), cex, cex_cap, C.byref(n))
-    return _stats(st, cex, n.value)
+    return _stats(st, cex, n.value, so if w.mm == MM["arm"] else None)
 
 
-def _stats(st: CExploreStats, cex, n: int) -> ExploreStats:
+def learn_promises(workload: Workload, preemptions: int = 1, max_executions: int = 500,
+                   variant: str = "fixed") -> tuple:
+    """ARM: the promise table for single runs of `workload` (Hypothesis, PCT, replay): every
+    (actor, location, value) its executions within the bounds store where another actor accesses
+    the location. Deterministic: the same workload gives the same table."""
+    so = lib(variant)
+    w = workload.to_c()
+    if so.mn_model_learn_promises(C.byref(w), preemptions, max_executions):
+        raise ValueError("learn_promises: the workload is not an ARM workload")
+    return _promise_table(so)
+
+
+def _promise_table(so) -> tuple:
+    """The promise table the last ARM search ran with (what its counterexample replays with)."""
+    n, blen = C.c_uint32(0), C.c_uint32(0)
+    so.mn_model_promise_table(None, 0, C.byref(n), None, 0, C.byref(blen))
+    cands = (CPromiseCand * max(1, n.value))()
+    blob = (C.c_uint8 * max(1, blen.value))()
+    if so.mn_model_promise_table(cands, n.value, C.byref(n), blob, blen.value, C.byref(blen)):
+        raise RuntimeError("mn_model_promise_table: the table changed while reading it")
+    out = []
+    for c in cands[:n.value]:
+        v = bytes(blob[c.value:c.value + c.size]) if c.bytes else int(c.value)
+        out.append((c.actor, c.region, c.off, c.size, v))
+    return tuple(out)
+
+
+def _stats(st: CExploreStats, cex, n: int, arm_so=None) -> ExploreStats:
     fv = st.first_violation
     return ExploreStats(
         executions=st.executions, violations=st.violations, exhausted=bool(st.exhausted),
         max_decisions=st.max_decisions, max_steps=st.max_steps, seconds=st.elapsed_ns / 1e9,
         coverage=st.coverage,
         first_violation=VIOLATIONS[fv] if 0 <= fv < len(VIOLATIONS) else str(fv),
-        message=st.message.decode(errors="replace"), counterexample=list(cex[:n]))
+        message=st.message.decode(errors="replace"), counterexample=list(cex[:n]),
+        pruned=st.pruned, rounds=st.rounds or 1,
+        promises=_promise_table(arm_so) if arm_so is not None else ())
 
 
 def dpor(workload: Workload, max_executions: int = 0, variant: str = "fixed",
@@ -526,6 +633,15 @@ def each_result(search: Callable[[], ExploreStats], on_result: Callable[[CResult
     return out
 
 
+ARM_MUTATIONS = {"newest": 1, "no-promise": 2, "no-acquire": 3, "no-wmb": 4,
+                 "unchecked-fulfil": 5}
+
+
+def arm_mutate(mutation: str | None, variant: str = "fixed") -> None:
+    """Test-only: break the ARM model one way (ARM_MUTATIONS), None to restore it."""
+    lib(variant).mn_model_arm_mutate(ARM_MUTATIONS[mutation] if mutation else 0)
+
+
 def dpor_mutate(mutation: int, variant: str = "fixed") -> None:
     """Test-only: 0 normal DPOR; 1 every pair of steps independent; 2 no backtracking."""
     lib(variant).mn_model_dpor_mutate(mutation)
@@ -555,13 +671,7 @@ def find(workload: Workload, coverage: Sequence[str], preemptions: int = 2,
                           C.byref(st), out, cap, C.byref(n))
     if rc < 0:
         raise ValueError(f"mn_model_find: {st.message.decode(errors='replace')}")
-    fv = st.first_violation
-    stats = ExploreStats(
-        executions=st.executions, violations=st.violations, exhausted=bool(st.exhausted),
-        max_decisions=st.max_decisions, max_steps=st.max_steps, seconds=st.elapsed_ns / 1e9,
-        coverage=st.coverage,
-        first_violation=VIOLATIONS[fv] if 0 <= fv < len(VIOLATIONS) else str(fv),
-        message=st.message.decode(errors="replace"), counterexample=list(out[:n.value]))
+    stats = _stats(st, out, n.value, so if w.mm == MM["arm"] else None)
     return (list(out[:n.value]) if rc == 0 else None), stats
 
 

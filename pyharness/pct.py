@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from . import model
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,14 @@ def run_pct(workload, runs: int, depth: int = 2, seed: int = 0, progress=None,
     for i in range(runs):
         sched = PCTScheduler(random.Random(rng.getrandbits(64)), k, depth)
 
+        rc = random.Random(rng.getrandbits(64))
+
         def chooser(decision, step, opts):
             nonlocal n_seen
+            if any(o.kind >= model.OPT_READ for o in opts):
+                # ARM: which message a load reads / whether an actor promises first. Data, not
+                # scheduling: outside PCT's bound; half the time the newest (option 0), else any.
+                return 0 if rc.random() < 0.5 else rc.randrange(len(opts))
             ents = [_entity(o, pso) for o in opts]
             n_seen = max(n_seen, len(set(ents)))
             sched.step = step     # change points count executed steps, not decisions

@@ -51,19 +51,20 @@ def proofs_table(rows: list[ProofRow]) -> str:
 
 
 def verdict(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow], dpor: list,
-            pct_ok: bool = True) -> bool:
+            pct_ok: bool = True, litmus: list | None = None) -> bool:
     """PASS: every zoo case as expected, every proof exhausted without a violation, no fuzz
-    finding, and PCT found its zoo bug without a false alarm on the fixed build."""
+    finding, PCT found its zoo bug without a false alarm on the fixed build, and every litmus
+    outcome set equals the published model's."""
     return all(r.ok for r in zoo) and all(r.violations == 0 and r.exhausted for r in proofs) and \
         all(f.found is None for f in fuzz) and all(d.violations == 0 and d.exhausted for d in dpor) \
-        and pct_ok
+        and pct_ok and all(r.ok for r in litmus or ())
 
 
 def summary(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow], dpor: list,
-            pct_ok: bool, elapsed: float) -> tuple[str, bool]:
+            pct_ok: bool, elapsed: float, litmus: list | None = None) -> tuple[str, bool]:
     """What `make report` ends with: one line per part and the verdict (the details are in the
     report file). Returns (text, ok)."""
-    ok = verdict(zoo, proofs, fuzz, dpor, pct_ok)
+    ok = verdict(zoo, proofs, fuzz, dpor, pct_ok, litmus)
     exhausted = sum(1 for r in proofs if r.exhausted and r.violations == 0)
     lines = [
         "== summary",
@@ -76,6 +77,7 @@ def summary(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow], dpor
         f"fuzz: {sum(f.examples for f in fuzz)} examples, "
         + (", ".join(f.found.violation.prop for f in fuzz if f.found) or "no violation"),
         f"PCT: {'as expected' if pct_ok else 'NOT as expected'}",
+    ] + ([f"litmus: {campaign.litmus_line(litmus)}"] if litmus else []) + [
         f"Verdict: {'PASS' if ok else 'FAIL'} ({elapsed:.0f} s)",
     ]
     return "\n".join(lines), ok
@@ -83,11 +85,11 @@ def summary(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow], dpor
 
 def render(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow],
            pct_lines: list[str], elapsed: float, dpor: list | None = None,
-           pct_ok: bool = True, base: Path = ROOT / "reports") -> str:
+           pct_ok: bool = True, base: Path = ROOT / "reports", litmus: list | None = None) -> str:
     """The report's Markdown; links (the zoo's SVG timelines) are relative to base, the directory
     the report is written to."""
     dpor = dpor or []
-    ok = verdict(zoo, proofs, fuzz, dpor, pct_ok)
+    ok = verdict(zoo, proofs, fuzz, dpor, pct_ok, litmus)
     lines = [f"# mnetif harness report ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
              f"Verdict: **{'PASS' if ok else 'FAIL'}** ({elapsed:.0f} s)", "",
              "## Bug zoo", "",
@@ -122,6 +124,13 @@ def render(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow],
                 lines += ["```", describe(f.found), "```", ""]
     if pct_lines:
         lines += ["## PCT", ""] + [f"- {p}" for p in pct_lines] + [""]
+    if litmus:
+        lines += ["## Litmus suite (docs/memory-models.md)", "",
+                  f"**{campaign.litmus_line(litmus)}**", "",
+                  table([(r.test, r.mm, r.expected, r.observed, r.executions,
+                          "ok" if r.ok else "MISMATCH") for r in litmus],
+                        ("test", "model", "herd7 outcomes", "observed", "executions", "verdict")),
+                  ""]
     lines += ["## Zoo counterexamples", ""]
     for r in zoo:
         if r.expect == "found" and r.found is not None:

@@ -20,6 +20,8 @@ class Step:
     order: str          # plain / relaxed / acquire / release / seq_cst / ""
     value: int | None
     header: dict        # header after the step (committed memory)
+    rf: int = -1        # ARM loads: the step that wrote the value read (its store, drain or
+                        # promise); -1 the initial contents, the actor's own buffer, or not ARM
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Execution:
 
 
 # Steps that are runtime events, not memory operations: they have no memory order.
-SCHEDULER_EVENTS = frozenset({"deliver", "idle", "sleep", "kill", "notify"})
+SCHEDULER_EVENTS = frozenset({"deliver", "idle", "sleep", "kill", "notify", "promise"})
 
 
 class SetupError(ValueError):
@@ -68,7 +70,7 @@ def kill_actor(w: Workload) -> int:
     return {"none": -1, "consumer": len(w.producers), "producer0": 0}[w.kill]
 
 
-def to_model(w: Workload) -> model.Workload:
+def _model_workload(w: Workload, promises: tuple = ()) -> model.Workload:
     return model.Workload(proto=w.protocol, mm=w.memory_model.lower(), nslots=w.size,
                           slotsize=w.slotsize,
                           frames=[[n for n, _ in p] for p in w.producers],
@@ -76,7 +78,55 @@ def to_model(w: Workload) -> model.Workload:
                           consumer=model.CONSUMER_C, consumer_waits=w.waits, unplugger=w.unplug,
                           kill_actor=kill_actor(w), start_index=w.start_index,
                           lock_retries=w.lock_retries, reduce=w.reduce, batch=w.batch,
-                          cons_batch=w.cons_batch)
+                          cons_batch=w.cons_batch, max_promises=w.max_promises,
+                          promises=promises)
+
+
+# ---- ARM promise tables: the model's form <-> the token's (frames by reference) ------------------
+def _frame_ref(w: Workload, value):
+    if not isinstance(value, (bytes, bytearray)):
+        return value
+    for p, frames in enumerate(w.producers):
+        for k, (n, seed) in enumerate(frames):
+            if n == len(value) and model.frame_bytes(p, k, seed, n) == value:
+                return ("f", p, k)
+    return value.hex()
+
+
+def _frame_bytes(w: Workload, value):
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (tuple, list)) and value[:1] == ("f",) or (isinstance(value, list) and value[0] == "f"):
+        _, p, k = value
+        n, seed = w.producers[p][k]
+        return model.frame_bytes(p, k, seed, n)
+    return bytes.fromhex(value)
+
+
+def encode_promises(w: Workload, table: tuple) -> tuple:
+    """A model promise table as Workload.promises (frames by reference: short tokens)."""
+    return tuple(tuple(c[:4]) + (_frame_ref(w, c[4]),) for c in table)
+
+
+_LEARNT: dict = {}
+
+
+def promise_table(w: Workload) -> tuple:
+    """The model's promise table for w: w.promises when given, else learnt (cached; one bounded
+    search of the workload, deterministic, so a token without a table replays the same)."""
+    if w.memory_model != "ARM":
+        return ()
+    if w.promises:
+        return tuple(tuple(c[:4]) + (_frame_bytes(w, c[4]),) for c in w.promises)
+    key = w.with_(promises=())
+    t = _LEARNT.get(key)
+    if t is None:
+        t = _LEARNT[key] = model.learn_promises(_model_workload(w), variant=w.variant)
+    return t
+
+
+def to_model(w: Workload) -> model.Workload:
+    return _model_workload(w, promise_table(w))
 
 
 def _execution(case: Case, r: model.Result) -> Execution:
@@ -86,7 +136,7 @@ def _execution(case: Case, r: model.Result) -> Execution:
     steps = [Step(s.index, names[s.actor] if s.actor < len(names) else f"a{s.actor}",
                   s.op + ("*" if s.buffered else ""), s.field,
                   "" if s.op in SCHEDULER_EVENTS else s.order, s.value,
-                  {"cur": s.cur, "avail": s.avail, "lock": s.lock}) for s in r.steps]
+                  {"cur": s.cur, "avail": s.avail, "lock": s.lock}, s.rf) for s in r.steps]
     vio = None
     if not r.ok:
         vio = Violation(r.violation, r.violation_step, r.message)
@@ -144,5 +194,9 @@ def explore(w: Workload, bound: int, max_executions: int = 0, stop: bool = True)
                        variant=w.variant, stop_on_violation=stop)
     if st.first_violation == "setup":
         raise SetupError(f"{w.label()}: {st.message}")
-    cex = run(Case(w, tuple(st.counterexample))) if st.violations else None
+    cw = w
+    if w.memory_model == "ARM" and st.violations:
+        # the search learnt its own table (rounds): the counterexample replays with exactly it
+        cw = w.with_(promises=encode_promises(w, st.promises))
+    cex = run(Case(cw, tuple(st.counterexample))) if st.violations else None
     return Exploration(w, bound, st, cex)

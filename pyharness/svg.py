@@ -1,8 +1,9 @@
 """SVG timeline of one execution: one lane per actor, one mark per visible operation (colour and
 letter by kind: L load, S store, S* buffered store, D its drain, F fence, T test-and-set, A
-fetch-add, Ci/Co frame copy in/out, W spin-wait, N notify, K kill; hover for the full step), the
-header state (cur/avail/lock) along the bottom, and the violating step outlined in red. Plain SVG
-1.1, no dependencies."""
+fetch-add, Ci/Co frame copy in/out, W spin-wait, N notify, K kill, P promise; hover for the full
+step), reads-from edges under ARM (a curve from the step that wrote a value to the load of another
+actor that read it; dashed when the writer had only promised it), the header state (cur/avail/lock)
+along the bottom, and the violating step outlined in red. Plain SVG 1.1, no dependencies."""
 from __future__ import annotations
 
 from html import escape
@@ -12,9 +13,10 @@ from .runtime import Execution
 
 COLOURS = {"load": "#4c78a8", "store": "#f58518", "fence": "#54a24b", "tas": "#b279a2",
            "fetch_add": "#b279a2", "copy_in": "#e45756", "copy_out": "#72b7b2", "spin": "#bab0ac",
-           "notify": "#eeca3b", "drain": "#9d755d", "kill": "#000000"}
+           "notify": "#eeca3b", "drain": "#9d755d", "kill": "#000000", "promise": "#7f3c8d"}
 ABBREV = {"load": "L", "store": "S", "fence": "F", "tas": "T", "fetch_add": "A",
-          "copy_in": "Ci", "copy_out": "Co", "spin": "W", "notify": "N", "drain": "D", "kill": "K"}
+          "copy_in": "Ci", "copy_out": "Co", "spin": "W", "notify": "N", "drain": "D", "kill": "K",
+          "promise": "P"}
 STEP_W, LANE_H, LEFT, TOP = 22, 34, 110, 40
 
 
@@ -58,6 +60,19 @@ def timeline(ex: Execution, title: str = "") -> str:
         out.append(f'<text x="{x + 2}" y="{y + 15}" fill="white" font-size="9">{label}</text>')
         if s.index % 5 == 0:
             out.append(f'<text x="{x}" y="{TOP - 4}" fill="#888">{s.index}</text>')
+    # Reads-from (ARM): writer's mark -> reader's mark, for values another actor wrote.
+    for s in ex.steps:
+        if s.rf < 0 or s.rf >= len(ex.steps) or ex.steps[s.rf].actor == s.actor:
+            continue
+        w = ex.steps[s.rf]
+        x1 = LEFT + w.index * STEP_W + (STEP_W - 4) // 2
+        y1 = TOP + actors.index(w.actor) * LANE_H + LANE_H // 2
+        x2 = LEFT + s.index * STEP_W + (STEP_W - 4) // 2
+        y2 = TOP + actors.index(s.actor) * LANE_H + LANE_H // 2
+        dash = ' stroke-dasharray="4 2"' if w.op == "promise" else ""
+        out.append(f'<path d="M{x1},{y1} C{x1},{(y1 + y2) // 2} {x2},{(y1 + y2) // 2} {x2},{y2}" '
+                   f'fill="none" stroke="#7f3c8d" stroke-width="1.2"{dash}>'
+                   f'<title>{escape(f"#{s.index} reads from #{w.index}")}</title></path>')
     # Header state under the lanes: one row per field, the value printed when it changes.
     for r, key in enumerate(("cur", "avail", "lock")):
         y = hdr_top + r * 16 + 12

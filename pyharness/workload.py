@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass, field
 
 PROTOCOLS = ("2012", "v1", "v2", "v3")
-MEMORY_MODELS = ("SC", "TSO", "PSO")
+MEMORY_MODELS = ("SC", "TSO", "PSO", "ARM")
 # Actors a killer may target. The unplugger is never killed (a killed control path is not a
 # scenario the registry promises anything about), nor a producer while another producer runs
 # (it may die holding the entry's producer lock; see strategies.workloads).
@@ -48,6 +48,13 @@ class Workload:
     # 0 = the per-frame calls. Last fields, so older tokens (without them) still replay.
     batch: int = 0
     cons_batch: int = 0
+    # ARM (model.h "ARM"): loads may read promises (load buffering), at most max_promises per
+    # execution, from a table of (actor, region, off, size, value) candidates: `promises` when
+    # given (a search's counterexample carries the table it ran with; a region's bytes are
+    # ["f", producer, frame] when they are that frame, else hex), else the table that
+    # runtime.promise_table() learns from the workload (deterministic).
+    max_promises: int = 2
+    promises: tuple = ()
 
     def __post_init__(self):
         if self.protocol not in PROTOCOLS:
@@ -88,17 +95,23 @@ class Workload:
         if self.batch or self.cons_batch:
             actors += f" batch={self.batch}/{self.cons_batch}"
         var = "" if self.variant == "fixed" else f" [{self.variant}]"
+        if self.memory_model == "ARM" and self.max_promises != 2:
+            actors += f" promises<={self.max_promises}"
         return f"{self.protocol}/{self.memory_model}{var} {actors} size={self.size}"
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)
         d["producers"] = [[list(f) for f in p] for p in self.producers]
+        d["promises"] = [list(c) for c in self.promises]
         return d
 
     @classmethod
     def from_json(cls, d: dict) -> "Workload":
         d = dict(d)
         d["producers"] = tuple(tuple((int(a), int(b)) for a, b in p) for p in d["producers"])
+        d["promises"] = tuple(tuple(c[:4]) + (c[4] if isinstance(c[4], int) else tuple(c[4])
+                                              if isinstance(c[4], list) else c[4],)
+                              for c in d.get("promises", ()))
         return cls(**d)
 
 

@@ -34,6 +34,22 @@ class ZooCase:
     max_preemptions: int = 8
     # a concrete seed case (a workload + schedule known to show the bug), tried first (@example)
     seed: Case | None = None
+    # "hypothesis": random search + shrinking; "explore": the bounded DFS over the smallest
+    # workloads first, preemption bound 1, 2, ... (its first counterexample has the fewest weak
+    # choices: the DFS is the shrinker). For bugs a random schedule almost never hits: a promise
+    # read at one precise load.
+    engine: str = "hypothesis"
+
+    def smallest_workloads(self, memory_model: str):
+        """The family's workloads for engine="explore", smallest first (v2 single producer)."""
+        kw = dict(max_frames=3, sizes=(2,))
+        kw.update(self.wl)
+        for n in range(1, kw["max_frames"] + 1):
+            for size in kw["sizes"]:
+                yield Workload(protocol=self.protocol, variant=self.variant,
+                               memory_model=memory_model, size=size, reduce=True,
+                               producers=(tuple((60, k) for k in range(n)),),
+                               unplug=kw.get("unplug", False), waits=kw.get("waits", False))
 
     def fixed_counterpart(self, w: Workload) -> Workload:
         """The same workload on the shipped code: no zoo switch; the 2012 protocol becomes v1
@@ -83,7 +99,7 @@ ZOO: tuple[ZooCase, ...] = (
             "Under PSO the store of sr_avail can leave its store buffer before the frame bytes and "
             "ss_len: the consumer's acquire load sees the new index and reads a stale frame. Under SC "
             "(and TSO: FIFO buffers keep stores in order) the same code is correct.",
-            "v2_relaxed_publish", "v2", ("PSO",), safe_under=("SC", "TSO"),
+            "v2_relaxed_publish", "v2", ("PSO", "ARM"), safe_under=("SC", "TSO"),
             props=("frame-corrupt",)),
     ZooCase("SB+nofence+mb: producer wakeup fence removed", "v2: no full fence after publish",
             "The producer's store of its index sits in its TSO store buffer while it reads sr_wake "
@@ -124,6 +140,40 @@ ZOO: tuple[ZooCase, ...] = (
             "rule f < sr_wake <= f+k fixes it. Not a memory-model bug: found under SC.",
             "wake_eq", "v2", ("SC", "TSO", "PSO"), props=("lost-wakeup",),
             wl=dict(waits=True, max_frames=2, batches=(2,))),
+    ZooCase("MP+acquire+relaxed: v2 consumer loads prod relaxed", "v2: no acquire on sr_avail",
+            "The consumer reads the producer's index with a relaxed load: under ARM its later loads "
+            "of ss_len and of the frame may be satisfied from older messages than the index it "
+            "saw (load -> load reordering): a stale length or frame. Loads are never reordered "
+            "under SC, TSO or PSO: found under ARM only.",
+            "v2_relaxed_consume", "v2", ("ARM",), safe_under=("SC", "TSO", "PSO"),
+            props=("frame-corrupt", "frame-lost", "consumer-error")),
+    ZooCase("LB+cons-wmb: consumer releases its slots with a store fence",
+            "v2: store fence + relaxed store of sr_cur (Concurrency Kit c7945fe)",
+            "The consumer orders its copy of the frame before its index store with a store fence: "
+            "it orders stores only. Under ARM the index store may become visible before the slot "
+            "read is done (load -> store): the producer sees the slot free, refills it, and the "
+            "consumer copies the new frame. The harness runs it as a promise: the consumer's index "
+            "store is read before it is executed. Found under ARM only.",
+            "cons_wmb_release", "v2", ("ARM",), safe_under=("SC", "TSO", "PSO"),
+            props=("frame-corrupt", "frame-lost"), engine="explore"),
+    ZooCase("LB+prod-relaxed-cons: producer trusts a control dependency",
+            "v2: relaxed load of sr_cur before the slot writes (the perf ring's data_tail shape)",
+            "The producer reads the consumer's index relaxed and writes the slot if it is free: "
+            "only a control dependency orders the two, which the ordering layer does not promise "
+            "(a compiler may break it). Under ARM the slot write may be visible before the "
+            "consumer's read of the old frame (load -> store). Found under ARM only.",
+            "prod_relaxed_cons", "v2", ("ARM",), safe_under=("SC", "TSO", "PSO"),
+            props=("frame-corrupt", "frame-lost"), engine="explore"),
+    ZooCase("SB+fadd-acqrel: fetch_add that is not a full fence",
+            "registry: in-flight count by C11's seq_cst fetch_add (the old userspace mapping)",
+            "An input increments users, then re-checks that the entry is live; unplug marks it "
+            "dying, fences, then waits for users == 0 (store buffering). C11's seq_cst RMW is only "
+            "acquire + release on ARMv8 (LDADDAL, LDAXR/STLXR) and the re-check an RCpc acquire "
+            "(LDAPR): the re-check may read 'live' while unplug reads users == 0, and the input "
+            "writes into the freed ring. x86's locked instruction is a full fence: found under "
+            "ARM only. The shipped mapping adds the fence (atomic.h).",
+            "fadd_acqrel", "v2", ("ARM",), safe_under=("SC", "TSO", "PSO"),
+            props=("use-after-free",), wl=dict(unplug=True, max_frames=1)),
     ZooCase("KILL+v1-lock: consumer killed holding the lock", "must hold: a dead lock holder",
             "The killer ends the consumer while it holds the v1 lock. The producer must keep "
             "running: every later frame is dropped and counted in drop_busy after a bounded number "

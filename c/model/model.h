@@ -123,7 +123,7 @@
 #define MN_MODEL_IFNAME        "mdl0"
 #define MN_MODEL_IFINDEX       4u        /* home slot 0 of the registry table */
 
-enum mn_mm { MN_MM_SC = 0, MN_MM_TSO = 1, MN_MM_PSO = 2 };
+enum mn_mm { MN_MM_SC = 0, MN_MM_TSO = 1, MN_MM_PSO = 2, MN_MM_ARM = 3 };
 enum mn_model_consumer { MN_CONSUMER_NONE = 0, MN_CONSUMER_C = 1, MN_CONSUMER_EXTERNAL = 2 };
 enum mn_actor_kind {
 	MN_ACTOR_NONE = 0, MN_ACTOR_PRODUCER, MN_ACTOR_CONSUMER, MN_ACTOR_UNPLUGGER, MN_ACTOR_KILLER,
@@ -142,6 +142,19 @@ struct mn_litmus_op {
 	uint32_t off;
 	uint64_t value;
 };
+
+/*
+ * ARM: a promise another actor may make when a load reads it (see "ARM" above): actor `actor` will
+ * store `size` bytes at `off` in region `region` (0 the ring buffer, 1 the registry table): the
+ * scalar `value` (bytes = 0, size <= 8), or a frame copy of the bytes at promise_blob + value
+ * (bytes = 1).
+ */
+struct mn_promise_cand {
+	uint8_t actor, region, bytes, pad;
+	uint32_t off, size, pad2;
+	uint64_t value;
+};
+#define MN_MODEL_MAX_PROMISE_CANDS 512
 
 struct mn_model_workload {
 	uint32_t proto;                  /* MN_PROTO_2012 / _V1 / _V2 / _V3, or MN_MODEL_LITMUS */
@@ -167,11 +180,19 @@ struct mn_model_workload {
 	                                  * netif_ether_input_batch of up to B frames (<= 16) */
 	uint32_t cons_batch;             /* C consumer: 0/1 peek/release per frame; C >= 2
 	                                  * mn_cons_peek_n(C) + mn_cons_release_n (<= 16) */
+	uint32_t nlitmus_final;          /* litmus: locations whose final value the result reports */
+	uint32_t litmus_final_off[MN_MODEL_MAX_LITMUS];  /* (4-byte words at these offsets) */
+	/* ARM only (ignored by SC/TSO/PSO): */
+	uint32_t max_promises;           /* promises read per execution (0: none) */
+	uint32_t npromise_cands;         /* entries of promise_cands */
+	const struct mn_promise_cand *promise_cands;
+	const unsigned char *promise_blob;  /* bytes of the candidates with size > 8 */
 };
 
 /* Step kinds beyond enum mn_op (atomic.h); the same values as rt's enum rt_op (10 is rt's
  * compare-and-swap, "cas", which the ring code does not use): */
 enum mn_model_op {
+	MN_MOP_PROMISE = 11,     /* ARM: `actor` promises a store (field, value) another actor reads */
 	MN_MOP_DRAIN = 16,       /* a buffered store of `actor` becomes visible */
 	MN_MOP_KILL,             /* the killer ends actor `value` */
 	MN_MOP_SLEEP,            /* the consumer goes to sleep (value 1) or finds a notification (0) */
@@ -207,6 +228,8 @@ struct mn_model_step {
 	uint16_t cur, avail;              /* committed header AFTER the step (cur: v3's sr_cons) */
 	uint32_t lock;                    /* committed sr_lock after the step */
 	uint32_t decision;                /* index of the decision that chose this step, or ~0u */
+	int32_t rf;                       /* loads: the step whose store (SC), drain or promise made
+	                                   * the value read; -1 the initial contents / own buffer */
 };
 
 enum mn_model_violation {
@@ -242,6 +265,8 @@ enum mn_model_coverage {
 	MN_COV_FORWARDED,        /* a load was served from the actor's own store buffer */
 	MN_COV_NOT_PLUGGED,      /* an input found no plugged interface (-ENODEV) */
 	MN_COV_KILLED_HOLDER,    /* the killer ended an actor holding sr_lock or the entry's plock */
+	MN_COV_STALE_READ,       /* ARM: a load read a message older than the newest */
+	MN_COV_PROMISE,          /* ARM: a load read a promise (load buffering) */
 	MN_COV__COUNT
 };
 
@@ -272,6 +297,9 @@ struct mn_model_result {
 	uint32_t final_lock;
 	int32_t unplug_result;            /* mn_unplug()'s return, or MN_MODEL_NOT_PUSHED */
 	uint64_t litmus_regs[MN_MODEL_MAX_ACTORS][MN_MODEL_MAX_LITMUS];
+	uint64_t litmus_final[MN_MODEL_MAX_LITMUS];  /* litmus: committed value at quiescence */
+	uint32_t pruned;                  /* ARM: ended with a promise unfulfilled: not an execution
+	                                   * (no verdict; a violation seen during it is dropped) */
 };
 
 /*
@@ -284,7 +312,12 @@ int mn_model_run(const struct mn_model_workload *w, const uint32_t *choices, uin
 
 /* One option at a decision point, for choosers. kind: 0 run the current actor, 1 switch to
  * `actor`, 2 drain the buffered store of `actor` to (field, index, off), 3 alternative `index` of
- * a memory operation's own decision (rt_choose; SC/TSO/PSO take none). At most 70 are shown. */
+ * a memory operation's own decision (rt_choose); ARM, inside a load of (field, index, off): 4 read
+ * the message written by `actor` (0xff: the initial contents; option 0 is the newest), 5 read a
+ * promise that `actor` makes now (or, before a store is placed: 0 place it, 5 `actor` promises the
+ * same location first). At most 70 are shown. (rt.h's RT_OPT_* values.) */
+enum { MN_OPT_RUN = 0, MN_OPT_SWITCH = 1, MN_OPT_DRAIN = 2, MN_OPT_CHOICE = 3, MN_OPT_READ = 4,
+       MN_OPT_PROMISE = 5 };
 struct mn_model_option {
 	uint8_t kind, actor, field, pad;
 	uint32_t index, off;
@@ -312,6 +345,9 @@ struct mn_explore_stats {
 	uint32_t coverage;                /* union over all executions */
 	int32_t first_violation;          /* enum mn_model_violation of the first counterexample */
 	char message[256];                /* its message */
+	uint64_t pruned;                  /* ARM: executions pruned (a promise left unfulfilled) */
+	uint32_t rounds;                  /* ARM: searches run until the promise table was complete */
+	uint32_t npromise_cands;          /* ARM: size of that final table */
 };
 
 /*
@@ -345,6 +381,24 @@ int mn_model_find(const struct mn_model_workload *w, uint32_t preemption_bound,
 int mn_model_dpor(const struct mn_model_workload *w, uint64_t max_executions,
 		  int stop_on_violation, struct mn_explore_stats *st, uint32_t *cex, uint32_t cap,
 		  uint32_t *cex_len);
+/*
+ * ARM: the promise table the last mn_model_explore/mn_model_find ran with (learnt, see arm.c):
+ * its counterexample replays with exactly this table as workload.promise_cands/promise_blob.
+ * Returns 0, or -ENOSPC when cap/blobcap are too small (*n and *bloblen say what is needed).
+ */
+int mn_model_promise_table(struct mn_promise_cand *out, uint32_t cap, uint32_t *n,
+			   unsigned char *blob, uint32_t blobcap, uint32_t *bloblen);
+/* ARM: one bounded search that only learns: afterwards mn_model_promise_table() gives w's table
+ * followed by every candidate its executions stored (for single runs: Hypothesis, PCT, replay).
+ * Deterministic for a given workload and bounds. */
+int mn_model_learn_promises(const struct mn_model_workload *w, uint32_t preemption_bound,
+			    uint64_t max_executions);
+/* Test-only mutations of the ARM model (the litmus suite must notice each): */
+enum { MN_ARM_MUT_NONE = 0, MN_ARM_MUT_NEWEST = 1 /* loads read the newest message only */,
+       MN_ARM_MUT_NO_PROMISE = 2 /* no load buffering */, MN_ARM_MUT_NO_ACQUIRE = 3 /* acquire
+       loads order nothing */, MN_ARM_MUT_NO_WMB = 4 /* store fences order nothing */,
+       MN_ARM_MUT_UNCHECKED_FULFIL = 5 /* promises fulfilled whatever the views */ };
+void mn_model_arm_mutate(int mutation);
 /* Test-only: 0 normal; 1 treat every pair of steps as independent; 2 drop the backtrack rule.
  * Either makes DPOR unsound: the soundness tests must catch it. */
 void mn_model_dpor_mutate(int mutation);

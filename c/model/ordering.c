@@ -17,7 +17,11 @@ _Static_assert(SAME(MN_OP_LOAD, RT_OP_LOAD) && SAME(MN_OP_STORE, RT_OP_STORE) &&
 	       SAME(MN_OP_NOTIFY, RT_OP_SIGNAL), "atomic.h's enum mn_op must be rt's enum rt_op");
 _Static_assert(SAME(MN_PLAIN, RT_PLAIN) && SAME(MN_RELAXED, RT_RELAXED) &&
 	       SAME(MN_ACQUIRE, RT_ACQUIRE) && SAME(MN_RELEASE, RT_RELEASE) &&
-	       SAME(MN_SEQ_CST, RT_SEQ_CST), "atomic.h's enum mn_order must be rt's enum rt_order");
+	       SAME(MN_SEQ_CST, RT_SEQ_CST) && SAME(MN_ACQ_REL, RT_ACQ_REL),
+	       "atomic.h's enum mn_order must be rt's enum rt_order");
+_Static_assert(SAME(MN_FENCE_ACQUIRE, RT_FENCE_ACQUIRE) && SAME(MN_FENCE_RELEASE, RT_FENCE_RELEASE) &&
+	       SAME(MN_FENCE_FULL, RT_FENCE_FULL) && SAME(MN_FENCE_WMB, RT_FENCE_WMB) &&
+	       SAME(MN_FENCE_RMB, RT_FENCE_RMB), "atomic.h's enum mn_fence must be rt's enum rt_fence");
 
 uint64_t mn_model_access(int op, volatile void *addr, unsigned size, int order, uint64_t val)
 {
@@ -32,7 +36,7 @@ void mn_model_copy(int op, void *dst, const void *src, size_t n)
 		rt_copy_out(rt_current(), dst, src, n);
 }
 
-/* smp_mb(): a full fence (rt.h "Fences" for the other kinds) */
+/* smp_mb(): a full fence; the other kinds (rt.h "Fences") by mn_model_fence_kind */
 void mn_model_fence(void)
 {
 	rt_fence(rt_current(), RT_FENCE_FULL);
@@ -42,6 +46,11 @@ void mn_model_fence(void)
 void mn_model_heavy_barrier(void)
 {
 	rt_fence(rt_current(), RT_FENCE_HEAVY);
+}
+
+void mn_model_fence_kind(int kind)
+{
+	rt_fence(rt_current(), kind);
 }
 
 void mn_model_spin(volatile void *addr, unsigned size)

@@ -18,6 +18,16 @@
  *   MN_ZOO_LIGHT_HOISTED       v3 producer reads sr_wake before its     -> lost wakeup under SC
  *                              publishing store (the compiler's freedom
  *                              without the compiler barrier)
+ * Found only by the ARM model (load reordering, load buffering; correct under SC/TSO/PSO):
+ *   MN_ZOO_V2_RELAXED_CONSUME  v2 consumer loads prod relaxed (not acquire)  -> reads a stale
+ *                              length or frame (load -> load)
+ *   MN_ZOO_CONS_WMB_RELEASE    v2 consumer releases its slots with a store fence + relaxed store
+ *                              (Concurrency Kit c7945fe): its slot reads may complete after the
+ *                              producer saw the new index and refilled the slot (load -> store)
+ *   MN_ZOO_PROD_RELAXED_CONS   v2 producer loads cons relaxed (trusting the control dependency,
+ *                              which the ordering layer does not promise; the perf ring's
+ *                              data_tail shape): its slot writes may land before the consumer's
+ *                              reads of the old frame (load -> store)
  */
 #include "mnetif/ring.h"
 #include "compat.h"
@@ -385,7 +395,11 @@ static inline int push_sw(struct mn_prod *p, const struct mn_frame *f, uint32_t 
 	if (p->g.proto != MN_PROTO_V3 || room < n - t->oversize) {
 		/* Acquire pairs with the consumer's release of its index: it has finished reading
 		 * every slot below cons, which we may now overwrite. One read for the whole batch. */
+#ifdef MN_ZOO_PROD_RELAXED_CONS
+		uint16_t cons = mn_read_once(p->cons_ix);
+#else
 		uint16_t cons = mn_load_acquire(p->cons_ix);
+#endif
 		uint16_t used = (uint16_t)(p->prod - cons);
 
 		if (used > p->g.size) {
@@ -600,7 +614,11 @@ int mn_cons_fill(struct mn_cons *c)
 	case MN_PROTO_V2:
 	case MN_PROTO_V3:
 		/* Acquire pairs with the producer's release of sr_avail. */
+#ifdef MN_ZOO_V2_RELAXED_CONSUME
+		c->prod_seen = mn_read_once(&h->sr_avail);
+#else
 		c->prod_seen = mn_load_acquire(&h->sr_avail);
+#endif
 		fill = (uint16_t)(c->prod_seen - c->cons);
 		break;
 	case MN_PROTO_V1:
@@ -679,7 +697,12 @@ int mn_cons_release_n(struct mn_cons *c, uint32_t n)
 	case MN_PROTO_V2:
 	case MN_PROTO_V3:
 		/* Release pairs with the producer's acquire of our index: we are done with all n slots. */
+#ifdef MN_ZOO_CONS_WMB_RELEASE
+		mn_smp_wmb();
+		mn_write_once(c->cons_ix, (uint16_t)(c->cons + n));
+#else
 		mn_store_release(c->cons_ix, (uint16_t)(c->cons + n));
+#endif
 		c->cons = (uint16_t)(c->cons + n);
 		break;
 	case MN_PROTO_V1:

@@ -11,6 +11,11 @@
  *   mn_plain_load(p)           NON-atomic load     (2012 zoo model only: a data race by design)
  *   mn_plain_store(p, v)       NON-atomic store    (2012 zoo model only)
  *   mn_smp_mb()                full fence          smp_mb
+ *   mn_smp_wmb()               store-store fence   smp_wmb   (earlier stores before later stores)
+ *   mn_smp_rmb()               load-load fence     smp_rmb   (earlier loads before later loads
+ *                                                             and stores, as dmb ishld)
+ *   mn_fence_acquire()         C11 acquire fence   (earlier loads before later loads and stores)
+ *   mn_fence_release()         C11 release fence   (earlier loads and stores before later stores)
  *   mn_test_and_set(p)         xchg(p, 1), acquire; returns the old value
  *   mn_clear_release(p)        store-release of 0 (unlock)
  *   mn_fetch_add(p, v)         fully ordered fetch-and-add; returns the old value
@@ -87,7 +92,11 @@ typedef struct { uint32_t mn_shared_; } mn_u32;
 typedef struct { uint64_t mn_shared_; } mn_u64;
 
 /* Orders, also the values the model runtime receives. */
-enum mn_order { MN_PLAIN = 0, MN_RELAXED = 1, MN_ACQUIRE = 2, MN_RELEASE = 3, MN_SEQ_CST = 4 };
+enum mn_order { MN_PLAIN = 0, MN_RELAXED = 1, MN_ACQUIRE = 2, MN_RELEASE = 3, MN_SEQ_CST = 4,
+		MN_ACQ_REL = 5 /* model only: the zoo's fetch_add that is not a full fence */ };
+/* Fence kinds (the model runtime's values: a fence step's order). */
+enum mn_fence { MN_FENCE_ACQUIRE = 2, MN_FENCE_RELEASE = 3, MN_FENCE_FULL = 4, MN_FENCE_WMB = 5,
+		MN_FENCE_RMB = 6 };
 
 /* Operations as the model runtime sees them. */
 enum mn_op {
@@ -109,6 +118,7 @@ enum mn_op {
 uint64_t mn_model_access(int op, volatile void *addr, unsigned size, int order, uint64_t val);
 void mn_model_copy(int op, void *dst, const void *src, size_t n);
 void mn_model_fence(void);
+void mn_model_fence_kind(int kind);   /* enum mn_fence */
 void mn_model_spin(volatile void *addr, unsigned size);
 void mn_model_notify(void *tag);
 void mn_model_heavy_barrier(void);     /* RT_FENCE_HEAVY (ordering.c) */
@@ -125,8 +135,17 @@ void mn_model_heavy_barrier(void);     /* RT_FENCE_HEAVY (ordering.c) */
 #define mn_plain_store(p, v)    ((void)MN_ACCESS_(MN_OP_STORE, p, MN_PLAIN, v))
 #define mn_test_and_set(p)      ((uint32_t)MN_ACCESS_(MN_OP_TAS, p, MN_ACQUIRE, 1))
 #define mn_clear_release(p)     mn_store_release(p, 0)
+#ifdef MN_ZOO_FADD_ACQREL
+/* the zoo: C11's seq_cst RMW on ARMv8 (acquire + release, no fence), the mapping before 2026-11 */
+#define mn_fetch_add(p, v)      MN_TYPED_(p, MN_ACCESS_(MN_OP_FETCH_ADD, p, MN_ACQ_REL, v))
+#else
 #define mn_fetch_add(p, v)      MN_TYPED_(p, MN_ACCESS_(MN_OP_FETCH_ADD, p, MN_SEQ_CST, v))
+#endif
 #define mn_smp_mb()             mn_model_fence()
+#define mn_fence_acquire()      mn_model_fence_kind(MN_FENCE_ACQUIRE)
+#define mn_fence_release()      mn_model_fence_kind(MN_FENCE_RELEASE)
+#define mn_smp_wmb()            mn_model_fence_kind(MN_FENCE_WMB)
+#define mn_smp_rmb()            mn_model_fence_kind(MN_FENCE_RMB)
 #define mn_copy_to_shared(d, s, n)   mn_model_copy(MN_OP_COPY_IN, (d), (s), (n))
 #define mn_copy_from_shared(d, s, n) mn_model_copy(MN_OP_COPY_OUT, (d), (s), (n))
 #define mn_spin_wait(p)         mn_model_spin(MN_FIELD_(p), sizeof(*MN_FIELD_(p)))
@@ -152,6 +171,10 @@ void mn_model_heavy_barrier(void);     /* RT_FENCE_HEAVY (ordering.c) */
 #define mn_fetch_add(p, v)      ({ smp_mb(); __typeof__(*MN_FIELD_(p)) o_ = \
 				  __atomic_fetch_add(MN_FIELD_(p), (v), __ATOMIC_RELAXED); smp_mb(); o_; })
 #define mn_smp_mb()             smp_mb()
+#define mn_smp_wmb()            smp_wmb()
+#define mn_smp_rmb()            smp_rmb()
+#define mn_fence_acquire()      smp_mb()   /* Linux has no acquire/release fence: the full one */
+#define mn_fence_release()      smp_mb()
 #define mn_copy_to_shared(d, s, n)   memcpy((d), (s), (n))
 #define mn_copy_from_shared(d, s, n) memcpy((d), (s), (n))
 #define mn_spin_wait(p)         cpu_relax()
@@ -178,6 +201,10 @@ void mn_model_heavy_barrier(void);     /* RT_FENCE_HEAVY (ordering.c) */
 #define mn_fetch_add(p, v)      ({ atomic_thread_fence_seq_cst(); __typeof__(*MN_FIELD_(p)) o_ = \
 				  atomic_fetchadd_32(MN_FIELD_(p), (v)); atomic_thread_fence_seq_cst(); o_; })
 #define mn_smp_mb()             atomic_thread_fence_seq_cst()
+#define mn_smp_wmb()            atomic_thread_fence_rel()
+#define mn_smp_rmb()            atomic_thread_fence_acq()
+#define mn_fence_acquire()      atomic_thread_fence_acq()
+#define mn_fence_release()      atomic_thread_fence_rel()
 #define mn_copy_to_shared(d, s, n)   memcpy((d), (s), (n))
 #define mn_copy_from_shared(d, s, n) memcpy((d), (s), (n))
 #define mn_spin_wait(p)         cpu_spinwait()
@@ -199,13 +226,43 @@ void mn_model_heavy_barrier(void);     /* RT_FENCE_HEAVY (ordering.c) */
 #define mn_plain_store(p, v)    ((void)(*MN_FIELD_(p) = (v)))
 #define mn_test_and_set(p)      ((uint32_t)__atomic_exchange_n(MN_FIELD_(p), 1u, __ATOMIC_ACQUIRE))
 #define mn_clear_release(p)     __atomic_store_n(MN_FIELD_(p), 0u, __ATOMIC_RELEASE)
+/* Fully ordered, as the kernel's atomic_add_return: a full fence on both sides. x86's locked
+ * instruction is one. Elsewhere C11's seq_cst RMW is only acquire + release (ARMv8 LDADDAL or
+ * LDAXR/STLXR, RISC-V amoadd.aq): a later load may pass its store (litmus SB+fadd+fence), which
+ * the registry's in-flight handshake (registry.c input_get) cannot afford; the trailing fence
+ * closes that, as arm64 Linux does after its LL/SC atomics. */
+#if defined(__x86_64__) || defined(__i386__)
 #define mn_fetch_add(p, v)      __atomic_fetch_add(MN_FIELD_(p), (v), __ATOMIC_SEQ_CST)
+#else
+#define mn_fetch_add(p, v)      ({ __typeof__(*MN_FIELD_(p)) o_ = \
+				  __atomic_fetch_add(MN_FIELD_(p), (v), __ATOMIC_SEQ_CST); \
+				  __atomic_thread_fence(__ATOMIC_SEQ_CST); o_; })
+#endif
 #if defined(__SANITIZE_THREAD__)
 /* ThreadSanitizer does not model standalone fences: a seq_cst RMW is a full fence it understands. */
 static unsigned long mn_tsan_fence_word __attribute__((unused));
 #define mn_smp_mb()             ((void)__atomic_fetch_add(&mn_tsan_fence_word, 0, __ATOMIC_SEQ_CST))
+#define mn_fence_acquire()      ((void)__atomic_fetch_add(&mn_tsan_fence_word, 0, __ATOMIC_ACQUIRE))
+#define mn_fence_release()      ((void)__atomic_fetch_add(&mn_tsan_fence_word, 0, __ATOMIC_RELEASE))
 #else
 #define mn_smp_mb()             __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define mn_fence_acquire()      __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define mn_fence_release()      __atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
+/* C11 has no store-store or load-load fence: the barrier instructions where the CPU has them,
+ * else the C11 fence that implies them (release orders stores, acquire orders loads). */
+#if defined(__aarch64__)
+#define mn_smp_wmb()            __asm__ __volatile__("dmb ishst" ::: "memory")
+#define mn_smp_rmb()            __asm__ __volatile__("dmb ishld" ::: "memory")
+#elif defined(__riscv)
+#define mn_smp_wmb()            __asm__ __volatile__("fence w,w" ::: "memory")
+#define mn_smp_rmb()            __asm__ __volatile__("fence r,rw" ::: "memory")
+#elif defined(__x86_64__) || defined(__i386__)
+#define mn_smp_wmb()            __asm__ __volatile__("" ::: "memory")   /* TSO: stores in order */
+#define mn_smp_rmb()            __asm__ __volatile__("" ::: "memory")   /* TSO: loads in order */
+#else
+#define mn_smp_wmb()            mn_fence_release()
+#define mn_smp_rmb()            mn_fence_acquire()
 #endif
 #define mn_copy_to_shared(d, s, n)   memcpy((d), (s), (n))
 #define mn_copy_from_shared(d, s, n) memcpy((d), (s), (n))

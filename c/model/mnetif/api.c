@@ -10,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert((int)MN_MOP_PROMISE == (int)RT_OP_PROMISE && (int)MN_OPT_READ == (int)RT_OPT_READ &&
+	       (int)MN_OPT_PROMISE == (int)RT_OPT_PROMISE && (int)MN_MM_ARM == (int)RT_MM_ARM &&
+	       sizeof(struct mn_promise_cand) == sizeof(struct rt_promise),
+	       "model.h's ARM values are rt's");
+
 static struct mn_ctx ctx;
 static struct mn_ctx *running;
 
@@ -112,7 +117,7 @@ static void convert_steps(const struct mn_ctx *m, struct mn_model_step *trace, u
 			.index = s->index, .off = s->off, .size = s->size, .value = s->value,
 			.buffered = s->buffered, .cur = (uint16_t)s->watch[0],
 			.avail = (uint16_t)s->watch[1], .lock = (uint32_t)s->watch[2],
-			.decision = s->decision,
+			.decision = s->decision, .rf = s->rf,
 		};
 	}
 }
@@ -198,6 +203,9 @@ static void stats(struct mn_explore_stats *st, const struct rt_stats *s)
 	st->coverage = s->coverage;
 	st->first_violation = s->first_violation;
 	memcpy(st->message, s->message, sizeof(st->message));
+	st->pruned = s->pruned;
+	st->rounds = s->rounds;
+	st->npromise_cands = s->npromises;
 }
 
 /* A search's executions write their results here (the result hook's argument). */
@@ -266,12 +274,13 @@ int mn_model_dpor(const struct mn_model_workload *w, uint64_t max_executions,
 	struct rt_stats s;
 	int err;
 
-	if (w->reduce || w->consumer == MN_CONSUMER_EXTERNAL) {
+	if (w->reduce || w->consumer == MN_CONSUMER_EXTERNAL || w->mm == MN_MM_ARM) {
 		memset(st, 0, sizeof(*st));
 		if (cex_len)
 			*cex_len = 0;
 		st->first_violation = MN_VIO_SETUP;
-		strcpy(st->message, "setup: DPOR needs reduce = 0 and no external consumer");
+		strcpy(st->message, "setup: DPOR needs reduce = 0, no external consumer and SC/TSO/PSO "
+		       "(ARM: the bounded search)");
 		return -EINVAL;
 	}
 	if (!(m = search_begin(w, &wl)))
@@ -279,6 +288,36 @@ int mn_model_dpor(const struct mn_model_workload *w, uint64_t max_executions,
 	err = rt_dpor(m->rt, wl, m, max_executions, stop_on_violation, &s, cex, cap, cex_len);
 	stats(st, &s);
 	return err;
+}
+
+int mn_model_promise_table(struct mn_promise_cand *out, uint32_t cap, uint32_t *n,
+			   unsigned char *blob, uint32_t blobcap, uint32_t *bloblen)
+{
+	if (!ctx.rt) {
+		*n = *bloblen = 0;
+		return 0;
+	}
+	return rt_promise_table(ctx.rt, (struct rt_promise *)out, cap, n, blob, blobcap, bloblen);
+}
+
+int mn_model_learn_promises(const struct mn_model_workload *w, uint32_t preemption_bound,
+			    uint64_t max_executions)
+{
+	const struct rt_workload *wl;
+	struct mn_ctx *m;
+
+	if (w->mm != MN_MM_ARM)
+		return -EINVAL;
+	if (!(m = begin(w, &search_result, &wl)))
+		return -ENOMEM;
+	rt_set_result_hook(m->rt, NULL, NULL);
+	return rt_learn_promises(m->rt, wl, m, preemption_bound, max_executions);
+}
+
+void mn_model_arm_mutate(int mutation)
+{
+	if (ctx.rt || (ctx.rt = rt_new()))
+		rt_arm_mutate(ctx.rt, mutation);
 }
 
 void mn_model_dpor_mutate(int mutation)

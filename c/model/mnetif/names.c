@@ -11,7 +11,7 @@ const char *mn_model_op_name(int op)
 		[MN_OP_LOAD] = "load", [MN_OP_STORE] = "store", [MN_OP_FENCE] = "fence",
 		[MN_OP_TAS] = "tas", [MN_OP_FETCH_ADD] = "fetch_add", [MN_OP_COPY_IN] = "copy_in",
 		[MN_OP_COPY_OUT] = "copy_out", [MN_OP_SPIN] = "spin", [MN_OP_NOTIFY] = "notify",
-		[RT_OP_CAS] = "cas", [MN_MOP_DRAIN] = "drain", [MN_MOP_KILL] = "kill", [MN_MOP_SLEEP] = "sleep",
+		[RT_OP_CAS] = "cas", [MN_MOP_PROMISE] = "promise", [MN_MOP_DRAIN] = "drain", [MN_MOP_KILL] = "kill", [MN_MOP_SLEEP] = "sleep",
 		[MN_MOP_IDLE] = "idle", [MN_MOP_DELIVER] = "deliver",
 	};
 
@@ -49,6 +49,7 @@ const char *mn_model_coverage_name(int bit)
 		"ring-full", "wrap-v2", "wrap-v1", "lock-contended", "killed", "consumer-slept",
 		"notified", "drop-full", "drop-oversize", "drop-busy", "drop-error", "unplugged",
 		"spin-blocked", "reordered", "forwarded", "not-plugged", "killed-holder",
+		"stale-read", "promise",
 	};
 
 	return NAME_OF(n, bit);
@@ -76,6 +77,14 @@ const char *mn_model_variant(void)
 	return "no_heavy";
 #elif defined(MN_ZOO_LIGHT_HOISTED)
 	return "light_hoisted";
+#elif defined(MN_ZOO_V2_RELAXED_CONSUME)
+	return "v2_relaxed_consume";
+#elif defined(MN_ZOO_CONS_WMB_RELEASE)
+	return "cons_wmb_release";
+#elif defined(MN_ZOO_PROD_RELAXED_CONS)
+	return "prod_relaxed_cons";
+#elif defined(MN_ZOO_FADD_ACQREL)
+	return "fadd_acqrel";
 #else
 	return "fixed";
 #endif

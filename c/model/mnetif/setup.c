@@ -23,8 +23,10 @@ static int validate(struct mn_ctx *m)
 	const struct mn_model_workload *w = &m->w;
 	uint32_t p, k;
 
-	if (w->mm > MN_MM_PSO)
-		return bad(m, "mm is not SC/TSO/PSO");
+	if (w->mm > MN_MM_ARM)
+		return bad(m, "mm is not SC/TSO/PSO/ARM");
+	if (w->npromise_cands > MN_MODEL_MAX_PROMISE_CANDS || (w->npromise_cands && !w->promise_cands))
+		return bad(m, "promise_cands: at most 512, and given when npromise_cands > 0");
 	if (w->proto == MN_MODEL_LITMUS) {
 		if (w->nlitmus_actors < 1 || w->nlitmus_actors > MN_MODEL_MAX_ACTORS)
 			return bad(m, "litmus: 1..6 actors");
@@ -42,6 +44,11 @@ static int validate(struct mn_ctx *m)
 					return bad(m, "litmus: op is LOAD/STORE/FENCE/TAS/FETCH_ADD");
 			}
 		}
+		if (w->nlitmus_final > MN_MODEL_MAX_LITMUS)
+			return bad(m, "litmus: at most 8 final locations");
+		for (p = 0; p < w->nlitmus_final; p++)
+			if (w->litmus_final_off[p] + 4 > 4096 || w->litmus_final_off[p] % 4)
+				return bad(m, "litmus: final locations are aligned 4-byte words < 4096");
 		return 0;
 	}
 	if (w->proto > MN_PROTO_V3)
@@ -122,6 +129,15 @@ static void begin(struct mn_ctx *m)
 	memset(m->got, 0, sizeof(m->got));
 }
 
+/* ARM: the workload's promise table (model.h "ARM"; regions: 0 the ring buffer, 1 the table). */
+static void set_promises(struct mn_ctx *m)
+{
+	const struct mn_model_workload *w = &m->w;
+
+	rt_set_promises(m->rt, (const struct rt_promise *)w->promise_cands, w->npromise_cands,
+			w->promise_blob, w->max_promises);
+}
+
 static int killer(struct mn_ctx *m)
 {
 	if (m->w.kill_actor < 0)
@@ -142,6 +158,7 @@ int mn_setup_ring(struct mn_ctx *m)
 		return err;
 	rt_set_memory_model(m->rt, (int)w->mm);
 	rt_set_max_steps(m->rt, w->max_steps);
+	set_promises(m);
 	err = plug_ring(m);
 	if (err)
 		return err;
@@ -206,6 +223,7 @@ int mn_setup_litmus(struct mn_ctx *m)
 	err = lit_setup(m->rt, p);
 	if (err)
 		return err;
+	set_promises(m);
 	mn_note_litmus_actors(m, p->nactors);
 	err = killer(m);
 	if (err)
@@ -221,6 +239,7 @@ void mn_teardown(struct mn_ctx *m)
 		{ RT_EV_SPIN_BLOCKED, MN_COV_SPIN_BLOCKED }, { RT_EV_REORDERED, MN_COV_REORDERED },
 		{ RT_EV_FORWARDED, MN_COV_FORWARDED }, { RT_EV_WAITED, MN_COV_CONS_SLEPT },
 		{ RT_EV_SIGNALLED, MN_COV_NOTIFIED }, { RT_EV_KILLED, MN_COV_KILLED },
+		{ RT_EV_STALE_READ, MN_COV_STALE_READ }, { RT_EV_PROMISE, MN_COV_PROMISE },
 	};
 	const struct mn_ring_hdr *h = (const struct mn_ring_hdr *)ring_mem;
 	const struct rt_result *v = rt_result(m->rt);
@@ -238,9 +257,13 @@ void mn_teardown(struct mn_ctx *m)
 	if (m->table)
 		memset(m->table, 0, sizeof(struct mn_entry) * MN_MAX_PLUGS);
 	m->entry = NULL;
-	if (m->w.proto == MN_MODEL_LITMUS && r->nactors)   /* set by a successful setup only */
+	if (m->w.proto == MN_MODEL_LITMUS && r->nactors) {   /* set by a successful setup only */
 		for (i = 0; i < m->lit.nactors; i++)
 			memcpy(r->litmus_regs[i], m->lit.regs[i], sizeof(r->litmus_regs[i]));
+		for (i = 0; i < m->w.nlitmus_final; i++)
+			r->litmus_final[i] = *(const uint32_t *)(ring_mem + m->w.litmus_final_off[i]);
+	}
+	r->pruned = v->pruned;
 	for (i = 0; i < sizeof(ev_cov) / sizeof(ev_cov[0]); i++)
 		if (v->events & ev_cov[i].ev)
 			COV(m, ev_cov[i].cov);

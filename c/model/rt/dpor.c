@@ -65,6 +65,7 @@
 #include "mm.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -609,6 +610,17 @@ int rt_dpor(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max
 			err = -EINVAL;
 			st->first_violation = wl->vio_setup;
 			strcpy(st->message, "setup: DPOR needs the reduction off");
+			rt->dp_on = 0;
+			break;
+		}
+		if (!err && rt->mm->prune) {
+			/* a model whose executions may be pruned (ARM's promises): the dependency
+			 * relation does not cover reads from the future yet */
+			err = -EINVAL;
+			st->first_violation = wl->vio_setup;
+			snprintf(st->message, sizeof(st->message),
+				 "setup: DPOR does not support the %s memory model (use the bounded "
+				 "search)", rt->mm->name);
 			rt->dp_on = 0;
 			break;
 		}

@@ -25,6 +25,7 @@ void rt_set_result_hook(struct rt *rt, rt_result_fn fn, void *arg)
 void rt_explore_count(struct rt *rt, struct rt_stats *st, const struct rt_result *r)
 {
 	st->executions++;
+	st->pruned += r->pruned != 0;
 	if (rt->hook_fn)
 		rt->hook_fn(rt->hook_arg, r);
 	st->coverage |= r->coverage;
@@ -72,7 +73,7 @@ uint64_t rt_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int search(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
+static int search_once(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
 		  uint64_t max_executions, int stop_on_violation, uint32_t want_coverage,
 		  struct rt_stats *st, uint32_t *cex, uint32_t cap, uint32_t *cex_len)
 {
@@ -137,6 +138,57 @@ static int search(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32
 	if (want_coverage && !err)
 		return found ? 0 : 1;
 	return err;
+}
+
+/*
+ * A search in rounds (ARM): the first round starts from the workload's promise table and learns
+ * (mm_arm.c); while a complete round learnt a useful new candidate, search again with the bigger
+ * table. The last round is the answer: a proof covers every promise of a value some execution
+ * stores, and its counterexample replays with the table rt_promise_table gives. The rounds only
+ * happen when the workload runs ARM (the first round tells).
+ */
+static int search(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
+		  uint64_t max_executions, int stop_on_violation, uint32_t want_coverage,
+		  struct rt_stats *st, uint32_t *cex, uint32_t cap, uint32_t *cex_len)
+{
+	uint32_t rounds = 0;
+	int err, again;
+
+	rt->prom_override = 0;
+	rt_arm_learn_begin(rt);
+	for (;;) {
+		rounds++;
+		err = search_once(rt, wl, ctx, bound, max_executions, stop_on_violation,
+				  want_coverage, st, cex, cap, cex_len);
+		/* another round when this one was complete and found nothing (a violation found
+		 * is real whatever the table) and the table grew */
+		again = rt->mm_id == RT_MM_ARM && st->exhausted &&
+			(want_coverage ? err == 1 : !err && !st->violations) &&
+			rt_arm_learn_end(rt, 1);
+		if (!again)
+			break;
+		rt->prom_override = 1;
+		rt_arm_learn_begin(rt);
+	}
+	if (!again)
+		rt_arm_learn_end(rt, 0);   /* the table the last round ran with */
+	rt->prom_override = 0;
+	st->rounds = rounds;
+	st->npromises = rt->arm ? rt->nprom : 0;
+	return err;
+}
+
+int rt_learn_promises(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
+		      uint64_t max_executions)
+{
+	struct rt_stats st;
+	int err;
+
+	rt->prom_override = 0;
+	rt_arm_learn_begin(rt);
+	err = search_once(rt, wl, ctx, bound, max_executions, 0, 0, &st, NULL, 0, NULL);
+	rt_arm_learn_end(rt, 1);
+	return err < 0 ? err : 0;
 }
 
 int rt_explore(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,

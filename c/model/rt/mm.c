@@ -4,6 +4,7 @@
 
 static const struct rt_mm *const models[RT_MM__COUNT] = {
 	[RT_MM_SC] = &rt_mm_sc, [RT_MM_TSO] = &rt_mm_tso, [RT_MM_PSO] = &rt_mm_pso,
+	[RT_MM_ARM] = &rt_mm_arm,
 };
 
 const struct rt_mm *rt_mm_get(int id)

@@ -22,6 +22,19 @@
  *              the execution is quiescent when nothing is runnable and no entry is pending.
  *   drain_key  DPOR: which drain pseudo-thread entry i belongs to (0: one FIFO per actor; else a
  *              key, e.g. its address: one FIFO per actor and address). Stable across executions.
+ * Optional (NULL: the behaviour the x86-like models share), for a model whose memory is more
+ * than committed bytes (ARM's message list, views and promises):
+ *   rmw_op     executes an atomic RMW (TAS, FETCH_ADD, CAS: op; val, val2 its operands): returns
+ *              the old value, *newval what it wrote (or old if a CAS failed)
+ *   commit_entry  makes pending entry i of a visible (instead of rt_sb_commit)
+ *   spin_blocks   rt_spin: does a block (1), or may it look again at once (0)?
+ *   idle_again    rt_idle: has the range changed since a last caught up (look again, 1)?
+ *   woken      a was woken from rt_spin / rt_idle / rt_wait (or found a notification pending)
+ *   signal     a signals an event channel (before the waiter wakes)
+ *   defer      a violation while the execution may still be pruned: keep it pending (1)
+ *   prune      at the end of a run (quiescence, step bound): 1 = it did not happen
+ *
+ * A model records what a load read with rt->step_rf (the step that made the value).
  *
  * Pending stores live in a->sb[0 .. a->nsb), oldest first (struct rt_sb_entry); rt_sb_commit(i)
  * makes entry i visible. A model that needs more state per actor adds it to struct rt_actor.
@@ -46,9 +59,18 @@ struct rt_mm {
 	void (*rmw)(struct rt *rt, struct rt_actor *a, int order);
 	int (*drainable)(const struct rt_actor *a, uint32_t i);
 	uint64_t (*drain_key)(const struct rt_actor *a, uint32_t i);
+	uint64_t (*rmw_op)(struct rt *rt, struct rt_actor *a, int op, unsigned char *addr,
+			   uint32_t size, int order, uint64_t val, uint64_t val2, uint64_t *newval);
+	void (*commit_entry)(struct rt *rt, struct rt_actor *a, uint32_t i);
+	int (*spin_blocks)(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t size);
+	int (*idle_again)(struct rt *rt, struct rt_actor *a);
+	void (*woken)(struct rt *rt, struct rt_actor *a);
+	void (*signal)(struct rt *rt, struct rt_actor *a);
+	int (*defer)(struct rt *rt, int32_t code, const char *message, int32_t step);
+	int (*prune)(struct rt *rt);
 };
 
-extern const struct rt_mm rt_mm_sc, rt_mm_tso, rt_mm_pso;
+extern const struct rt_mm rt_mm_sc, rt_mm_tso, rt_mm_pso, rt_mm_arm;
 const struct rt_mm *rt_mm_get(int id);   /* enum rt_mm_id, NULL if unknown */
 void rt_use_mm(struct rt *rt, const struct rt_mm *mm);   /* from a workload's setup */
 

@@ -258,6 +258,8 @@ static void exec_model_op(struct rt *rt, struct rt_actor *a)
 		if (rt->pending[ch]) {
 			rt->pending[ch] = 0;
 			a->ret = 1;
+			if (rt->mm->woken)
+				rt->mm->woken(rt, a);
 		} else {
 			a->state = RT_WAITING;
 			RT_EVENT(rt, RT_EV_WAITED);
@@ -269,7 +271,9 @@ static void exec_model_op(struct rt *rt, struct rt_actor *a)
 		DP_LOC(rt, RT_DPL_DONE, 1, 0);
 		DP_LOC(rt, RT_DPL_SB, RT_MAX_ACTORS, 0);
 		DP_ACCESS(rt, a->idle_lo, (uint32_t)a->idle_len, 0);
-		if (kinds_done(rt, (uint32_t)a->pend.val) && !others_pending(rt, a)) {
+		if (rt->mm->idle_again && rt->mm->idle_again(rt, a)) {
+			a->ret = 1;       /* it may have read stale values: look again, caught up */
+		} else if (kinds_done(rt, (uint32_t)a->pend.val) && !others_pending(rt, a)) {
 			a->ret = 0;
 		} else {
 			a->state = RT_IDLE;
@@ -316,6 +320,19 @@ void rt_exec(struct rt *rt, struct rt_actor *a)
 		break;
 	case RT_OP_TAS:
 	case RT_OP_FETCH_ADD:
+	case RT_OP_CAS:
+		if (mm->rmw_op) {
+			DP_ACCESS(rt, p->addr, p->size, 0);
+			old = mm->rmw_op(rt, a, p->op, p->addr, p->size, p->order, p->val, p->val2,
+					 &val);
+			write_hook(rt, a, p->op, p->addr, val, old);
+			a->last_load = p->addr;
+			a->last_load_seq = rt->commit_seq;
+			val = old;
+			break;
+		}
+		if (p->op == RT_OP_CAS)
+			goto cas;
 		mm->rmw(rt, a, p->order);
 		DP_ACCESS(rt, p->addr, p->size, 0);
 		old = rt_rd(p->addr, p->size);
@@ -326,7 +343,7 @@ void rt_exec(struct rt *rt, struct rt_actor *a)
 		a->last_load_seq = rt->commit_seq;
 		val = old;
 		break;
-	case RT_OP_CAS:
+cas:
 		mm->rmw(rt, a, p->order);
 		DP_ACCESS(rt, p->addr, p->size, 0);
 		old = rt_rd(p->addr, p->size);
@@ -351,15 +368,20 @@ void rt_exec(struct rt *rt, struct rt_actor *a)
 		break;
 	case RT_OP_SPIN:
 		DP_GLOBAL(rt);            /* reads the commit log: dependent with everything */
-		/* Blocks only if nobody stored to addr since this actor last loaded it. */
-		if (a->last_load != p->addr || !changed_since(rt, a, p->addr, a->last_load_seq)) {
+		/* Blocks only if nobody stored to addr since this actor last loaded it (the model
+		 * may say otherwise: a stale read). */
+		if (mm->spin_blocks ? mm->spin_blocks(rt, a, p->addr, p->size) :
+		    a->last_load != p->addr || !changed_since(rt, a, p->addr, a->last_load_seq)) {
 			a->state = RT_SPINNING;
 			a->spin_addr = p->addr;
+			a->spin_size = p->size;
 			RT_EVENT(rt, RT_EV_SPIN_BLOCKED);
 		}
 		break;
 	case RT_OP_SIGNAL:
 		DP_LOC(rt, RT_DPL_CHAN + (int)p->val, 1, 1);  /* a waiter's wakeup makes it global */
+		if (mm->signal)
+			mm->signal(rt, a);
 		rt->pending[p->val]++;
 		RT_EVENT(rt, RT_EV_SIGNALLED);
 		for (i = 0; i < rt->nactors; i++) {

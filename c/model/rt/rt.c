@@ -30,6 +30,7 @@ void rt_free(struct rt *rt)
 	free(rt->dec_nopt);
 	free(rt->arena);
 	rt_dpor_release(rt);
+	rt_arm_free(rt);
 	free(rt);
 }
 
@@ -49,6 +50,17 @@ int rt_set_memory_model(struct rt *rt, int mm)
 	rt->mm = m;
 	rt->mm_id = mm;
 	return 0;
+}
+
+void rt_set_promises(struct rt *rt, const struct rt_promise *c, uint32_t n,
+		     const unsigned char *blob, uint32_t max)
+{
+	rt->max_prom = max;
+	if (rt->prom_override)
+		return;
+	rt->prom = c;
+	rt->nprom = c ? n : 0;
+	rt->prom_blob = blob;
 }
 
 void rt_use_mm(struct rt *rt, const struct rt_mm *mm)
@@ -94,9 +106,11 @@ int rt_spawn(struct rt *rt, int kind, const char *name, void (*fn)(struct rt *, 
 	a->state = RT_RUNNABLE;
 	a->nsb = 0;
 	a->epoch = 0;
+	a->st_seq = a->st_bar = 0;
 	a->last_load = NULL;
 	a->last_load_seq = 0;
 	a->spin_addr = NULL;
+	a->spin_size = 0;
 	a->idle_lo = NULL;
 	a->idle_len = 0;
 	a->woken = 0;

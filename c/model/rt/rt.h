@@ -73,7 +73,8 @@
 struct rt;
 
 /* Orders (the values a step records). */
-enum rt_order { RT_PLAIN = 0, RT_RELAXED = 1, RT_ACQUIRE = 2, RT_RELEASE = 3, RT_SEQ_CST = 4 };
+enum rt_order { RT_PLAIN = 0, RT_RELAXED = 1, RT_ACQUIRE = 2, RT_RELEASE = 3, RT_SEQ_CST = 4,
+		RT_ACQ_REL = 5 /* an RMW: acquire + release, not a fence (ARM: LDADDAL) */ };
 
 /*
  * Fences (a fence step records its kind in `order`). What each kind orders, and what the models
@@ -93,8 +94,10 @@ enum rt_order { RT_PLAIN = 0, RT_RELAXED = 1, RT_ACQUIRE = 2, RT_RELEASE = 3, RT
  *            DPOR: a HEAVY step is dependent with every other actor's buffered store (before
  *            it, the fence makes the store visible; after it, not) and with whatever reads or
  *            writes what it commits. It is never reduced away.
- * A model that reorders loads (ARM) gives ACQUIRE and RMB their meaning, and HEAVY its own (the
- * hook: the model's fence(rt, a, RT_FENCE_HEAVY), called with the caller a; mm.h).
+ * A model that reorders loads (ARM, mm_arm.c) gives ACQUIRE and RMB their meaning, and HEAVY its
+ * own (the hook: the model's fence(rt, a, RT_FENCE_HEAVY), called with the caller a; mm.h): ARM
+ * places every actor's buffered stores and passes views both ways as by a full fence at each
+ * actor's current point (mm_arm.c heavy_fence; its open promises must be fulfilled above them).
  */
 enum rt_fence { RT_FENCE_ACQUIRE = 2, RT_FENCE_RELEASE = 3, RT_FENCE_FULL = 4, RT_FENCE_WMB = 5,
 		RT_FENCE_RMB = 6, RT_FENCE_HEAVY = 7 };
@@ -108,6 +111,7 @@ enum rt_op {
 	RT_OP_SPIN,              /* block until another actor changes the address */
 	RT_OP_SIGNAL,            /* signal an event channel */
 	RT_OP_CAS,               /* compare-and-swap; returns the old value */
+	RT_OP_PROMISE,           /* ARM: the actor promises a store (another actor reads it now) */
 	RT_OP_DRAIN = 16,        /* a buffered store becomes visible */
 	RT_OP_KILL,              /* ends another actor where it stands */
 	RT_OP_WAIT,              /* waits on an event channel (value 1: blocked, 0: consumed one) */
@@ -133,10 +137,14 @@ enum rt_event {
 	RT_EV_FORWARDED = 4,     /* a load read (part of) its value from the actor's own buffer */
 	RT_EV_WAITED = 8,        /* an actor blocked in rt_wait */
 	RT_EV_SIGNALLED = 16,    /* an event channel was signalled */
-	RT_EV_KILLED = 32        /* rt_kill ended a live actor */
+	RT_EV_KILLED = 32,       /* rt_kill ended a live actor */
+	RT_EV_STALE_READ = 64,   /* ARM: a load read a message older than the newest */
+	RT_EV_PROMISE = 128      /* ARM: a load read a promise (load buffering) */
 };
 
-enum rt_mm_id { RT_MM_SC = 0, RT_MM_TSO = 1, RT_MM_PSO = 2, RT_MM__COUNT };
+/* SC, TSO, PSO; ARM (also RISC-V RVWMO where they agree): load/store reordering of every kind,
+ * load buffering by promises, other-multi-copy-atomic (mm_arm.c, docs/memory-models.md). */
+enum rt_mm_id { RT_MM_SC = 0, RT_MM_TSO = 1, RT_MM_PSO = 2, RT_MM_ARM = 3, RT_MM__COUNT };
 
 /* ---- what a workload registers ------------------------------------------------------------ */
 
@@ -209,6 +217,8 @@ struct rt_result {
 	uint32_t nsteps, ndecisions, nchoices_used;
 	uint32_t coverage;                /* the workload's bits (rt_set_coverage), for searches */
 	uint32_t events;                  /* enum rt_event bits */
+	uint32_t pruned;                  /* ARM: a promise was never fulfilled: this execution did
+					   * not happen (no verdict; a violation seen is dropped) */
 };
 
 /* One step of the trace. */
@@ -219,14 +229,19 @@ struct rt_step {
 	uint32_t size;                    /* bytes accessed */
 	uint64_t value;                   /* load: read; store: written; RMW: old; others: see op */
 	uint32_t decision;                /* the decision that chose this step, or ~0u */
-	uint32_t pad;
+	int32_t rf;                       /* ARM loads: the step that made the value read (its store,
+					   * drain or promise), -1 the initial contents / own buffer */
 	uint64_t watch[RT_MAX_WATCH];     /* the watched words (rt_watch) in memory after the step */
 };
 
 /* One option at a decision point. kind: 0 run the current actor, 1 switch to `actor`, 2 drain a
  * buffered store of `actor` to (tag, index, off), 3 a memory operation's own choice (rt_choose:
- * option i is alternative i, actor the one whose operation decides). A chooser sees at most
- * RT_CHOOSER_OPTS options (the first ones). */
+ * option i is alternative i, actor the one whose operation decides); ARM (rt_choose_opts): 4 the
+ * load reads the message `actor` wrote (0xff: the initial contents; option 0 is the newest), 5
+ * `actor` promises the store the load reads. A chooser sees at most RT_CHOOSER_OPTS options (the
+ * first ones). */
+enum { RT_OPT_RUN = 0, RT_OPT_SWITCH = 1, RT_OPT_DRAIN = 2, RT_OPT_CHOICE = 3, RT_OPT_READ = 4,
+       RT_OPT_PROMISE = 5 };
 #define RT_CHOOSER_OPTS 70
 struct rt_option {
 	uint8_t kind, actor;
@@ -245,6 +260,9 @@ struct rt_stats {
 	uint32_t coverage;                /* union over the executions */
 	int32_t first_violation;
 	char message[256];
+	uint64_t pruned;                  /* ARM: executions pruned (a promise never fulfilled) */
+	uint32_t rounds;                  /* ARM: searches run until the promise table stopped growing */
+	uint32_t npromises;               /* ARM: that table's size */
 };
 
 /* ---- a checker instance ------------------------------------------------------------------- */
@@ -283,6 +301,32 @@ int rt_dpor(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max
 /* Test-only: 1 every pair of steps independent, 2 no backtracking, 3 a memory operation's own
  * decisions (rt_choose) not branched (all unsound), 0 normal. */
 void rt_dpor_mutate(struct rt *rt, int mutation);
+/*
+ * ARM: which stores may be promised (load buffering, mm_arm.c). A candidate is "actor `actor` will
+ * store `size` bytes at `off` in region `region` (rt_add_region's id)": the scalar `value`
+ * (bytes = 0, size <= 8) or the bytes at blob + value (bytes = 1, a region copy). A workload
+ * gives its table in setup (rt_set_promises); a search (rt_explore, rt_find) learns: it runs,
+ * collects every store an actor executed at a location another actor accesses, and runs again
+ * with the bigger table until it stops growing (a proof covers every promise of a value some
+ * execution stores); its counterexample replays with the table rt_promise_table gives.
+ */
+struct rt_promise {
+	uint8_t actor, region, bytes, pad;
+	uint32_t off, size, pad2;
+	uint64_t value;
+};
+#define RT_MAX_PROMISES 512
+/* One bounded search that only learns; then rt_promise_table gives the table (deterministic). */
+int rt_learn_promises(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
+		      uint64_t max_executions);
+/* The last search's table: 0, or -ENOSPC (*n and *bloblen say the sizes needed). */
+int rt_promise_table(const struct rt *rt, struct rt_promise *out, uint32_t cap, uint32_t *n,
+		     unsigned char *blob, uint32_t blobcap, uint32_t *bloblen);
+/* Test-only: break the ARM model one way (the litmus suite must notice). 0 normal; 1 loads read
+ * the newest message only; 2 no promises; 3 acquire orders nothing; 4 store fences order nothing;
+ * 5 promises fulfilled whatever the views. */
+void rt_arm_mutate(struct rt *rt, int mutation);
+
 /* fn(arg, result) after every execution of a search (NULL: none). */
 typedef void (*rt_result_fn)(void *arg, const struct rt_result *r);
 void rt_set_result_hook(struct rt *rt, rt_result_fn fn, void *arg);
@@ -290,6 +334,10 @@ void rt_set_result_hook(struct rt *rt, rt_result_fn fn, void *arg);
 /* ---- setup (from wl->setup) ------------------------------------------------------------------ */
 
 int rt_set_memory_model(struct rt *rt, int mm);           /* enum rt_mm_id (default SC); 0 or -1 */
+/* ARM: the promise candidates (see struct rt_promise; kept by the workload until the execution
+ * ends) and at most max promises read per execution. A search's learnt table replaces it. */
+void rt_set_promises(struct rt *rt, const struct rt_promise *c, uint32_t n,
+		     const unsigned char *blob, uint32_t max);
 void rt_set_max_steps(struct rt *rt, uint32_t max_steps); /* 0: RT_DEFAULT_STEPS */
 void rt_set_reduce(struct rt *rt, int on);                /* needs wl->is_private */
 /* A new actor running fn(rt, id, arg) on its own fiber; kind (< 32) and name are the workload's
@@ -326,8 +374,10 @@ void rt_note(struct rt *rt, int op, uint32_t size, uint64_t value);
 void rt_dep_global(struct rt *rt);
 void rt_dep_pseudo(struct rt *rt, uint32_t loc, uint32_t n, int write);
 /* A memory model's own decision among nopt >= 1 alternatives (e.g. which write a load reads),
- * from the same choice list as the scheduler's; 0 when nopt < 2. */
+ * from the same choice list as the scheduler's; 0 when nopt < 2. rt_choose_opts: the same, with
+ * the options as a chooser callback sees them (RT_OPT_READ, RT_OPT_PROMISE, ...). */
 uint32_t rt_choose(struct rt *rt, uint32_t nopt);
+uint32_t rt_choose_opts(struct rt *rt, uint32_t nopt, const struct rt_option *opts);
 
 /* ---- visible operations (an actor's code; outside an actor they access memory directly) -------- */
 
@@ -338,9 +388,11 @@ static inline struct rt *rt_current(void)
 }
 uint64_t rt_load(struct rt *rt, const volatile void *addr, unsigned size, int order);
 void rt_store(struct rt *rt, volatile void *addr, unsigned size, int order, uint64_t val);
-/* RT_OP_TAS (stores 1) or RT_OP_FETCH_ADD (adds val); fully ordered; returns the old value. */
+/* RT_OP_TAS (stores 1) or RT_OP_FETCH_ADD (adds val); returns the old value. Ordered as `order`
+ * says under ARM (TAS acquire; FETCH_ADD seq_cst: a full fence on each side; RT_ACQ_REL: acquire
+ * + release); the x86-like models order every RMW fully. */
 uint64_t rt_rmw(struct rt *rt, int op, volatile void *addr, unsigned size, int order, uint64_t val);
-/* Stores desired if the value is expected; fully ordered; returns the old value. */
+/* Stores desired if the value is expected; returns the old value (ordered as rt_rmw). */
 uint64_t rt_cas(struct rt *rt, volatile void *addr, unsigned size, int order, uint64_t expected,
 		uint64_t desired);
 void rt_fence(struct rt *rt, int kind);            /* enum rt_fence */

@@ -25,6 +25,8 @@ struct rt_sb_entry {
 	unsigned char *bytes;
 	uint32_t ev;                 /* DPOR: the event that buffered it (its drain's source) */
 	uint32_t epoch;              /* PSO: store-store fences passed before it (mm_pso.c) */
+	uint32_t seq;                /* ARM: its actor's store count when it was issued */
+	uint32_t bar;                /* ARM: it drains after every older entry with seq <= bar */
 };
 
 /* The operation an actor is stopped at (filled by the fiber, executed by the scheduler). */
@@ -53,9 +55,11 @@ struct rt_actor {
 	struct rt_sb_entry sb[RT_SB_CAP];
 	uint32_t nsb;
 	uint32_t epoch;              /* PSO: store-store fences so far */
+	uint32_t st_seq, st_bar;     /* ARM: stores issued; the last one before a store fence */
 	unsigned char *last_load;    /* address and commit sequence of the last load */
 	uint64_t last_load_seq;
 	unsigned char *spin_addr;
+	uint32_t spin_size;
 	const unsigned char *idle_lo;  /* IDLE: the range whose change ends the wait */
 	uint64_t idle_len;
 	int woken;
@@ -116,6 +120,14 @@ struct rt {
 	uint32_t arena_used;
 	uint32_t pending[RT_MAX_CHANNELS];   /* event channels: notifications not consumed */
 	uint32_t step_decision;      /* decision index of the step being executed, ~0u if none */
+	int32_t step_rf;             /* the next recorded step's reads-from (ARM), -1 none */
+	/* ARM promises (rt_set_promises; a search's learnt table overrides the workload's) */
+	const struct rt_promise *prom;
+	uint32_t nprom, max_prom;
+	const unsigned char *prom_blob;
+	int prom_override;           /* 1: prom* is the search's table, setup may not change it */
+	int arm_mutate;
+	struct rt_arm *arm;          /* mm_arm.c's state (messages, views, learning), lazily made */
 	uint32_t max_steps;
 	int red_on;                  /* reduction (rt_set_reduce with an is_private rule) */
 	int in_step;                 /* executing a step that is not recorded yet */
@@ -170,6 +182,12 @@ static inline int rt_overlaps(const unsigned char *a, uint32_t an, const unsigne
 	return a < b + bn && b < a + an;
 }
 
+/* mm_arm.c: ARM's state and the search's rounds (explore.c) */
+void rt_arm_free(struct rt *rt);
+void rt_arm_learn_begin(struct rt *rt);      /* a search learns from now on */
+int rt_arm_learn_end(struct rt *rt, int keep_new);  /* stop; install the table for the next
+						     * round (keep_new) or the one run; 1 if grew */
+
 /* memory.c: committed memory, classification, reduction */
 void rt_commit(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t size,
 	       const unsigned char *bytes, uint64_t val);
@@ -221,6 +239,7 @@ static inline uint32_t rt_record(struct rt *rt, struct rt_actor *a, int op,
 	rt->in_step = 0;
 	if (n < rt->cap)
 		rt_record_row(rt, a, n, op, addr, size, order, val, buffered);
+	rt->step_rf = -1;
 	return n;
 }
 

@@ -39,6 +39,10 @@ void rt_sb_commit(struct rt *rt, struct rt_actor *a, uint32_t i)
 {
 	struct rt_sb_entry e = a->sb[i];
 
+	if (rt->mm->commit_entry) {    /* a model whose drains are more than a commit (ARM) */
+		rt->mm->commit_entry(rt, a, i);
+		return;
+	}
 	if (i > 0)
 		RT_EVENT(rt, RT_EV_REORDERED);
 	if (a->nsb == 1)

@@ -22,18 +22,24 @@ struct option {
 
 void rt_violation(struct rt *rt, int32_t code, const char *fmt, ...)
 {
+	char msg[sizeof(rt->res.message)];
+	int32_t step;
 	va_list ap;
 
 	if (rt->res.violation || rt->finishing)
 		return;
-	rt->res.violation = code;
 	/* The step being executed (its record comes after the check), the last step recorded, or
 	 * -1 for a verdict at quiescence. */
-	rt->res.violation_step = rt->at_end ? -1 : rt->in_step ? (int32_t)rt->res.nsteps
-							      : (int32_t)rt->res.nsteps - 1;
+	step = rt->at_end ? -1 : rt->in_step ? (int32_t)rt->res.nsteps : (int32_t)rt->res.nsteps - 1;
 	va_start(ap, fmt);
-	vsnprintf(rt->res.message, sizeof(rt->res.message), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* a model whose execution may still turn out not to have happened keeps it pending */
+	if (rt->mm->defer && rt->mm->defer(rt, code, msg, step))
+		return;
+	rt->res.violation = code;
+	rt->res.violation_step = step;
+	memcpy(rt->res.message, msg, sizeof(msg));
 }
 
 void rt_wake(struct rt *rt, struct rt_actor *a)
@@ -48,6 +54,8 @@ void rt_wake(struct rt *rt, struct rt_actor *a)
 	if (a->pend.op == RT_OP_WAIT)
 		rt->pending[a->pend.val] = 0;   /* woken by a signal: it consumes the notification */
 	a->ret = 1;
+	if (rt->mm->woken)
+		rt->mm->woken(rt, a);
 	rt->wakeq[rt->nwake++] = a->id;
 }
 
@@ -66,7 +74,7 @@ void rt_record_row(struct rt *rt, struct rt_actor *a, uint32_t n, int op, const 
 	s->size = size;
 	s->value = val;
 	s->decision = rt->step_decision;
-	s->pad = 0;
+	s->rf = rt->step_rf;
 	for (i = 0; i < RT_MAX_WATCH; i++)
 		s->watch[i] = i < rt->nwatch ? rt_rd(rt->watch[i], rt->watch_size[i]) : 0;
 }
@@ -138,14 +146,20 @@ static __attribute__((noinline)) void record_nopt(struct rt *rt, uint32_t d, uin
 	rt->dec_nopt[d] = n;
 }
 
-/* A chooser callback's decision: the options as it sees them (o == NULL: rt_choose's). */
+/* A chooser callback's decision: the options as it sees them (o == NULL: rt_choose's, described
+ * by mo when the model gave them). */
 static __attribute__((noinline)) uint32_t ask_chooser(struct rt *rt, const struct option *o,
-						      uint32_t n, uint32_t d)
+						      const struct rt_option *mo, uint32_t n,
+						      uint32_t d)
 {
 	struct rt_option opts[RT_CHOOSER_OPTS] = { { 0 } };   /* = {0}: gcc -O1 sees m == 0 */
 	uint32_t i, m = n < RT_CHOOSER_OPTS ? n : RT_CHOOSER_OPTS;
 
 	for (i = 0; i < m; i++) {
+		if (mo) {
+			opts[i] = mo[i];
+			continue;
+		}
 		if (!o) {
 			opts[i].kind = 3;
 			opts[i].actor = (uint8_t)(rt->cur ? rt->cur->id : rt->current);
@@ -163,8 +177,10 @@ static __attribute__((noinline)) uint32_t ask_chooser(struct rt *rt, const struc
 	return i;
 }
 
-/* One decision among n options (o == NULL: a memory operation's own choice, rt_choose). */
-static inline uint32_t decide(struct rt *rt, const struct option *o, uint32_t n)
+/* One decision among n options (o == NULL: a memory operation's own choice, rt_choose, whose
+ * options mo may describe). */
+static inline uint32_t decide(struct rt *rt, const struct option *o, const struct rt_option *mo,
+			      uint32_t n)
 {
 	uint32_t d = rt->res.ndecisions++, c = 0;
 
@@ -173,7 +189,7 @@ static inline uint32_t decide(struct rt *rt, const struct option *o, uint32_t n)
 	else
 		record_nopt(rt, d, n);
 	if (rt->ch_kind == RT_CH_FN && rt->fn)
-		c = ask_chooser(rt, o, n, d);
+		c = ask_chooser(rt, o, mo, n, d);
 	else if (rt->res.nchoices_used < rt->nlist)
 		c = rt->list[rt->res.nchoices_used++] % n;
 	if (rt->taken && rt->ntaken < rt->taken_cap)
@@ -181,16 +197,21 @@ static inline uint32_t decide(struct rt *rt, const struct option *o, uint32_t n)
 	return c;
 }
 
-uint32_t rt_choose(struct rt *rt, uint32_t nopt)
+uint32_t rt_choose_opts(struct rt *rt, uint32_t nopt, const struct rt_option *opts)
 {
 	uint32_t d = rt->res.ndecisions, c;
 
 	if (nopt < 2)
 		return 0;
-	c = decide(rt, NULL, nopt);
+	c = decide(rt, NULL, opts, nopt);
 	if (rt->dp_on)
 		dp_choice(rt, d, nopt, c);
 	return c;
+}
+
+uint32_t rt_choose(struct rt *rt, uint32_t nopt)
+{
+	return rt_choose_opts(rt, nopt, NULL);
 }
 
 /* Quiescence: nothing can run and nothing is buffered. */
@@ -199,6 +220,10 @@ static void quiescence(struct rt *rt)
 	int i;
 
 	rt->at_end = 1;
+	if (rt->mm->prune && rt->mm->prune(rt)) {   /* it did not happen: no verdict */
+		rt->at_end = 0;
+		return;
+	}
 	for (i = 0; i < rt->nactors && !rt->res.violation; i++) {
 		struct rt_actor *a = rt->a[i];
 
@@ -236,6 +261,8 @@ static void loop(struct rt *rt)
 			return;
 		}
 		if (rt->res.nsteps >= rt->max_steps) {
+			if (rt->mm->prune && rt->mm->prune(rt))
+				return;
 			rt_violation(rt, rt->wl->vio_step_bound,
 				     "progress: %u steps without reaching quiescence (livelock or a "
 				     "too small max_steps)", rt->max_steps);
@@ -253,7 +280,7 @@ static void loop(struct rt *rt)
 		c = 0;
 		if (n >= 2 && !(o[0].kind == 0 && rt_private_op(rt, rt->a[o[0].actor]))) {
 			rt->step_decision = rt->res.ndecisions;
-			c = decide(rt, o, n);
+			c = decide(rt, o, NULL, n);
 		}
 		if (rt->dp_on)
 			dp_event_chosen(rt, c, rt->step_decision, o[c].kind == 2, o[c].actor, o[c].entry);
@@ -370,6 +397,13 @@ static void reset(struct rt *rt, const struct rt_workload *wl, void *ctx, struct
 	rt->nwatch = 0;
 	rt->noread = 0;
 	rt->in_step = rt->at_end = 0;
+	rt->step_rf = -1;
+	rt->max_prom = 0;
+	if (!rt->prom_override) {      /* a search's learnt table stays; else setup gives one */
+		rt->prom = NULL;
+		rt->nprom = 0;
+		rt->prom_blob = NULL;
+	}
 }
 
 int rt_execute(struct rt *rt, const struct rt_workload *wl, void *ctx, struct rt_step *trace,

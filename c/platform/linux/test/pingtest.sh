@@ -43,9 +43,17 @@ pingtest() {
 	for i in $(seq 100); do grep -q READY /tmp/resp.out && break; sleep 0.1; done
 	mac=$(awk '/^READY/ { print toupper($2) }' /tmp/resp.out)
 	pt_check "$([ -n "$mac" ] && echo 1)" ping-responder "mirage_responder kernel mnb $PT_IP: $(head -c 300 /tmp/resp.out /tmp/resp.err | tr '\n' ' ')"
-	out=$(hc arping -c 3 -w 10 -I mna $PT_IP)
-	n=$(echo "$out" | grep -c "Unicast reply from $PT_IP \[$mac\]")
-	pt_check "$([ -n "$mac" ] && [ "$n" = 3 ] && echo 1)" ping-arping-mnetif "$n of 3 arping probes answered by $mac: $(echo "$out" | tail -1)"
+	# Three probes, all answered by the responder's MAC. A reply can be lost in the emulated
+	# veth on a loaded TCG host (seen once at load 6: the responder's counters showed it sent):
+	# up to three tries, each reported.
+	tries=""
+	for try in 1 2 3; do
+		out=$(hc arping -c 3 -w 10 -I mna $PT_IP)
+		n=$(echo "$out" | grep -c "Unicast reply from $PT_IP \[$mac\]")
+		tries="$tries $n/3"
+		[ "$n" = 3 ] && break
+	done
+	pt_check "$([ -n "$mac" ] && [ "$n" = 3 ] && echo 1)" ping-arping-mnetif "$n of 3 arping probes answered by $mac (tries:$tries): $(echo "$out" | tail -1)"
 	pt_measure
 	m_lat=$pt_lat m_count=$pt_count m_flood=$pt_flood
 	set -- $m_lat
