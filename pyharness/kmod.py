@@ -231,8 +231,8 @@ def plug(name: str, proto="v2", nslots: int = 0, slotsize: int = _ring.DEFAULT_S
          buflen: int = 0, steal: bool = False) -> KPort:
     """Plug `name` to a new kernel ring of this geometry (buflen 0 = 33 pages) and map it."""
     pid = _ring._proto_id(proto)
-    if pid not in (1, 2):
-        raise ValueError(f"the module speaks v1 and v2, not {proto!r}")
+    if pid not in (1, 2, 3):
+        raise ValueError(f"the module speaks v1, v2 and v3, not {proto!r}")
     bname = _name(name)
     nslots = check_int(nslots, "nslots", 0, _ring.U32_MAX, exc=GeometryError)
     slotsize = check_int(slotsize, "slotsize", 0, _ring.U32_MAX, exc=GeometryError)

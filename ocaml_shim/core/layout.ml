@@ -24,6 +24,7 @@ let magic_base = 0x4d4e5200
 let proto_2012 = 0
 let proto_v1 = 1
 let proto_v2 = 2
+let proto_v3 = 3 (* ring.h's single-writer lines: not read by this port (Ring_geom refuses it) *)
 let magic proto = magic_base lor proto
 let max_size = 32768
 let min_slotsize = 64

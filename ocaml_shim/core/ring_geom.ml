@@ -41,6 +41,12 @@ let of_cstruct ?(allow_2012 = false) cs =
   in
   let magic = Hdr_ops.load32_relaxed buf (base + off_magic) in
   let proto = magic land 0xff in
+  (* v3 moves the consumer's index, sr_wake and the length table (ring.h): this port reads v1/v2
+     offsets only, so it refuses v3 by name rather than misread it. *)
+  let* () =
+    check (proto <> proto_v3) "sr_magic" magic
+      "protocol v3 (single-writer lines) is not implemented by the OCaml port: create or plug the ring as v2"
+  in
   let known = proto = proto_v1 || proto = proto_v2 || (allow_2012 && proto = proto_2012) in
   let* () = check known "sr_magic" magic "unknown protocol" in
   let size = Hdr_ops.load16_relaxed buf (base + off_size) in

@@ -9,7 +9,7 @@ let ours =
     ("MN_OFF_DROP_BUSY", off_drop_busy); ("MN_OFF_FRAMES", off_frames); ("MN_OFF_BYTES", off_bytes);
     ("MN_OFF_DROP_ERROR", off_drop_error); ("MN_OFF_NOTIFY", off_notify); ("MN_OFF_LENS", off_lens);
     ("MN_MAGIC_BASE", magic_base); ("MN_PROTO_2012", proto_2012); ("MN_PROTO_V1", proto_v1);
-    ("MN_PROTO_V2", proto_v2); ("MN_MAX_SIZE", max_size); ("MN_MIN_SLOTSZ", min_slotsize);
+    ("MN_PROTO_V2", proto_v2); ("MN_PROTO_V3", proto_v3); ("MN_MAX_SIZE", max_size); ("MN_MIN_SLOTSZ", min_slotsize);
     ("MN_MAX_SLOTSZ", max_slotsize); ("MN_LOCK_RETRIES", lock_retries); ("MN_PAGE_SIZE", page_size);
     ("MN_DEFAULT_PAGES", default_pages); ("MN_DEFAULT_SLOTSZ", default_slotsize) ]
 

@@ -100,6 +100,8 @@ let corrupt_tests =
       ~field:"sr_dataoff + sr_size*sr_slotsize" ~value:(128 + (8 * 65472));
     corrupt_case "unknown protocol" ~proto:v2 ~mutate:(st32 Layout.off_magic (Layout.magic 9)) ~field:"sr_magic"
       ~value:(Layout.magic 9);
+    corrupt_case "v3 ring refused by name (not implemented here)" ~proto:Layout.proto_v3
+      ~mutate:(fun _ -> ()) ~field:"sr_magic" ~value:(Layout.magic Layout.proto_v3);
     corrupt_case "no magic" ~proto:v2 ~mutate:(st32 Layout.off_magic 0x12345678) ~field:"sr_magic" ~value:0x12345678;
     corrupt_case "byte-swapped magic (other endianness)" ~proto:v2
       ~mutate:(st32 Layout.off_magic 0x02524e4d) ~field:"sr_magic" ~value:0x02524e4d;

@@ -85,7 +85,7 @@ def test_without_the_device_plug_and_list_fail_clearly():
     assert e.value.errno == errno.ENOENT
     with pytest.raises(MnetifError):
         kmod.get_vifs()
-    with pytest.raises(ValueError, match="v1 and v2"):
+    with pytest.raises(ValueError, match="v1, v2 and v3"):
         kmod.plug("eth0", "2012")
 
 

@@ -440,7 +440,7 @@ def main(argv: list[str]) -> int:
           flush=True)
     backend()
     for b in ("auto", "user"):
-        for proto in ("v2", "v1"):
+        for proto in ("v2", "v1", "v3"):
             exact(b, proto)
     if mode == "all":
         rest()
@@ -452,7 +452,7 @@ def main(argv: list[str]) -> int:
 def rest() -> None:
     vifs()
     vifs_many()
-    for proto in ("v2", "v1"):
+    for proto in ("v2", "v1", "v3"):
         stall(proto)
         wakeup(proto)
     level_triggered()
