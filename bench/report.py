@@ -24,17 +24,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("MNETIF_BUILD", ROOT / "build")) / "bench"
 
-RING_IMPLS = ["memcpy", "xcore-bulk", "ck_ring", "mn-v1", "mn-v2", "mn-v1-batch", "mn-v2-batch"]
+RING_IMPLS = ["memcpy", "xcore-bulk", "ck_ring", "mn-v1", "mn-v2", "mn-v3", "mn-v1-batch", "mn-v2-batch",
+              "mn-v3-batch"]
 FRAME_LENS = [64, 1500]
-WAKE_METHODS = ["eventfd", "evchan", "poll1ms"]
+WAKE_METHODS = ["eventfd", "evchan", "evchan-v3", "poll1ms"]
 HOOKS = [
     ("Harness speed (executions/s per engine and memory model; time to find each zoo bug)",
      ROOT / "reports" / "harness_bench.md"),
     ("OCaml consumer per-frame cost vs the C consumer", ROOT / "ocaml_shim" / "RESULTS.md"),
 ]
-TARGET_CK_64 = 1.0       # mn >= 1.0x ck_ring at 64 B
-TARGET_MEMCPY_1500 = 0.8  # mn >= 0.8x memcpy at 1500 B
-TARGET_P99_FLOOR = 2.0   # event channel p99 <= 2x the raw eventfd p99
+# issue 14. The old "1500 B >= 0.8x memcpy" target is retired: a one-thread copy stays in one
+# core's cache and bounds nothing across two CPUs; xcore-bulk is the reference.
+TARGET_CK_64 = 1.0        # per-frame mn-v3 >= 1.0x ck_ring at 64 B
+TARGET_CK_64_BATCH = 2.5  # mn-v3-batch >= 2.5x ck_ring at 64 B
+TARGET_XCORE_1500 = 0.95  # mn-v3-batch >= 0.95x xcore-bulk at 1500 B
+TARGET_P99_FLOOR = 1.2   # event channel p99 <= 1.2x the raw eventfd p99
 TARGET_IDLE_PCT = 0.1    # "idle CPU ~ 0": under 0.1 % of a core
 
 
@@ -113,10 +117,24 @@ def check_ring(run: Run) -> None:
         raise BadOutput(f"ring results incomplete: missing {sorted(want - seen)}, unexpected {sorted(seen - want)}")
 
 
+def heavy_results(run: Run) -> list[dict[str, str]]:
+    return [r for r in run.results if r.get("bench") == "heavy"]
+
+
 def check_wake(run: Run) -> None:
     reps = intval(run.info, "reps", "wakebench INFO")
     seen = set()
+    heavy = heavy_results(run)
+    for r in heavy:
+        what = f"heavy barrier rep {r.get('rep')}"
+        p50, p99 = intval(r, "p50_ns", what), intval(r, "p99_ns", what)
+        if intval(r, "calls", what) <= 0 or not 0 < p50 <= p99:
+            raise BadOutput(f"{what}: need calls > 0 and 0 < p50 <= p99: {r} (reproduce: {run.command})")
+    if sorted(intval(r, "rep", "heavy") for r in heavy) != list(range(reps)):
+        raise BadOutput(f"heavy barrier results: want one per repetition, got {heavy}")
     for r in run.results:
+        if r.get("bench") == "heavy":
+            continue
         key = (r.get("method"), intval(r, "rep", "wake"))
         what = f"wake {key[0]} rep {key[1]}"
         if key in seen:
@@ -166,18 +184,21 @@ def ring_table(run: Run) -> tuple[list[str], dict[str, bool]]:
             lines.append(f"| {flen} B | {impl} | {summary(rates, '{:.2f}')} | {gbs:.2f} | "
                          f"{summary(vs_ck, '{:.2f}')} | {summary(vs_mc, '{:.2f}')} | "
                          f"{summary(vs_xc, '{:.2f}')} | {retries:.0f} |")
-            if impl.startswith("mn-v2"):
-                if flen == 64:
-                    targets[f"{impl} ≥ {TARGET_CK_64}× ck_ring at 64 B"] = statistics.median(vs_ck) >= TARGET_CK_64
-                else:
-                    targets[f"{impl} ≥ {TARGET_MEMCPY_1500}× memcpy at 1500 B"] = (
-                        statistics.median(vs_mc) >= TARGET_MEMCPY_1500)
+            if impl == "mn-v3" and flen == 64:
+                targets[f"{impl} (per frame) ≥ {TARGET_CK_64}× ck_ring at 64 B"] = (
+                    statistics.median(vs_ck) >= TARGET_CK_64)
+            if impl == "mn-v3-batch" and flen == 64:
+                targets[f"{impl} ≥ {TARGET_CK_64_BATCH}× ck_ring at 64 B"] = (
+                    statistics.median(vs_ck) >= TARGET_CK_64_BATCH)
+            if impl == "mn-v3-batch" and flen == 1500:
+                targets[f"{impl} ≥ {TARGET_XCORE_1500}× xcore-bulk at 1500 B"] = (
+                    statistics.median(vs_xc) >= TARGET_XCORE_1500)
     return lines, targets
 
 
 def wake_table(run: Run) -> tuple[list[str], dict[str, bool]]:
     reps = int(run.info["reps"])
-    by = {(r["method"], int(r["rep"])): r for r in run.results}
+    by = {(r["method"], int(r["rep"])): r for r in run.results if r.get("bench") == "wake"}
     lines = [
         f"Command: `{run.command}` ({run.seconds:.0f} s). {run.info['samples']} samples per method and "
         f"repetition (one frame at a time, 200–700 µs apart), {reps} repetitions, methods interleaved; "
@@ -196,9 +217,17 @@ def wake_table(run: Run) -> tuple[list[str], dict[str, bool]]:
         idle = [100.0 * int(by[(m, k)]["idle_cpu_ns"]) / int(by[(m, k)]["idle_wall_ns"]) for k in range(reps)]
         lines.append(f"| {m} | {summary(p50, '{:.1f}')} | {summary(p99, '{:.1f}')} | {mx:.0f} | "
                      f"{summary(ratio, '{:.2f}')} | {summary(idle, '{:.3f}')} |")
-        if m == "evchan":
-            targets[f"evchan p99 ≤ {TARGET_P99_FLOOR}× eventfd floor"] = statistics.median(ratio) <= TARGET_P99_FLOOR
-            targets[f"evchan idle CPU < {TARGET_IDLE_PCT} %"] = statistics.median(idle) < TARGET_IDLE_PCT
+        if m == "evchan-v3":
+            targets[f"{m} p99 ≤ {TARGET_P99_FLOOR}× eventfd floor"] = statistics.median(ratio) <= TARGET_P99_FLOOR
+            targets[f"{m} idle CPU < {TARGET_IDLE_PCT} %"] = statistics.median(idle) < TARGET_IDLE_PCT
+    heavy = heavy_results(run)
+    h50 = [int(r["p50_ns"]) / 1e3 for r in heavy]
+    h99 = [int(r["p99_ns"]) / 1e3 for r in heavy]
+    avail = all(r["available"] == "1" for r in heavy)
+    lines += ["", f"The heavy barrier alone (v3's price per sleep; {heavy[0]['calls']} calls per repetition, "
+              f"a thread of the process spinning on the other CPU): "
+              f"{'membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)' if avail else 'NOT AVAILABLE, full fence fallback'}"
+              f" p50 {summary(h50, '{:.2f}')} µs, p99 {summary(h99, '{:.2f}')} µs."]
     return lines, targets
 
 

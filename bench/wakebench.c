@@ -7,7 +7,13 @@
  *             v2 ring (mn_plug), frames injected with mn_user_inject -> netif_ether_input ->
  *             mn_prod_push, which calls mn_os_notify (eventfd write) when the consumer armed
  *             sr_wake; the consumer peeks, and when empty mn_cons_prepare_wait + poll() + read()
+ *   evchan-v3 the same path on a v3 ring (ring.h): the consumer's prepare_wait looks at the ring
+ *             MN_WAIT_SPINS times, arms sr_wake and issues the heavy barrier (membarrier); the
+ *             producer has only a compiler barrier before reading sr_wake
  *   poll1ms   the 2012 receive loop: consume while frames, else sleep 1 ms (same ring, same path)
+ * After each repetition: the heavy barrier's own cost (mn_heavy_barrier(), i.e. membarrier
+ * GLOBAL_EXPEDITED, timed alone, with a thread of this process spinning on the other CPU): what a
+ * v3 consumer pays per sleep on top of v2's fence.
  * Each sample: the producer sleeps a pseudo-random 200-700 us gap (so the consumer is idle, and
  * the gap is not in phase with the 1 ms poll), stamps the send time, sends; the consumer takes the
  * time once it holds the frame (a copy of it) and acknowledges on a second eventfd. Latency =
@@ -16,6 +22,7 @@
  *
  * Output: RESULT bench=wake method=M rep=R samples=N p50_ns=.. p99_ns=.. max_ns=..
  *         idle_cpu_ns=.. idle_wall_ns=..
+ *         RESULT bench=heavy rep=R calls=N available=0|1 p50_ns=.. p99_ns=..
  */
 #include "bench_util.h"
 
@@ -30,8 +37,8 @@
 #define RING_LEN (33u * 4096u)
 #define FRAME_LEN 64u
 
-enum method { M_EVENTFD, M_EVCHAN, M_POLL1MS, M__COUNT };
-static const char *const method_name[M__COUNT] = { "eventfd", "evchan", "poll1ms" };
+enum method { M_EVENTFD, M_EVCHAN, M_EVCHAN_V3, M_POLL1MS, M__COUNT };
+static const char *const method_name[M__COUNT] = { "eventfd", "evchan", "evchan-v3", "poll1ms" };
 
 struct wake {
 	int method;
@@ -185,7 +192,8 @@ static void plug(struct wake *w, int rep)
 
 	snprintf(w->ifname, sizeof(w->ifname), "mnbench%d.%d", w->method, rep % 100);
 	w->ring = mn_user_ring_alloc(RING_LEN);
-	if (!w->ring || mn_ring_init(w->ring, RING_LEN, MN_PROTO_V2, 64, 2048))
+	if (!w->ring || mn_ring_init(w->ring, RING_LEN, w->method == M_EVCHAN_V3 ? MN_PROTO_V3 :
+				     MN_PROTO_V2, 64, 2048))
 		BENCH_DIE("ring");
 	if ((e = mn_user_if_create(w->ifname, mac)) < 0)
 		BENCH_DIE("mn_user_if_create %s: %d", w->ifname, e);
@@ -241,6 +249,50 @@ static void run(struct wake *w, int rep, uint32_t idle_ms)
 	close(w->ackfd);
 }
 
+/* The heavy barrier alone, N calls, with a thread of ours spinning on the other CPU (membarrier
+ * IPIs the CPUs running our threads). */
+static int heavy_spin_stop;
+
+static void *heavy_spinner(void *arg)
+{
+	bench_pin(*(int *)arg);
+	while (!__atomic_load_n(&heavy_spin_stop, __ATOMIC_RELAXED))
+		mn_cpu_relax();
+	return NULL;
+}
+
+static void heavy_cost(int rep, int cpus[2], uint32_t calls)
+{
+	uint64_t *ns = calloc(calls, sizeof(*ns));
+	pthread_t t;
+	int avail = mn_heavy_barrier_register();
+	uint32_t i;
+
+	if (!ns)
+		BENCH_DIE("calloc");
+	__atomic_store_n(&heavy_spin_stop, 0, __ATOMIC_RELAXED);
+	if (pthread_create(&t, NULL, heavy_spinner, &cpus[1]))
+		BENCH_DIE("pthread_create");
+	bench_pin(cpus[0]);
+	for (i = 0; i < calls; i++) {
+		uint64_t t0 = now_ns();
+
+		if (avail && !mn_heavy_barrier())
+			BENCH_DIE("membarrier failed after registering");
+		if (!avail)
+			mn_smp_mb();
+		ns[i] = now_ns() - t0;
+	}
+	__atomic_store_n(&heavy_spin_stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	sort_u64(ns, calls);
+	printf("RESULT bench=heavy rep=%d calls=%u available=%d p50_ns=%llu p99_ns=%llu\n", rep, calls,
+	       avail, (unsigned long long)percentile(ns, calls, 50),
+	       (unsigned long long)percentile(ns, calls, 99));
+	fflush(stdout);
+	free(ns);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: wakebench [-s SAMPLES] [-r REPS] [-i IDLE_MS]\n");
@@ -283,6 +335,7 @@ int main(int argc, char **argv)
 			fflush(stdout);
 			free(w.lat);
 		}
+		heavy_cost(rep, cpus, 2000);
 	}
 	return 0;
 }

@@ -109,6 +109,7 @@ static void *producer(void *arg)
 
 struct cons_stats {
 	uint64_t delivered, bad, order, lost_wakeups, io_errors;
+	uint64_t sleeps;          /* -w: prepare_wait said sleep (v3: one heavy barrier each) */
 	uint64_t next_seq[MAXP];
 	char first_error[200];
 };
@@ -192,6 +193,7 @@ static void *consumer(void *arg)
 		if (cfg.waits && !__atomic_load_n(&producers_done, __ATOMIC_ACQUIRE)) {
 			if (mn_cons_prepare_wait(&c)) {
 				/* Armed and still empty: only a notification may wake us. */
+				s->sleeps++;
 				/* A frame published just as the wait timed out is still signalled: give the
 				 * producer 200 ms more before calling it lost. */
 				if (mn_user_event_wait(event_fd, 2000) == 0 && mn_cons_fill(&c) > 0 &&
@@ -288,12 +290,12 @@ int main(int argc, char **argv)
 	h = (struct mn_ring_hdr *)ring;
 	total = cfg.frames * cfg.nprod;
 	printf("stress: proto=%s producers=%u waits=%u sent=%" PRIu64 " delivered=%" PRIu64
-	       " drop_full=%u drop_busy=%u drop_oversize=%u drop_error=%u notify=%u time=%.2fs rate=%.2fM/s%s\n",
+	       " drop_full=%u drop_busy=%u drop_oversize=%u drop_error=%u notify=%u sleeps=%" PRIu64 " time=%.2fs rate=%.2fM/s%s\n",
 	       cfg.proto == MN_PROTO_V1 ? "v1" : cfg.proto == MN_PROTO_V2 ? "v2" :
 	       cfg.proto == MN_PROTO_V3 ? "v3" : "2012", cfg.nprod,
 	       cfg.waits, sent, cs.delivered, mn_observe(&h->sr_drop_full), mn_observe(&h->sr_drop_busy),
 	       mn_observe(&h->sr_drop_oversize), mn_observe(&h->sr_drop_error), mn_observe(&h->sr_notify),
-	       dt, sent / dt / 1e6, cfg.proto != MN_PROTO_V3 ? "" :
+	       cs.sleeps, dt, sent / dt / 1e6, cfg.proto != MN_PROTO_V3 ? "" :
 	       mn_heavy_barrier_register() ? " heavy=membarrier" : " heavy=none(full fences)");
 	if (cfg.proto == MN_PROTO_2012) {
 		printf("stress: 2012 model (bug zoo): %" PRIu64 " corrupt, %" PRIu64 " out of order, %" PRIu64
