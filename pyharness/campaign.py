@@ -344,8 +344,10 @@ def _one(proto: str, mm: str, frames: int, waits: bool) -> Workload:
 # under PSO with a sleeping consumer and beyond one producer it does not finish: bounded proofs).
 DPOR_PROOFS = (_one("v2", "SC", 1, False), _one("v2", "SC", 2, True), _one("v2", "TSO", 1, False),
                _one("v2", "TSO", 1, True), _one("v1", "SC", 1, False),
-               _one("v3", "SC", 2, True), _one("v3", "TSO", 1, True), _one("v3", "TSO", 2, True),
-               _one("v3", "PSO", 1, True))
+               _one("v3", "SC", 2, True))
+# Not here: v3 under TSO/PSO with a sleeping consumer. DPOR does not exhaust it within 2M
+# executions (the HEAVY fence races with every buffered store, and the consumer's look before
+# arming adds a step): v3 under TSO/PSO is proven by the bounded exhaustive campaign only.
 
 
 def prove_dpor(w: Workload, max_executions: int = 2_000_000) -> DporRow:
