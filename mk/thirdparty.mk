@@ -22,7 +22,7 @@ TP_EDIT := $(TP_DIR)/edit.py
 # dpkg's version of a package, or a loud failure naming the install command.
 tp_pkg_version = $(shell dpkg-query -W -f='$${Version}' $(1) 2>/dev/null)
 
-# $(call TP_BUILD,name,ring source,package,installed header,edit file or empty,shim dir or empty,
+# $(call TP_BUILD,name,ring source,package (empty: none),installed header,edit file or empty,shim dir or empty,
 #   extra defines,installed headers the edited copy includes by relative path)
 # An edited copy lives at build/model/tp/include/<name>/<the header's path under /usr/include>,
 # found before /usr/include; the companions are copied next to it, unchanged.
@@ -30,7 +30,7 @@ define TP_BUILD
 TP_BUILDS += $(1)
 TP_LIB_$(1) := $(TP_OUT)/libtp_$(1).so
 TP_INC_$(1) := $(if $(5),-I$(TP_OUT)/include/$(1)) $(if $(6),-I$(6)) -I$(TP_DIR)/common
-TP_DEF_$(1) := -DTP_SOURCE='"$(1): $(3) $$(call tp_pkg_version,$(3)), $(4)$(if $(5), with $(5))"' $(7)
+TP_DEF_$(1) := -DTP_SOURCE='"$(1): $(if $(3),$(3) $$(call tp_pkg_version,$(3)) $(4)$(if $(5), with $(5)),$(2))$(if $(7), $(7))"' $(7)
 TP_COPY_$(1) := $(if $(5),$(TP_OUT)/include/$(1)/$(patsubst /usr/include/%,%,$(4)) \
 	$(foreach h,$(8),$(TP_OUT)/include/$(1)/$(patsubst /usr/include/%,%,$(h))))
 
@@ -42,7 +42,7 @@ $(foreach h,$(8),$(eval $(call TP_COMPANION,$(1),$(h))))
 $(TP_OUT)/obj/$(1)/ring.o: $(2) $(TP_COMMON_HDRS) $(TP_RT_HDRS) $(wildcard $(dir $(2))*.h) \
 		$$(TP_COPY_$(1))
 	@mkdir -p $$(@D)
-	@dpkg-query -W $(3) >/dev/null 2>&1 || { echo "$(3) is not installed: run scripts/install-deps.sh (apt-get install $(3))"; exit 1; }
+	$(if $(3),@dpkg-query -W $(3) >/dev/null 2>&1 || { echo "$(3) is not installed: run scripts/install-deps.sh (apt-get install $(3))"; exit 1; })
 	$(CC) $(TP_CFLAGS) $(TP_PLAIN_FLAGS) $$(TP_INC_$(1)) $$(TP_DEF_$(1)) -MD -MF $$@.d -c -o $$@ $(2)
 
 $(TP_OUT)/libtp_$(1).so: $(TP_OUT)/obj/$(1)/ring.o $(TP_RT_SRCS) $(TP_RT_HDRS) $(TP_COMMON_SRCS) $(TP_COMMON_HDRS)
@@ -68,7 +68,13 @@ $(eval $(call TP_BUILD,ck_scfence,$(TP_DIR)/ck/ck.c,libck-dev,$(CK_H),$(TP_DIR)/
 XEN_COMPAT := /usr/include/xen/xen-compat.h
 $(eval $(call TP_BUILD,xen,$(TP_DIR)/xen/xen.c,libxen-dev,$(XEN_H),,$(TP_DIR)/xen,))
 $(eval $(call TP_BUILD,xen_pushwmb,$(TP_DIR)/xen/xen.c,libxen-dev,$(XEN_H),$(TP_DIR)/xen/push-wmb.edit,$(TP_DIR)/xen,,$(XEN_COMPAT)))
-$(eval $(call TP_BUILD,xen_finalwmb,$(TP_DIR)/xen/xen.c,libxen-dev,$(XEN_H),$(TP_DIR)/xen/final-wmb.edit,$(TP_DIR)/xen,,$(XEN_COMPAT)))
+$(eval $(call TP_BUILD,xen_finalwmb,$(TP_DIR)/xen/xen.c,libxen-dev,$(XEN_H),$(TP_DIR)/xen/final-wmb.edit,$(TP_DIR)/xen,,$(XEN_COMPAT)))# A backend written from the XSA-155 advisory on the installed ring.h: in place, and with RING_COPY_REQUEST.
+$(eval $(call TP_BUILD,xsa155,$(TP_DIR)/xsa155/xsa155.c,libxen-dev,$(XEN_H),,$(TP_DIR)/xen,))
+$(eval $(call TP_BUILD,xsa155_copy,$(TP_DIR)/xsa155/xsa155.c,libxen-dev,$(XEN_H),,$(TP_DIR)/xen,-DTP_XSA155_COPY))
+
+# Written from public descriptions (no package): as described, and with the fix's fence removed.
+$(eval $(call TP_BUILD,notify,$(TP_DIR)/notify/notify.c,,,,,))
+$(eval $(call TP_BUILD,notify_nofence,$(TP_DIR)/notify/notify.c,,,,,-DTP_NO_FENCE))
 
 TP_LIBS := $(foreach b,$(TP_BUILDS),$(TP_LIB_$(b)))
 ALL_TARGETS += $(TP_LIBS)

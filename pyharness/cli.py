@@ -1,4 +1,4 @@
-"""python -m pyharness {fuzz,explore,pct,replay,zoo,report,bench}: the harness from the shell.
+"""python -m pyharness {fuzz,explore,pct,replay,zoo,report,bench,thirdparty}: the harness from the shell.
 
 Every command prints progress on stderr while it runs and a summary table at the end; a found
 violation is printed as the step table + replay token (see failure.py). Exit status: 0 when every
@@ -239,6 +239,12 @@ def cmd_pct(a) -> int:
 
 
 def cmd_replay(a) -> int:
+    from . import thirdparty
+    if a.token.startswith(thirdparty.TOKEN_PREFIX):
+        from . import tp_replay
+        return tp_replay.main(a, UsageError)
+    if a.emit_c:
+        raise UsageError("--emit-c: only third-party tokens (tp1.…) so far")
     case = case_from_token(a.token)
     if a.mm:
         case = Case(case.workload.with_(memory_model=a.mm), case.choices)
@@ -405,6 +411,11 @@ def cmd_litmus(a) -> int:
     return 1 if bad else 0
 
 
+def cmd_thirdparty(a) -> int:
+    from . import tp_campaign
+    return tp_campaign.main(full=a.full, only=a.only, verbose=a.verbose)
+
+
 def cmd_bench(a) -> int:
     from . import bench
     return bench.main(a)
@@ -446,6 +457,8 @@ def main(argv=None) -> int:
     p.add_argument("--mm", choices=MEMORY_MODELS, help="replay the schedule under another model")
     p.add_argument("--variant", type=_variant, help="replay on another build variant (e.g. fixed)")
     p.add_argument("--svg", help="where to write the timeline")
+    p.add_argument("--emit-c", metavar="DIR",
+                   help="write a self-contained C reproducer (make builds and runs it) to DIR")
     p.set_defaults(fn=cmd_replay)
 
     p = sub.add_parser("zoo", help="find, shrink and replay the bug-zoo cases")
@@ -480,6 +493,12 @@ def main(argv=None) -> int:
     p.add_argument("--update", action="store_true",
                    help="rerun herd7 on every test and rewrite litmus_expected.json first")
     p.set_defaults(fn=cmd_litmus)
+    p = sub.add_parser("thirdparty", help="other people's rings (ck, Xen, io_uring, virtio): "
+                                          "proofs and rediscovered bugs")
+    p.add_argument("--full", action="store_true", help="bigger bounds and workloads (minutes)")
+    p.add_argument("--only", default="", help="rows whose build or ring contains this")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every counterexample")
+    p.set_defaults(fn=cmd_thirdparty)
 
     p = sub.add_parser("bench", help="harness figures (executions/s, examples/s, zoo times)")
     p.add_argument("--quick", action="store_true")

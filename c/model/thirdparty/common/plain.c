@@ -135,18 +135,21 @@ static void stop(struct rt *rt)
 void tp_oob(struct rt *rt, const void *addr, uint64_t n, int write)
 {
 	const struct range *r;
-	char what[80];
+	const unsigned char *p = addr;
+	char what[96];
 
 	tp_settle();
-	classify(addr, n, &r);
+	classify(p, n, &r);
 	if (r && r->kind == R_GUARD)
-		snprintf(what, sizeof(what), "into %s", r->name);
+		snprintf(what, sizeof(what), "%llu bytes into %s",
+			 (unsigned long long)(p - r->lo), r->name);
 	else if (r)
-		snprintf(what, sizeof(what), "past the end of %s", r->name);
+		snprintf(what, sizeof(what), "running %llu bytes past the end of %s",
+			 (unsigned long long)(p + n - r->hi), r->name);
 	else
 		snprintf(what, sizeof(what), "outside every buffer");
-	tp_fail(TP_VIO_OOB, "no access outside the buffer: actor %d %s %llu bytes at %p, %s",
-		rt_self(rt), write ? "writes" : "reads", (unsigned long long)n, addr, what);
+	tp_fail(TP_VIO_OOB, "no access outside the buffer: actor %d %s %llu bytes %s", rt_self(rt),
+		write ? "writes" : "reads", (unsigned long long)n, what);
 	stop(rt);
 }
 
