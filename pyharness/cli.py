@@ -82,7 +82,7 @@ def check_workload(w: Workload, what: str = "workload") -> Workload:
         need(isinstance(getattr(w, f), str), f"{f} must be a string, not {getattr(w, f)!r}")
     for f in ("waits", "unplug", "reduce"):
         need(isinstance(getattr(w, f), bool), f"{f} must be true or false, not {getattr(w, f)!r}")
-    for f in ("size", "slotsize", "start_index", "lock_retries", "batch", "cons_batch"):
+    for f in ("size", "slotsize", "start_index", "lock_retries", "batch", "cons_batch", "hostile"):
         need(_is_int(getattr(w, f)), f"{f} must be an integer, not {getattr(w, f)!r}")
     need(w.variant in VARIANTS, f"unknown variant {w.variant!r}; known: {', '.join(VARIANTS)}")
     need(0 <= w.start_index <= 0xFFFF, f"start_index {w.start_index}: want 0..65535 (a u16 index)")
@@ -96,6 +96,10 @@ def check_workload(w: Workload, what: str = "workload") -> Workload:
         for n, seed in frames:
             need(0 <= n <= MAX_FRAME_LEN, f"frame length {n}: want 0..{MAX_FRAME_LEN}")
             need(0 <= seed <= 255, f"frame seed {seed}: want 0..255")
+    need(0 <= w.hostile <= model.MAX_HOSTILE, f"hostile {w.hostile}: want 0..{model.MAX_HOSTILE}")
+    need(not w.hostile or (w.protocol != "2012" and not w.waits and not w.unplug and
+                           w.kill == "none"),
+         "a hostile peer replaces the consumer of a v1/v2 ring: no waits, unplug or kill with it")
     need(not (w.kill == "producer0" and len(w.producers) > 1),
          "killing a producer while another runs is not a scenario the registry promises anything "
          "about (it may die holding the producer lock): kill the consumer, or use one producer")
@@ -133,6 +137,8 @@ def _workload_args(p):
     p.add_argument("--kill", default="none", choices=KILL_TARGETS)
     p.add_argument("--start", type=_int(0, 0xFFFF), default=0,
                    help="initial ring index (wrap coverage)")
+    p.add_argument("--hostile", type=_int(0, model.MAX_HOSTILE), default=0,
+                   help="replace the consumer by a hostile peer making this many stores")
 
 
 def _workload(a) -> Workload:
@@ -141,7 +147,7 @@ def _workload(a) -> Workload:
     try:
         w = Workload(protocol=a.protocol, variant=a.variant, memory_model=a.mm, size=a.size,
                      producers=prods, waits=a.waits, unplug=a.unplug, kill=a.kill,
-                     start_index=a.start)
+                     start_index=a.start, hostile=a.hostile)
     except ValueError as e:
         raise UsageError(f"invalid workload: {e}") from None
     return check_workload(w, "invalid workload")

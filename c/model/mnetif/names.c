@@ -37,7 +37,7 @@ const char *mn_model_violation_name(int v)
 	static const char *const n[MN_VIO__COUNT] = {
 		"none", "invariant", "frame-lost", "frame-corrupt", "accounting", "two-holders",
 		"deadlock", "retries", "lost-wakeup", "use-after-free", "step-bound",
-		"consumer-error", "setup",
+		"consumer-error", "setup", "out-of-bounds", "error-flag",
 	};
 
 	return NAME_OF(n, v);
