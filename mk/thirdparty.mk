@@ -18,6 +18,9 @@ TP_CFLAGS := $(CSTD) $(WARN) -g $(OPT) -fPIC -I$(MODEL_DIR)
 # The ring's translation unit: every plain access becomes a call into common/plain.c.
 TP_PLAIN_FLAGS := -fsanitize=thread --param tsan-instrument-func-entry-exit=0
 TP_EDIT := $(TP_DIR)/edit.py
+# The calls to the string functions the instrumentation leaves to a runtime go to the bridge.
+TP_REDEFINE := --redefine-sym memcpy=tp_memcpy --redefine-sym memmove=tp_memmove \
+	--redefine-sym memset=tp_memset --redefine-sym memcmp=tp_memcmp
 
 # dpkg's version of a package, or a loud failure naming the install command.
 tp_pkg_version = $(shell dpkg-query -W -f='$${Version}' $(1) 2>/dev/null)
@@ -44,6 +47,7 @@ $(TP_OUT)/obj/$(1)/ring.o: $(2) $(TP_COMMON_HDRS) $(TP_RT_HDRS) $(wildcard $(dir
 	@mkdir -p $$(@D)
 	$(if $(3),@dpkg-query -W $(3) >/dev/null 2>&1 || { echo "$(3) is not installed: run scripts/install-deps.sh (apt-get install $(3))"; exit 1; })
 	$(CC) $(TP_CFLAGS) $(TP_PLAIN_FLAGS) $$(TP_INC_$(1)) $$(TP_DEF_$(1)) -MD -MF $$@.d -c -o $$@ $(2)
+	objcopy $(TP_REDEFINE) $$@
 
 $(TP_OUT)/libtp_$(1).so: $(TP_OUT)/obj/$(1)/ring.o $(TP_RT_SRCS) $(TP_RT_HDRS) $(TP_COMMON_SRCS) $(TP_COMMON_HDRS)
 	$(CC) $(TP_CFLAGS) -shared -Wl,-z,defs -Wl,-Bsymbolic -o $$@ $(TP_OUT)/obj/$(1)/ring.o $(TP_COMMON_SRCS) $(TP_RT_SRCS)
@@ -51,6 +55,7 @@ $(TP_OUT)/libtp_$(1).so: $(TP_OUT)/obj/$(1)/ring.o $(TP_RT_SRCS) $(TP_RT_HDRS) $
 	   echo "version = $$(call tp_pkg_version,$(3))"; echo "header = $(4)"; echo "edit = $(5)"; \
 	   echo "shim = $(6)"; echo "defines = $(7)"; echo "companions = $(8)"; \
 	   echo "plain_flags = $(TP_PLAIN_FLAGS)"; echo "cflags = $(CSTD) $(WARN) -g $(OPT)"; \
+	   echo "redefine = $(TP_REDEFINE)"; \
 	   echo "deps = $$$$(sed -e 's/^[^:]*://' -e 's/\\$$$$//' $(TP_OUT)/obj/$(1)/ring.o.d | tr '\n' ' ')"; \
 	 } > $(TP_OUT)/libtp_$(1).manifest
 endef
@@ -75,6 +80,8 @@ $(eval $(call TP_BUILD,xsa155_copy,$(TP_DIR)/xsa155/xsa155.c,libxen-dev,$(XEN_H)
 # Written from public descriptions (no package): as described, and with the fix's fence removed.
 $(eval $(call TP_BUILD,notify,$(TP_DIR)/notify/notify.c,,,,,))
 $(eval $(call TP_BUILD,notify_nofence,$(TP_DIR)/notify/notify.c,,,,,-DTP_NO_FENCE))
+# The bridge's own tests (tests/thirdparty/test_bridge.py).
+$(eval $(call TP_BUILD,bridge,$(TP_DIR)/selftest/bridge.c,,,,,))
 
 TP_LIBS := $(foreach b,$(TP_BUILDS),$(TP_LIB_$(b)))
 ALL_TARGETS += $(TP_LIBS)

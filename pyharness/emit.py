@@ -144,10 +144,12 @@ def _makefile(man: dict, b: tp.Build) -> str:
     return f"""# The reproducer: `make` builds ./repro and runs it (exit 0: the violation is reproduced).
 # The ring's translation unit is compiled with GCC's -fsanitize=thread INSTRUMENTATION and no
 # sanitizer runtime: c/model/thirdparty/common/plain.c implements the instrumentation's entry
-# points, so every plain access to the shared memory is a step of the checker.
+# points (and, renamed by objcopy, the memcpy/memset calls the compiler leaves), so every plain
+# access to the shared memory is a step of the checker.
 CC ?= cc
 CFLAGS := {cflags} -Ic/model
 PLAIN := {man['plain_flags']}
+REDEFINE := {man['redefine']}
 RING := {man['ring']}
 INC := {inc}
 DEFS := {defines}

@@ -5,7 +5,8 @@
  * The ring's translation unit is compiled with GCC's -fsanitize=thread instrumentation (and no
  * sanitizer runtime): before every load the compiler emits __tsan_readN(addr) (or
  * __tsan_read_range for a struct or memcpy source), before every store __tsan_writeN(addr). This
- * file (compiled WITHOUT the instrumentation) implements those entry points. Outside an actor, or
+ * file (compiled WITHOUT the instrumentation) implements those entry points, and the calls to
+ * memcpy/memmove/memset/memcmp the compiler leaves (tp_memcpy & co.). Outside an actor, or
  * for an address in no registered region, they return at once: the access runs natively.
  *
  * An access inside a region:
@@ -140,8 +141,11 @@ void tp_oob(struct rt *rt, const void *addr, uint64_t n, int write)
 
 	tp_settle();
 	classify(p, n, &r);
-	if (r && r->kind == R_GUARD)
-		snprintf(what, sizeof(what), "%llu bytes into %s",
+	if (r && r->kind == R_GUARD && p < r->lo)
+		snprintf(what, sizeof(what), "running %llu bytes into %s",
+			 (unsigned long long)(p + n - r->lo), r->name);
+	else if (r && r->kind == R_GUARD)
+		snprintf(what, sizeof(what), "at byte %llu of %s",
 			 (unsigned long long)(p - r->lo), r->name);
 	else if (r)
 		snprintf(what, sizeof(what), "running %llu bytes past the end of %s",
@@ -314,6 +318,37 @@ void __tsan_read_range(void *a, unsigned long n)
 void __tsan_write_range(void *a, unsigned long n)
 {
 	on_write(a, n);
+}
+
+/* GCC instruments a memcpy it inlines, but leaves a call to memcpy/memmove/memset/memcmp to the
+ * sanitizer runtime's interceptors. There is none here: the ring's object is linked with those
+ * symbols renamed to these (objcopy --redefine-sym, mk/thirdparty.mk), which do what an
+ * interceptor does, then the real thing. */
+void *tp_memcpy(void *d, const void *s, size_t n)
+{
+	on_read(s, n);
+	on_write(d, n);
+	return memcpy(d, s, n);
+}
+
+void *tp_memmove(void *d, const void *s, size_t n)
+{
+	on_read(s, n);
+	on_write(d, n);
+	return memmove(d, s, n);
+}
+
+void *tp_memset(void *d, int c, size_t n)
+{
+	on_write(d, n);
+	return memset(d, c, n);
+}
+
+int tp_memcmp(const void *a, const void *b, size_t n)
+{
+	on_read(a, n);
+	on_read(b, n);
+	return memcmp(a, b, n);
 }
 
 void __tsan_init(void)
