@@ -93,6 +93,17 @@ def _main_c(case: tp.Case, b: tp.Build, cfg, outcome: tp.Outcome) -> str:
     _, sc = b.scenarios[case.scenario]
     params = ", ".join(str(cfg.param[i]) for i in range(len(sc.params))) or "0"
     choices = ", ".join(str(c) for c in case.choices) or "0"
+    # ARM: the promise table the counterexample was found with (struct rt_promise; a region
+    # copy's bytes in the blob)
+    table, blob = [], bytearray()
+    for actor, region, off, size, value in case.promises:
+        if isinstance(value, str):
+            table.append(f"{{ {actor}, {region}, 1, 0, {off}, {size}, 0, {len(blob)} }}")
+            blob += bytes.fromhex(value)
+        else:
+            table.append(f"{{ {actor}, {region}, 0, 0, {off}, {size}, 0, {value}ull }}")
+    promises = ",\n\t".join(table) or "{ 0 }"
+    blob_init = ", ".join(str(x) for x in blob) or "0"
     return f"""/* Reproducer of {case.label()}, emitted by `python -m pyharness replay --emit-c`.
  * Runs one execution of scenario {case.scenario!r} of build {case.build!r} under memory model
  * {case.mm} and the schedule below, prints its step table, and exits 0 when the violation
@@ -104,11 +115,17 @@ def _main_c(case: tp.Case, b: tp.Build, cfg, outcome: tp.Outcome) -> str:
 
 static const uint32_t choices[] = {{ {choices} }};
 static const uint32_t nchoices = {len(case.choices)};
+static const struct rt_promise promises[] = {{
+\t{promises}
+}};
+static const unsigned char promise_blob[] = {{ {blob_init} }};
 static char out[1 << 22];
 
 int main(void)
 {{
-	struct tp_config cfg = {{ .scenario = -1, .max_steps = {case.max_steps}u, .param = {{ {params} }} }};
+	struct tp_config cfg = {{ .scenario = -1, .max_steps = {case.max_steps}u, .param = {{ {params} }},
+				  .max_promises = {case.max_promises}u, .npromises = {len(case.promises)}u,
+				  .promises = promises, .promise_blob = promise_blob }};
 	const char *expected = {_c_string(outcome.violation)};
 	uint32_t i;
 	int v;

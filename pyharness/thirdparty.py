@@ -25,21 +25,32 @@ VIOLATIONS = ("none", "deadlock", "step-bound", "setup", "bridge", "out-of-bound
               "corrupt-item", "spurious-full", "lost-notification", "double-fetch", "accounting")
 
 
+class Promise(C.Structure):
+    """struct rt_promise: actor will store `size` bytes at `off` of region `region`: the scalar
+    `value` (bytes = 0), or the bytes at blob + value (bytes = 1, a region copy)."""
+    _fields_ = [("actor", C.c_uint8), ("region", C.c_uint8), ("bytes", C.c_uint8),
+                ("pad", C.c_uint8), ("off", C.c_uint32), ("size", C.c_uint32),
+                ("pad2", C.c_uint32), ("value", C.c_uint64)]
+
+
 class Config(C.Structure):
     _fields_ = [("scenario", C.c_int32), ("mm", C.c_int32), ("max_steps", C.c_uint32),
-                ("param", C.c_uint32 * MAX_PARAMS)]
+                ("param", C.c_uint32 * MAX_PARAMS), ("max_promises", C.c_uint32),
+                ("npromises", C.c_uint32), ("promises", C.POINTER(Promise)),
+                ("promise_blob", C.POINTER(C.c_uint8))]
 
 
 class Result(C.Structure):
     _fields_ = [("violation", C.c_int32), ("violation_step", C.c_int32), ("message", C.c_char * 256),
                 ("nsteps", C.c_uint32), ("ndecisions", C.c_uint32), ("nchoices_used", C.c_uint32),
-                ("coverage", C.c_uint32), ("events", C.c_uint32)]
+                ("coverage", C.c_uint32), ("events", C.c_uint32), ("pruned", C.c_uint32)]
 
 
 class Stats(C.Structure):
     _fields_ = [("executions", C.c_uint64), ("violations", C.c_uint64), ("exhausted", C.c_uint32),
                 ("max_decisions", C.c_uint32), ("max_steps", C.c_uint64), ("elapsed_ns", C.c_uint64),
-                ("coverage", C.c_uint32), ("first_violation", C.c_int32), ("message", C.c_char * 256)]
+                ("coverage", C.c_uint32), ("first_violation", C.c_int32), ("message", C.c_char * 256),
+                ("pruned", C.c_uint64), ("rounds", C.c_uint32), ("npromises", C.c_uint32)]
 
 
 class ThirdPartyError(ValueError):
@@ -81,9 +92,21 @@ class Build:
                                   C.POINTER(C.c_uint32), C.c_uint32, C.POINTER(C.c_uint32)]),
             ("tp_describe", C.c_int, [C.POINTER(Config), C.POINTER(C.c_uint32), C.c_uint32,
                                       C.c_char_p, C.c_size_t]),
+            ("tp_promise_table", C.c_int, [C.POINTER(Promise), C.c_uint32,
+                                           C.POINTER(C.c_uint32), C.POINTER(C.c_uint8),
+                                           C.c_uint32, C.POINTER(C.c_uint32)]),
+            ("tp_abi_sizes", None, [C.POINTER(C.c_uint32)]),
         ):
             f = getattr(L, fn)
             f.restype, f.argtypes = res, args
+        sizes = (C.c_uint32 * 4)()
+        L.tp_abi_sizes(sizes)
+        mine = [C.sizeof(t) for t in (Config, Result, Stats, Promise)]
+        if list(sizes) != mine:
+            raise native.BuildMissing(
+                f"{self.path} was built against other struct layouts (C sizes {list(sizes)}, "
+                f"these bindings {mine}: tp_config, rt_result, rt_stats, rt_promise): rebuild "
+                f"with `make`, or update pyharness/thirdparty.py to c/model/rt/rt.h")
         self.source = L.tp_build().decode()
         self.scenarios: dict[str, tuple[int, Scenario]] = {}
         for i in range(L.tp_nscenarios()):
@@ -122,7 +145,49 @@ class Build:
                 raise ThirdPartyError(f"{s.name}: {name} = {v!r}, want an integer {lo}..{hi}")
             vals.append(v)
         vals += [0] * (MAX_PARAMS - len(vals))
-        return Config(i, mm, case.max_steps, (C.c_uint32 * MAX_PARAMS)(*vals))
+        cfg = Config(i, mm, case.max_steps, (C.c_uint32 * MAX_PARAMS)(*vals))
+        cfg.max_promises = case.max_promises
+        if case.promises:
+            table, blob = _promise_arrays(case.promises)
+            cfg.npromises = len(case.promises)
+            cfg.promises = C.cast(table, C.POINTER(Promise))
+            cfg.promise_blob = C.cast(blob, C.POINTER(C.c_uint8))
+            cfg._keep = (table, blob)           # alive as long as the Config
+        return cfg
+
+
+def _promise_arrays(promises: tuple) -> tuple:
+    """Case.promises as (struct rt_promise[], blob): a candidate's value is an int (a scalar
+    store) or a hex string (the bytes of a region copy, placed in the blob)."""
+    table = (Promise * len(promises))()
+    blob = bytearray()
+    for p, (actor, region, off, size, value) in zip(table, promises):
+        p.actor, p.region, p.off, p.size = actor, region, off, size
+        if isinstance(value, str):
+            data = bytes.fromhex(value)
+            if len(data) != size:
+                raise ThirdPartyError(f"promise of {size} bytes at region {region}+{off}: its "
+                                      f"value has {len(data)} bytes")
+            p.bytes, p.value = 1, len(blob)
+            blob += data
+        else:
+            p.bytes, p.value = 0, value
+    return table, (C.c_uint8 * max(len(blob), 1)).from_buffer_copy(bytes(blob) or b"\0")
+
+
+def _promise_table(b: "Build") -> tuple:
+    """The table the build's last search ended with, in Case.promises form."""
+    n, blen = C.c_uint32(), C.c_uint32()
+    cap, bcap = 512, 1 << 16
+    table, blob = (Promise * cap)(), (C.c_uint8 * bcap)()
+    if b.lib.tp_promise_table(table, cap, C.byref(n), blob, bcap, C.byref(blen)) < 0:
+        raise ThirdPartyError(f"the learnt promise table ({n.value} candidates, {blen.value} "
+                              f"bytes) does not fit the bindings' {cap}/{bcap}")
+    out = []
+    for p in table[:n.value]:
+        value = bytes(blob[p.value:p.value + p.size]).hex() if p.bytes else p.value
+        out.append((p.actor, p.region, p.off, p.size, value))
+    return tuple(out)
 
 
 _builds: dict[str, Build] = {}
@@ -148,6 +213,10 @@ class Case:
     params: tuple[tuple[str, int], ...] = ()
     choices: tuple[int, ...] = ()
     max_steps: int = 0
+    # ARM: the promise table a replay runs with ((actor, region, off, size, int | hex), ...; a
+    # search learns its own) and the promises an execution may read
+    promises: tuple = ()
+    max_promises: int = 2
 
     def with_(self, **kw) -> "Case":
         import dataclasses
@@ -158,8 +227,11 @@ class Case:
         return f"{self.build}/{self.scenario}/{self.mm}" + (f" {ps}" if ps else "")
 
     def token(self) -> str:
-        raw = json.dumps([self.build, self.scenario, self.mm, [list(p) for p in self.params],
-                          list(self.choices), self.max_steps], separators=(",", ":"))
+        fields = [self.build, self.scenario, self.mm, [list(p) for p in self.params],
+                  list(self.choices), self.max_steps]
+        if self.promises or self.max_promises != 2:
+            fields += [[list(p) for p in self.promises], self.max_promises]
+        raw = json.dumps(fields, separators=(",", ":"))
         return TOKEN_PREFIX + base64.urlsafe_b64encode(zlib.compress(raw.encode(), 9)).decode() \
             .rstrip("=")
 
@@ -170,16 +242,21 @@ class Case:
         body = token[len(TOKEN_PREFIX):]
         try:
             raw = zlib.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-            b, s, mm, params, choices, steps = json.loads(raw)
+            fields = json.loads(raw)
+            b, s, mm, params, choices, steps = fields[:6]
+            promises, maxp = fields[6:8] if len(fields) == 8 else ([], 2)
             params = tuple((str(k), v) for k, v in params)
+            promises = tuple((int(a), int(r), int(o), int(n), v) for a, r, o, n, v in promises)
             ok = all(isinstance(x, str) for x in (b, s, mm)) and \
                 all(isinstance(c, int) and 0 <= c < 2 ** 32 for c in choices) and \
-                isinstance(steps, int) and 0 <= steps < 2 ** 32
+                isinstance(steps, int) and 0 <= steps < 2 ** 32 and \
+                isinstance(maxp, int) and 0 <= maxp < 2 ** 32 and \
+                all(isinstance(p[4], (int, str)) for p in promises) and len(fields) in (6, 8)
         except (ValueError, TypeError, zlib.error) as e:
             raise ThirdPartyError(f"corrupt third-party replay token: {e}") from None
         if not ok:
             raise ThirdPartyError("corrupt third-party replay token: a field has the wrong type")
-        return cls(b, s, mm, params, tuple(choices), steps)
+        return cls(b, s, mm, params, tuple(choices), steps, promises, maxp)
 
 
 def _choices(choices) -> tuple:
@@ -233,6 +310,8 @@ class Search:
     first: str = "none"              # the first violation's name
     message: str = ""
     counterexample: Case | None = None
+    pruned: int = 0                  # ARM: executions pruned (a promise never fulfilled)
+    rounds: int = 0                  # ARM: searches until the promise table stopped growing
 
     @property
     def proof(self) -> bool:
@@ -252,10 +331,14 @@ def _search(case: Case, bound: int, max_executions: int, stop: bool, dpor: bool)
     secs = time.perf_counter() - t0
     if st.first_violation == VIOLATIONS.index("setup"):
         raise ThirdPartyError(f"{case.label()}: {st.message.decode()}")
-    cx = case.with_(choices=tuple(cex[:n.value])) if st.violations else None
+    cx = None
+    if st.violations:
+        # the counterexample replays with the promise table the search found it with
+        prom = _promise_table(b) if case.mm == "ARM" else case.promises
+        cx = case.with_(choices=tuple(cex[:n.value]), promises=prom)
     return Search(case, -1 if dpor else bound, st.executions, st.violations, bool(st.exhausted),
                   secs, VIOLATIONS[st.first_violation] if st.violations else "none",
-                  st.message.decode(), cx)
+                  st.message.decode(), cx, st.pruned, st.rounds)
 
 
 def explore(case: Case, bound: int, max_executions: int = 0, stop: bool = True) -> Search:

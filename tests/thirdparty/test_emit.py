@@ -85,3 +85,23 @@ def test_emit_to_an_unwritable_place_is_one_line(tmp_path):
     p = emit(cex, blocker / "repro")
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "cannot write the reproducer" \
         in p.stderr, p.stderr
+
+
+def test_the_arm_reproducer_carries_its_promise_table(tmp_path):
+    """Debian 12's ck_ring SPSC consumer under ARM: the schedule alone does not reproduce a
+    load-buffering execution; main.c must hold the promise table the search found it with."""
+    s = tp.explore(case("ck", "spsc", "ARM", items=3, size=2), 3)
+    cex = s.counterexample
+    assert cex is not None and cex.promises, (s.first, s.executions)
+    d = tmp_path / "repro"
+    assert emit(cex, d).returncode == 1
+    m = make_hidden(d, "libck-dev")
+    assert m.returncode == 0 and "REPRODUCED: corrupt-item" in m.stdout, m.stdout[-3000:] + \
+        m.stderr[-3000:]
+    assert tp.describe(cex) in m.stdout
+    # without the table the same schedule is not that execution
+    main = d / "main.c"
+    main.write_text(main.read_text().replace(f".npromises = {len(cex.promises)}u",
+                                             ".npromises = 0u"))
+    m = subprocess.run(["make", "-C", str(d)], capture_output=True, text=True, timeout=600)
+    assert m.returncode != 0 and "NOT REPRODUCED: expected corrupt-item" in m.stdout, m.stdout

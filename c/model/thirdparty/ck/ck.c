@@ -126,12 +126,13 @@ static void spsc_consumer(struct rt *rt, int id, void *arg)
 				tp_spin(&mem.ring.p_tail, 4);
 			continue;
 		}
-		if (v != item(0, got)) {
+		/* The consumer goes on after a wrong item: under ARM an execution counts only if
+		 * every promise its actors made is fulfilled (docs/memory-models.md), and the
+		 * consumer's promised c_head stores are fulfilled by the dequeues that follow. */
+		if (v != item(0, got))
 			tp_fail(TP_VIO_CORRUPT, "consumer dequeued %lu where item %lu was due (the slot "
 				"was overwritten before it was read, or read before it was written)",
 				(unsigned long)(uintptr_t)v, (unsigned long)(uintptr_t)item(0, got));
-			return;
-		}
 		st.delivered[0][got++]++;
 	}
 }

@@ -7,16 +7,21 @@
  * Loads and stores are relaxed atomics (ck_pr_load_*, ck_pr_store_*: no ordering of their own);
  * compare-and-swap and fetch-and-add are rt's fully ordered RMWs. Fences follow ck's contract
  * (the strict fence of each kind, what ck emits under CK_MD_RMO, its weakest model), not what one
- * port emits: a port only strengthens them.
- *   fence_load, fence_load_load           RT_FENCE_RMB   earlier loads / later loads
- *   fence_store, fence_store_store        RT_FENCE_WMB   earlier stores / later stores
+ * port emits: a port only strengthens them. Under ARM (mm_arm.c) each kind orders exactly:
+ *   fence_load, fence_load_load           RT_FENCE_LDLD  earlier loads / later loads only
+ *   fence_store, fence_store_store        RT_FENCE_WMB   earlier stores / later stores only
  *   fence_load_store                      RT_FENCE_ACQUIRE  earlier loads / later loads and
  *                                         stores (rt has no load->store-only kind: this adds
  *                                         load->load, which ck's load_store does not promise)
- *   fence_acquire, fence_lock             RT_FENCE_ACQUIRE
- *   fence_release, fence_unlock           RT_FENCE_RELEASE
- *   fence_store_load, fence_memory, fence_acqrel, fence_atomic*, fence_*_atomic
+ *   fence_acquire, fence_lock             RT_FENCE_ACQUIRE  C11 acquire fence
+ *   fence_release, fence_unlock           RT_FENCE_RELEASE  C11 release fence (ARM: dmb ish)
+ *   fence_acqrel                          RT_FENCE_RELEASE  C11 acq_rel fence: acquire + release,
+ *                                         no store->load (SC/TSO/PSO: exact; ARM: dmb ish)
+ *   fence_store_load, fence_memory, fence_atomic*, fence_*_atomic
  *                                         RT_FENCE_FULL (rt's RMWs are fully ordered anyway)
+ * Debian's gcc/aarch64/ck_pr.h emits stronger fences than this contract for some kinds
+ * (fence_load: dmb ishld, which also orders loads before later stores; load_store, acquire,
+ * release: dmb ish): docs/thirdparty.md says what that means for the rows.
  * ck_pr_stall() (the pause in a spin-wait loop) blocks until another actor changes the location
  * the actor loaded last (rt_spin): exact for loops of the form while (ck_pr_load(x) != v)
  * ck_pr_stall(), which is how ck_ring uses it.
@@ -157,8 +162,8 @@ ck_pr_cas_ptr_value(void *target, void *compare, void *set, void *v)
 		tp_fence(KIND);                                                             \
 	}
 
-TP_CK_FENCE(load, RT_FENCE_RMB)
-TP_CK_FENCE(load_load, RT_FENCE_RMB)
+TP_CK_FENCE(load, RT_FENCE_LDLD)
+TP_CK_FENCE(load_load, RT_FENCE_LDLD)
 TP_CK_FENCE(store, RT_FENCE_WMB)
 TP_CK_FENCE(store_store, RT_FENCE_WMB)
 TP_CK_FENCE(load_store, RT_FENCE_ACQUIRE)
@@ -168,7 +173,7 @@ TP_CK_FENCE(release, RT_FENCE_RELEASE)
 TP_CK_FENCE(unlock, RT_FENCE_RELEASE)
 TP_CK_FENCE(store_load, RT_FENCE_FULL)
 TP_CK_FENCE(memory, RT_FENCE_FULL)
-TP_CK_FENCE(acqrel, RT_FENCE_FULL)
+TP_CK_FENCE(acqrel, RT_FENCE_RELEASE)
 TP_CK_FENCE(atomic, RT_FENCE_FULL)
 TP_CK_FENCE(atomic_atomic, RT_FENCE_FULL)
 TP_CK_FENCE(atomic_load, RT_FENCE_FULL)

@@ -221,6 +221,8 @@ static int wl_setup(struct rt *rt, void *ctx)
 	if (rt_set_memory_model(rt, c->mm))
 		return rt_setup_error(rt, "memory model %d: rt has no such model", c->mm);
 	rt_set_max_steps(rt, c->max_steps);
+	rt_set_promises(rt, c->npromises ? c->promises : NULL, c->npromises, c->promise_blob,
+			c->max_promises);
 	return tp.sc->setup(rt, c);
 }
 
@@ -385,6 +387,24 @@ int tp_dpor(const struct tp_config *cfg, uint64_t max_executions, int stop_on_vi
 		       cex_len);
 }
 
+int tp_promise_table(struct rt_promise *out, uint32_t cap, uint32_t *n, unsigned char *blob,
+		     uint32_t blobcap, uint32_t *bloblen)
+{
+	if (!the_rt) {
+		*n = *bloblen = 0;
+		return 0;
+	}
+	return rt_promise_table(the_rt, out, cap, n, blob, blobcap, bloblen);
+}
+
+void tp_abi_sizes(uint32_t out[4])
+{
+	out[0] = sizeof(struct tp_config);
+	out[1] = sizeof(struct rt_result);
+	out[2] = sizeof(struct rt_stats);
+	out[3] = sizeof(struct rt_promise);
+}
+
 /* ---- the step table ----------------------------------------------------------------------------- */
 
 struct out {
@@ -444,17 +464,19 @@ static void field_name(const struct rt_step *s, char *buf, size_t n)
 
 static const char *order_name(const struct rt_step *s)
 {
-	static const char *const orders[] = { "plain", "relaxed", "acquire", "release", "seq_cst" };
+	static const char *const orders[] = { "plain", "relaxed", "acquire", "release", "seq_cst",
+						      "acq_rel" };
 	static const char *const fences[] = { [RT_FENCE_ACQUIRE] = "acquire",
 					      [RT_FENCE_RELEASE] = "release",
 					      [RT_FENCE_FULL] = "full", [RT_FENCE_WMB] = "wmb",
-					      [RT_FENCE_RMB] = "rmb" };
+					      [RT_FENCE_RMB] = "rmb", [RT_FENCE_LDLD] = "ld-ld" };
 
 	if (s->op == RT_OP_FENCE)
-		return s->order <= RT_FENCE_RMB && fences[s->order] ? fences[s->order] : "?";
+		return s->order < sizeof(fences) / sizeof(fences[0]) && fences[s->order]
+			       ? fences[s->order] : "?";
 	if (s->op == RT_OP_LOAD || s->op == RT_OP_STORE || s->op == RT_OP_CAS ||
 	    s->op == RT_OP_TAS || s->op == RT_OP_FETCH_ADD)
-		return s->order <= RT_SEQ_CST ? orders[s->order] : "?";
+		return s->order <= RT_ACQ_REL ? orders[s->order] : "?";
 	return "";
 }
 
@@ -490,7 +512,11 @@ int tp_describe(const struct tp_config *cfg, const uint32_t *choices, uint32_t n
 	for (j = 0; j < TP_MAX_PARAMS; j++)
 		if (tp.sc->param[j])
 			put(&o, "%s%s=%u", j ? " " : "", tp.sc->param[j], cfg->param[j]);
-	put(&o, "), memory model %s; actors:", rt_mm_name(cfg->mm));
+	put(&o, "), memory model %s", rt_mm_name(cfg->mm));
+	if (cfg->mm == RT_MM_ARM)
+		put(&o, " (%u promise candidates, at most %u read)", cfg->npromises,
+		    cfg->max_promises);
+	put(&o, "; actors:");
 	for (i = 0; i < (uint32_t)tp.nactors; i++)
 		put(&o, " %d=%s", i, tp.actor[i].name);
 	for (i = 0; i < n && i < r.nchoices_used; i++)
@@ -510,7 +536,9 @@ int tp_describe(const struct tp_config *cfg, const uint32_t *choices, uint32_t n
 
 		field_name(s, f, sizeof(f));
 		value_text(s, v, sizeof(v));
-		snprintf(op, sizeof(op), "%s%s", s->op < RT_OP_NOTE ? rt_op_name(s->op) : "note",
+		snprintf(op, sizeof(op), "%s%s",
+			 s->op == RT_OP_PROMISE ? "promise"
+			 : s->op < RT_OP_NOTE   ? rt_op_name(s->op) : "note",
 			 s->buffered ? "*" : "");
 		put(&o, "%4u%s %-10s %-9s %-16s %-8s %-12s", i,
 		    (int32_t)i == r.violation_step ? "!" : " ",

@@ -53,6 +53,14 @@ struct tp_config {
 	int32_t mm;              /* enum rt_mm_id */
 	uint32_t max_steps;      /* 0: RT_DEFAULT_STEPS */
 	uint32_t param[TP_MAX_PARAMS];
+	/* ARM (load buffering, rt.h "struct rt_promise"): at most max_promises promises read per
+	 * execution, from the table promises[0..npromises) (+ promise_blob for region copies). A
+	 * search learns its own table from the executions and returns it (tp_promise_table); one
+	 * execution (a replay) runs with the table its counterexample was found with. */
+	uint32_t max_promises;
+	uint32_t npromises;
+	const struct rt_promise *promises;
+	const unsigned char *promise_blob;
 };
 
 struct tp_scenario {
@@ -140,6 +148,12 @@ int tp_explore(const struct tp_config *cfg, uint32_t bound, uint64_t max_executi
 	       uint32_t *cex_len);
 int tp_dpor(const struct tp_config *cfg, uint64_t max_executions, int stop_on_violation,
 	    struct rt_stats *st, uint32_t *cex, uint32_t cap, uint32_t *cex_len);
+/* The promise table the last search ended with (rt_promise_table): 0 or -ENOSPC. */
+int tp_promise_table(struct rt_promise *out, uint32_t cap, uint32_t *n, unsigned char *blob,
+		     uint32_t blobcap, uint32_t *bloblen);
+/* sizeof of the structs the API shares (tp_config, rt_result, rt_stats, rt_promise): a binding
+ * checks its own layout against them before any call. */
+void tp_abi_sizes(uint32_t out[4]);
 /* The execution under choices as text: a header, the step table (field names, watched words)
  * and the verdict. Returns the verdict (0 none, < 0 bad cfg); out gets at most cap bytes. */
 int tp_describe(const struct tp_config *cfg, const uint32_t *choices, uint32_t n, char *out,
