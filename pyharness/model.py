@@ -92,6 +92,11 @@ VARIANTS: dict[str, str] = {
     "fadd_acqrel": "mn_fetch_add as C11's seq_cst RMW (acquire + release, no fence), the userspace "
                    "mapping before the ARM model: unplug frees a ring an input still uses, under "
                    "ARM (store -> load past the RMW)",
+    # scripted edits of c/src/ring.c (c/model/thirdparty/mutants/*.edit, mk/mutants.mk)
+    "hostile_trust_lock": "v1 producer retries sr_lock forever (trusts the peer to release it) "
+                          "-> hangs against a consumer that holds it",
+    "hostile_trust_cur": "v1 producer does not validate sr_cur and wraps slot numbers by one "
+                         "subtraction -> writes outside the ring for a hostile sr_cur",
 }
 
 

@@ -84,3 +84,43 @@ def test_a_hostile_peer_replaces_the_consumer_only(bad):
     w = hostile("v2", "SC").with_(**bad)
     with pytest.raises(runtime.SetupError, match="hostile"):
         runtime.run(Case(w, ()))
+
+
+# ---- mutants that trust a hostile value (c/model/thirdparty/mutants/*.edit, mk/mutants.mk) ----
+# Each is the shipped ring.c with one scripted edit; the hostile-peer search must catch it, and the
+# same search on the shipped code must not (so it is the mutation that is caught).
+
+def test_a_producer_that_trusts_the_peer_to_release_the_lock_is_caught_hanging():
+    w = hostile("v1", "SC", frames=1, writes=1).with_(variant="hostile_trust_lock")
+    ex = runtime.explore(w, 2)
+    cx = ex.counterexample
+    assert cx is not None, "the hostile peer holding sr_lock must hang the mutant"
+    assert cx.violation.prop in ("deadlock", "step-bound", "retries"), cx.violation
+    # the hostile's store that did it: sr_lock <- non-zero, never cleared
+    assert any(s.actor == "H" and s.op == "store" and s.field == "sr_lock" for s in cx.steps), \
+        [(s.actor, s.op, s.field) for s in cx.steps]
+    shipped = runtime.explore(w.with_(variant="fixed"), 2)
+    assert shipped.stats.violations == 0 and shipped.stats.exhausted
+
+
+@pytest.mark.parametrize("mm", ["SC", "TSO", "PSO"])
+def test_a_producer_that_trusts_sr_cur_is_caught_writing_outside_the_ring(mm):
+    w = hostile("v1", mm, frames=2, writes=1).with_(variant="hostile_trust_cur")
+    ex = runtime.explore(w, 3)          # TSO/PSO: the buffered store's drain is one more choice
+    cx = ex.counterexample
+    assert cx is not None, f"{mm}: the mutant's out-of-ring write was not found"
+    assert cx.violation.prop == "out-of-bounds", cx.violation
+    assert any(s.actor == "H" and s.field == "sr_cur" for s in cx.steps)
+    assert "ring offset" in cx.violation.message
+    assert runtime.explore(w.with_(variant="fixed"), 3).stats.violations == 0
+
+
+def test_the_trusting_mutant_is_right_for_an_honest_consumer():
+    """What makes hostile_trust_cur wrong is the hostile value: with the real consumer (which
+    keeps sr_cur < size) the same mutant is proven within the bound, wraps included."""
+    w = Workload(protocol="v1", memory_model="TSO", size=2,
+                 producers=(tuple((8, k) for k in range(3)),), lock_retries=4, reduce=True,
+                 variant="hostile_trust_cur")
+    ex = runtime.explore(w, 2)
+    assert ex.stats.violations == 0 and ex.stats.exhausted, \
+        ex.counterexample.violation if ex.counterexample else None
