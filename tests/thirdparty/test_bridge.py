@@ -31,6 +31,29 @@ def test_message_passing_with_plain_accesses(mm):
     assert verdict(case("bridge", "mp", mm, fence=1)) == "none"
 
 
+# rt.h's fence kinds by number (enum rt_fence)
+ACQUIRE, FULL, WMB, RMB, LDLD = 2, 4, 5, 6, 8
+
+
+@pytest.mark.parametrize("fence, allowed", [(0, True), (WMB, True), (LDLD, True), (RMB, False),
+                                            (ACQUIRE, False), (FULL, False)])
+def test_load_buffering_under_arm_and_the_fence_kinds(fence, allowed):
+    """LB (r1 = x; F; y = 1 || r2 = y; F; x = 1): under ARM r1 = r2 = 1 needs a promise, and only
+    a fence ordering loads before later stores forbids it. RT_FENCE_LDLD (ck's fence_load
+    contract) orders loads before loads only: LB stays allowed, where RMB (dmb ishld) forbids it."""
+    want = "corrupt-item" if allowed else "none"
+    assert verdict(case("bridge", "lb", "ARM", fence=fence), 4) == want
+    for mm in MMS:                      # no load -> store reordering in the x86-like models
+        assert verdict(case("bridge", "lb", mm, fence=fence), 4) == "none"
+
+
+@pytest.mark.parametrize("rfence, stale", [(RMB, False), (LDLD, False), (WMB, True)])
+def test_message_passing_under_arm_and_the_readers_fence(rfence, stale):
+    """MP with smp_wmb on the writer: the reader's LDLD forbids the stale read as RMB does."""
+    got = verdict(case("bridge", "mp", "ARM", fence=1, rfence=rfence), 4)
+    assert got == ("corrupt-item" if stale else "none")
+
+
 @pytest.mark.parametrize("mm", MMS)
 def test_a_plain_increment_is_a_load_and_a_store(mm):
     assert verdict(case("bridge", "incr", mm)) == "lost-item"

@@ -18,6 +18,12 @@
  *   rmw       x = x + 1 then a load of x by the same actor, under TSO: the load reads its own
  *             buffered store (forwarding through the bridge's patch), and the other actor, which
  *             waits for it, sees 1 only after the drain.
+ *   lb        load buffering: r1 = x; fence; y = 1 || r2 = y; fence; x = 1, with the fence kind
+ *             `fence` on both sides (0: none). r1 = r2 = 1 is reported; under ARM it needs a
+ *             promise, and only a fence that orders loads before later stores (RMB = dmb ishld,
+ *             ACQUIRE, FULL) forbids it: LDLD (load->load only) and WMB do not.
+ * mp's `rfence` (when fence = 1) replaces the reader's RMB by that kind: LDLD must forbid the
+ * stale read as RMB does.
  */
 #include <stdint.h>
 #include <string.h>
@@ -55,6 +61,7 @@ static const struct rt_field fields[] = {
 static struct {
 	uint32_t p[3];
 	uint32_t seen;
+	uint32_t r[2];                   /* lb: what each actor's load read */
 	size_t len;                      /* sizeof(struct triple), at run time */
 } st;
 
@@ -86,7 +93,7 @@ static void mp_reader(struct rt *rt, int id, void *arg)
 	if (!mem.flag)
 		return;
 	if (st.p[0])
-		tp_fence(RT_FENCE_RMB);
+		tp_fence(st.p[1] ? (int)st.p[1] : RT_FENCE_RMB);
 	if (mem.data != 42)
 		tp_fail(TP_VIO_CORRUPT, "reader saw flag = 1 and data = %u", mem.data);
 }
@@ -217,9 +224,50 @@ static void rmw_end(struct rt *rt)
 		tp_fail(TP_VIO_CORRUPT, "the other actor saw x = 1 (reachable: a marker, param seen=1)");
 }
 
+/* ---- lb ---- */
+static void lb_a(struct rt *rt, int id, void *arg)
+{
+	(void)rt, (void)id, (void)arg;
+	st.r[0] = mem.data;
+	if (st.p[0])
+		tp_fence((int)st.p[0]);
+	mem.flag = 1;
+}
+
+static void lb_b(struct rt *rt, int id, void *arg)
+{
+	(void)rt, (void)id, (void)arg;
+	st.r[1] = mem.flag;
+	if (st.p[0])
+		tp_fence((int)st.p[0]);
+	mem.data = 1;
+}
+
+static void lb_end(struct rt *rt)
+{
+	(void)rt;
+	if (st.r[0] == 1 && st.r[1] == 1)
+		tp_fail(TP_VIO_CORRUPT, "load buffering: each load read the other actor's later store");
+}
+
+static int lb_setup(struct rt *rt, const struct tp_config *c)
+{
+	if (common(rt, c))
+		return -1;
+	if (tp_actor(rt, KIND_A, "a", lb_a, NULL) < 0 || tp_actor(rt, KIND_B, "b", lb_b, NULL) < 0)
+		return rt_setup_error(rt, "bridge: actors");
+	return 0;
+}
+
+static const struct tp_scenario lb = {
+	.name = "lb", .about = "load buffering with a fence of kind `fence` on both sides",
+	.param = { "fence" }, .def = { 0 }, .lo = { 0 }, .hi = { 8 },
+	.setup = lb_setup, .at_end = lb_end,
+};
+
 static const struct tp_scenario mp = {
 	.name = "mp", .about = "message passing with plain accesses",
-	.param = { "fence" }, .def = { 0 }, .lo = { 0 }, .hi = { 1 },
+	.param = { "fence", "rfence" }, .def = { 0, 0 }, .lo = { 0, 0 }, .hi = { 1, 8 },
 	.setup = mp_setup,
 };
 static const struct tp_scenario inc = {
@@ -242,5 +290,5 @@ static const struct tp_scenario rmw = {
 	.setup = rmw_setup, .at_end = rmw_end,
 };
 
-const struct tp_scenario *const tp_scenarios[] = { &mp, &inc, &copy, &over, &rmw };
-const uint32_t tp_nscenarios_ = 5;
+const struct tp_scenario *const tp_scenarios[] = { &mp, &inc, &copy, &over, &rmw, &lb };
+const uint32_t tp_nscenarios_ = 6;
