@@ -249,8 +249,6 @@ def cmd_replay(a) -> int:
     if a.token.startswith(thirdparty.TOKEN_PREFIX):
         from . import tp_replay
         return tp_replay.main(a, UsageError)
-    if a.emit_c:
-        raise UsageError("--emit-c: only third-party tokens (tp1.…) so far")
     case = case_from_token(a.token)
     if a.mm:
         case = Case(case.workload.with_(memory_model=a.mm), case.choices)
@@ -261,6 +259,9 @@ def cmd_replay(a) -> int:
     path = _write_svg(ex, Path(a.svg) if a.svg else
                       REPORTS / "tmp" / "replay" / campaign.svg_name(case.token()))
     print(f"timeline: {path}")
+    if a.emit_c:
+        from . import emit, emit_mn
+        emit.write_reproducer(emit_mn.emit, case, a.emit_c, UsageError)
     return 1 if ex.violation else 0
 
 

@@ -25,6 +25,16 @@ class EmitError(RuntimeError):
     """The reproducer cannot be written (no manifest, a file missing, DIR not writable)."""
 
 
+def write_reproducer(emitter, case, outdir, usage_error) -> None:
+    """`replay --emit-c DIR` for either kind of token: emitter(case, DIR), then where it went (a
+    failure is the CLI's one-line usage error)."""
+    try:
+        d = emitter(case, outdir)
+    except EmitError as e:
+        raise usage_error(str(e)) from None
+    print(f"reproducer: {d} (run `make -C {d}`; it exits 0 when the violation is reproduced)")
+
+
 def _package_files(package: str) -> set[str]:
     if not package:
         return set()

@@ -29,9 +29,5 @@ def main(a, usage_error) -> int:
     print(text, end="")
     print(f"replay: python -m pyharness replay {case.token()}")
     if a.emit_c:
-        try:
-            d = emit.emit(case, a.emit_c)
-        except emit.EmitError as e:
-            raise usage_error(str(e)) from None
-        print(f"reproducer: {d} (run `make -C {d}`; it exits 0 when the violation is reproduced)")
+        emit.write_reproducer(emit.emit, case, a.emit_c, usage_error)
     return 1 if outcome.failed else 0
