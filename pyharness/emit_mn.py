@@ -57,7 +57,7 @@ def emit(case: Case, outdir: Path) -> Path:
     ex = runtime.run(case)
     cw = runtime.to_model(w).to_c()
     variant = w.variant
-    mutant = ROOT / "build" / "model" / "mutants" / variant / "ring.c"
+    mutant = native.BUILD / "model" / "mutants" / variant / "ring.c"
     if variant != "fixed" and variant not in model.VARIANTS:
         raise EmitError(f"unknown variant {variant!r}")
     outdir = Path(outdir)
