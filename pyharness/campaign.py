@@ -217,6 +217,7 @@ class Family:
                                # "retries exhausted -> drop_busy" within the preemption bound
     batch: int = 0             # producer batch size (0: per-frame netif_ether_input)
     cons_batch: int = 0        # consumer batch size (0: per-frame peek/release)
+    hostile: int = 0           # > 0: a hostile peer with this many stores replaces the consumer
 
     def workloads(self, protocol: str, mm: str):
         starts = self.v2_starts if protocol in ("v2", "v3") else (0,)
@@ -230,7 +231,8 @@ class Family:
                                        producers=prods, waits=w, unplug=self.unplug,
                                        kill=self.kill, start_index=start, reduce=True,
                                        lock_retries=self.v1_lock_retries if protocol == "v1"
-                                       else 0, batch=self.batch, cons_batch=self.cons_batch)
+                                       else 0, batch=self.batch, cons_batch=self.cons_batch,
+                                       hostile=self.hostile)
 
     def describe(self, protocol: str) -> str:
         parts = [f"{self.producers} producer{'s' if self.producers > 1 else ''}",
@@ -243,6 +245,11 @@ class Family:
             parts.append(f"{self.kill} killed at any step")
         if self.batch or self.cons_batch:
             parts.append(f"batches of {self.batch} (producer) / {self.cons_batch} (consumer)")
+        if self.hostile:
+            fields = "sr_cur/sr_wake" + ("/sr_avail/sr_lock" if protocol == "v1" else "")
+            parts.append(f"a hostile consumer: {self.hostile} stores of chosen values into "
+                         f"{fields} at any step (no access outside the ring, error flag, every "
+                         f"frame counted, no hang)")
         if protocol == "v1":
             parts.append(f"lock retries {self.v1_lock_retries}")
         if protocol in ("v2", "v3") and len(self.v2_starts) > 1:
@@ -256,6 +263,7 @@ FAMILIES = (
     Family("unplug", sizes=(2,), max_frames=2, waits=(False,), unplug=True),
     Family("consumer killed", sizes=(2,), max_frames=3, waits=(False,), kill="consumer"),
     Family("batched", sizes=(2, 4), max_frames=3, batch=2, cons_batch=2),
+    Family("hostile peer", sizes=(2, 4), max_frames=3, waits=(False,), hostile=2),
 )
 
 

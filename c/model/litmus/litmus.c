@@ -33,7 +33,7 @@ const char *lit_invalid(const struct lit_prog *p)
 			    o->op != RT_OP_TAS && o->op != RT_OP_FETCH_ADD && o->op != RT_OP_CAS)
 				return "litmus: op is LOAD/STORE/FENCE/TAS/FETCH_ADD/CAS";
 			if (o->op == RT_OP_FENCE) {
-				if (o->order < RT_FENCE_ACQUIRE || o->order > RT_FENCE_HEAVY)
+				if (o->order < RT_FENCE_ACQUIRE || o->order > RT_FENCE_LDLD)
 					return "litmus: a fence's order is a kind (enum rt_fence)";
 				continue;
 			}

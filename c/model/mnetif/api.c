@@ -326,6 +326,11 @@ void mn_model_dpor_mutate(int mutation)
 		rt_dpor_mutate(ctx.rt, mutation);
 }
 
+void mn_model_hostile_mutate(int mutation)
+{
+	ctx.hostile_mutate = mutation;
+}
+
 void mn_model_set_external_consumer(mn_model_consumer_fn fn, void *arg)
 {
 	ctx.ext_fn = fn;

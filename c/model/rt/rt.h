@@ -94,13 +94,17 @@ enum rt_order { RT_PLAIN = 0, RT_RELAXED = 1, RT_ACQUIRE = 2, RT_RELEASE = 3, RT
  *            DPOR: a HEAVY step is dependent with every other actor's buffered store (before
  *            it, the fence makes the store visible; after it, not) and with whatever reads or
  *            writes what it commits. It is never reduced away.
- * A model that reorders loads (ARM, mm_arm.c) gives ACQUIRE and RMB their meaning, and HEAVY its
- * own (the hook: the model's fence(rt, a, RT_FENCE_HEAVY), called with the caller a; mm.h): ARM
- * places every actor's buffered stores and passes views both ways as by a full fence at each
- * actor's current point (mm_arm.c heavy_fence; its open promises must be fulfilled above them).
+ *   LDLD     earlier loads / later loads ONLY              SC/TSO/PSO: nothing
+ * A model that reorders loads (ARM, mm_arm.c) gives ACQUIRE and RMB their meaning: ARMv8 compiles
+ * both to dmb ishld, which also orders earlier loads before later stores. LDLD is the strict
+ * load-load contract of a portable fence (Concurrency Kit's ck_pr_fence_load, SPARC RMO's
+ * membar #LoadLoad), which a port may implement with nothing stronger.
+ * HEAVY under ARM: every actor's buffered stores placed and views passed both ways as by a full
+ * fence at each actor's current point (mm_arm.c heavy_fence; open promises must be fulfilled
+ * above them).
  */
 enum rt_fence { RT_FENCE_ACQUIRE = 2, RT_FENCE_RELEASE = 3, RT_FENCE_FULL = 4, RT_FENCE_WMB = 5,
-		RT_FENCE_RMB = 6, RT_FENCE_HEAVY = 7 };
+		RT_FENCE_RMB = 6, RT_FENCE_HEAVY = 7, RT_FENCE_LDLD = 8 };
 
 /* Step kinds. 1..15: visible operations of an actor; 16..19: the runtime's; from RT_OP_NOTE on:
  * the workload's own (rt_note). */
