@@ -145,11 +145,10 @@ def test_explore_shows_progress_on_a_terminal():
 
 def test_a_dpor_violation_is_named_with_its_token():
     """The DPOR log line of `report` said only 'NOT exhausted after N executions (no proof)'."""
-    from pyharness import cli
     bug = campaign.prove_dpor(campaign.DPOR_PROOFS[0].with_(variant="v2_relaxed_publish",
                                                             memory_model="PSO"))
     lines = []
-    cli.log_dpor([bug], lines.append)
+    campaign.log_dpor([bug], lines.append)
     assert bug.counterexample is not None
     prop = bug.counterexample.violation.prop
     assert f"VIOLATION {prop}" in lines[0] and "python -m pyharness replay mn1." in lines[0], lines[0]

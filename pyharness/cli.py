@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import campaign, model, pct, report, runtime, svg, zoo
+from . import campaign, pct, report, runtime, svg, zoo
 from .failure import describe
 from .progress import Progress, table
 from .strategies import cases
@@ -190,7 +190,7 @@ def _counting(search, variant: str, label: str):
         n[0] += 1
         prog.tick(n[0], f"executions, {time.perf_counter() - t0:.0f} s elapsed")
     try:
-        return model.each_result(search, tick, variant)
+        return runtime.each_result(search, tick, variant)
     finally:
         prog.done()
 
@@ -268,91 +268,18 @@ def cmd_zoo(a) -> int:
     return 0 if all(r.ok for r in rows) else 1
 
 
-PROOF_BOUND = 3
-ARM_PROOF_BOUND = 2
-
-
-def run_proofs(bound: int, max_executions: int, log, arm_bound: int | None = None) -> list:
-    """Every family x protocol x memory model; ARM's bound is arm_bound (default: bound)."""
-    rows = []
-    for fam in campaign.FAMILIES:
-        for proto in ("v1", "v2"):
-            for mm in MEMORY_MODELS:
-                b = arm_bound if mm == "ARM" and arm_bound is not None else bound
-                r = campaign.prove(proto, mm, b, fam, max_executions)
-                rows.append(r)
-                log(f"  {proto}/{mm} {fam.name}: {r.executions} executions, {r.violations} "
-                    f"violations, {'exhausted' if r.exhausted else 'NOT exhausted'}, "
-                    f"{r.seconds:.1f}s")
-                if r.counterexample is not None:
-                    log(describe(r.counterexample))
-            log("  PROOF: " + campaign.proof_statement(proto, fam, rows))
-    return rows
-
-
 def cmd_report(a) -> int:
-    t0 = time.perf_counter()
     log = lambda s: print(s, flush=True)
-    log("== bug zoo (Hypothesis: find, shrink, replay; fixed build and stronger models: exhaustive)")
-    out = Path(a.out)
-    zrows = campaign.run_zoo(zoo.ZOO, a.examples, a.seed, outdir=out, log=log)
-    arm_bound = a.bound if a.full else min(a.arm_bound, a.bound)
-    log(f"== proofs (exhaustive engine, preemptions <= {a.bound}; ARM <= {arm_bound})")
-    prows = run_proofs(a.bound, a.max_executions, log, arm_bound)
-    log("== litmus suite (SC/TSO/PSO/ARM outcome sets vs herd7's, docs/memory-models.md)")
-    lrows = campaign.run_litmus()
-    log("  " + campaign.litmus_line(lrows))
-    log("== proofs without a preemption bound (DPOR)")
-    drows = [campaign.prove_dpor(w) for w in campaign.DPOR_PROOFS]
-    log_dpor(drows, log)
-    log("== fuzz budget (Hypothesis over the fixed protocols)")
-    frows = [campaign.fuzz(a.fuzz, a.seed)]
-    log(f"  {frows[0].examples} examples, "
-        f"{'no violation' if frows[0].found is None else frows[0].found.violation.prop}")
-    log("== PCT")
-    pct_lines = []
-    w = Workload(protocol="v2", variant="no_prod_fence", memory_model="TSO", size=2,
-                 producers=(((8, 0),),), waits=True)
-    res = pct.run_pct(w, a.pct_runs, 2, a.seed, stop_at_first=False)
-    pct_lines.append(f"{w.label()}: {res.runs} runs, depth 2: " +
-                     (f"{res.hits} runs found {res.found.violation.prop} (first at run "
-                      f"{res.first_run + 1}; observed {res.hits / res.runs:.2%} per run vs the "
-                      f"bound's {res.bound.per_run:.2%})" if res.found else "not found") +
-                     "; " + res.bound.statement())
-    log("  " + pct_lines[-1])
-    clean = True
-    for d in (2, 3):
-        wf = Workload(protocol="v2", memory_model="PSO", size=2, waits=True,
-                      producers=(((8, 0), (8, 1)), ((8, 2), (8, 3))))
-        rf = pct.run_pct(wf, a.pct_runs, d, a.seed, stop_at_first=True)
-        clean &= rf.found is None
-        pct_lines.append(f"{wf.label()} (fixed): {rf.runs} runs, depth {d}: " +
-                         ("no violation" if rf.found is None else
-                          f"VIOLATION {rf.found.violation.prop}") + "; " + rf.bound.statement())
-        log("  " + pct_lines[-1])
-        if rf.found is not None:
-            log(describe(rf.found))
-    pct_ok = res.found is not None and clean
-    elapsed = time.perf_counter() - t0
-    text = report.render(zrows, prows, frows, pct_lines, elapsed, drows, pct_ok, base=out,
-                         litmus=lrows)
-    path = report.write(text, out / "report.md")
+    path, summary, ok = campaign.main_job(
+        Path(a.out), examples=a.examples, seed=a.seed, bound=a.bound,
+        arm_bound=a.bound if a.full else min(a.arm_bound, a.bound),
+        max_executions=a.max_executions, fuzz_examples=a.fuzz, pct_runs=a.pct_runs, log=log)
     # The output ends with the summary and the verdict; the details (tables, every zoo
     # counterexample) are in the file the last line names.
-    summary, ok = report.summary(zrows, prows, frows, drows, pct_ok, elapsed, litmus=lrows)
     print()
     print(summary)
     print(f"details: {path}")
     return 0 if ok else 1
-
-
-def log_dpor(rows: list, log) -> None:
-    """One line per DPOR proof; a violation is named with its replay token and failure text, as
-    the bounded engine's are."""
-    for d in rows:
-        log(f"  {'PROOF: ' if d.exhausted and not d.violations else ''}{d.statement} ({d.seconds:.1f}s)")
-        if d.counterexample is not None:
-            log(describe(d.counterexample))
 
 
 def cmd_litmus(a) -> int:
@@ -457,8 +384,8 @@ def main(argv=None) -> int:
 
     p = sub.add_parser("report", help="the default campaign: zoo + proofs + fuzz + PCT")
     p.add_argument("--examples", type=_int(1), default=3000, help="zoo search budget per case")
-    p.add_argument("--bound", type=_int(0), default=PROOF_BOUND, help="proof preemption bound")
-    p.add_argument("--arm-bound", type=_int(0), default=ARM_PROOF_BOUND,
+    p.add_argument("--bound", type=_int(0), default=campaign.PROOF_BOUND, help="proof preemption bound")
+    p.add_argument("--arm-bound", type=_int(0), default=campaign.ARM_PROOF_BOUND,
                    help="the ARM proofs' bound (its weak choices multiply the schedules)")
     p.add_argument("--full", action="store_true",
                    help=f"the ARM proofs at --bound too (about 10 min more on 2 cores)")
