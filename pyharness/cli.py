@@ -430,3 +430,8 @@ def main(argv=None) -> int:
     except OSError as e:             # a file the command writes (report, timeline): one line
         print(f"python -m pyharness {a.cmd}: error: {e}", file=sys.stderr)
         return 2
+
+
+def console() -> None:
+    """The `pyharness` command an installed package provides (= python -m pyharness)."""
+    sys.exit(main())

@@ -492,7 +492,7 @@ def parse_herd(test: Test, text: str, x86) -> set:
     keys = regs + [l if x86 else f"[{l}]" for l in test.final]
     out = set()
     for line in lines[i + 1:i + 1 + n]:
-        vals = dict(a.strip().split("=") for a in line.strip().rstrip(";").split(";") if a.strip())
-        vals = {k.strip(): int(v) for k, v in vals.items()}
+        raw = dict(a.strip().split("=") for a in line.strip().rstrip(";").split(";") if a.strip())
+        vals = {k.strip(): int(v) for k, v in raw.items()}
         out.add(tuple(vals.get(k, vals.get(k.strip("[]"))) for k in keys))
     return out

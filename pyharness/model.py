@@ -12,7 +12,7 @@ from __future__ import annotations
 import ctypes as C
 from typing import TYPE_CHECKING, Sequence
 
-from . import native
+from mnetif import native
 
 if TYPE_CHECKING:
     from .workload import Workload
@@ -221,7 +221,7 @@ def lib(variant: str = "fixed") -> C.CDLL:
         so.mn_model_learn_promises.restype = C.c_int
         so.mn_model_arm_mutate.argtypes = [C.c_int]
         so.mn_model_arm_mutate.restype = None
-        so._mn_typed = True
+        so._mn_typed = True  # type: ignore[attr-defined]  # a marker on the ctypes handle
     return so
 
 

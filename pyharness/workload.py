@@ -22,7 +22,7 @@ PROTOCOLS = ("2012", "v1", "v2")
 # "litmus": no ring, the actors run the `litmus` programs (model.h "Litmus programs")
 ALL_PROTOCOLS = PROTOCOLS + ("litmus",)
 # The consumer actor: the C consumer, none (producers alone; the ring fills), or the external
-# consumer registered with mn_model_set_external_consumer (the OCaml port: pyharness.ocaml)
+# consumer registered with mn_model_set_external_consumer (the OCaml port: mnetif.ocaml)
 CONSUMERS = ("c", "none", "external")
 MEMORY_MODELS = ("SC", "TSO", "PSO", "ARM")
 # Actors a killer may target. The unplugger is never killed (a killed control path is not a

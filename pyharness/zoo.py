@@ -11,6 +11,7 @@ a memory-model bug). A case with expect_bug=False is a must-hold property (it mu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -42,7 +43,7 @@ class ZooCase:
 
     def smallest_workloads(self, memory_model: str):
         """The family's workloads for engine="explore", smallest first (v2 single producer)."""
-        kw = dict(max_frames=3, sizes=(2,))
+        kw: dict[str, Any] = dict(max_frames=3, sizes=(2,))
         kw.update(self.wl)
         for n in range(1, kw["max_frames"] + 1):
             for size in kw["sizes"]:

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from pyharness import ocaml, runtime  # noqa: E402
+from mnetif import ocaml  # noqa: E402
+from pyharness import runtime  # noqa: E402
 from pyharness.workload import Workload, frames  # noqa: E402
 
 REPS = 7

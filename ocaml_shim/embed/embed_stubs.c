@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * C entry points of the embedded OCaml object, for ctypes (pyharness/ocaml.py).
+ * C entry points of the embedded OCaml object, for ctypes (mnetif/ocaml.py).
  *
  * Runtime lock protocol (OCaml 4.13 + threads.posix): init() runs caml_startup, which leaves the
  * runtime lock held by the calling thread; init releases it before returning. Every other entry

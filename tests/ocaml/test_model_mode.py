@@ -8,7 +8,8 @@ Reproduce: python -m pytest -q tests/ocaml/test_model_mode.py"""
 import pytest
 from hypothesis import find, given, settings, strategies as st
 
-from pyharness import ocaml, runtime
+from mnetif import ocaml
+from pyharness import runtime
 from pyharness.failure import step_table
 from pyharness.workload import Case, Workload, frames as F
 

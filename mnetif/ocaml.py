@@ -1,7 +1,7 @@
 """ctypes wrapper of the embedded OCaml object (build/ocaml/mnetif_ocaml.so, built from
 ocaml_shim/embed by `make`): the OCaml runtime, the OCaml ring port and Netif, inside this process.
 
-    from pyharness import ocaml
+    from mnetif import ocaml
     o = ocaml.runtime()                        # loads the object and runs init() once
     r = o.real_run("oc0", "v2", 1_000_000)     # C producer thread -> OCaml Netif.listen consumer
     r.verify()                                 # raises AssertionError naming the broken property
@@ -92,7 +92,7 @@ class Runtime:
                 raise self._error(f"real_run({ifname}, {proto}, {nframes})")
         finally:
             self.lib.mn_user_if_destroy(ifname.encode())
-        return RealRun(*out, nframes=nframes)
+        return RealRun(*out[:n], nframes=nframes)  # type: ignore[misc]  # the fields in order
 
     def consume(self, ring: np.ndarray, max_frames: int, outcap: int = 1 << 20) -> list[bytes]:
         """Pop up to max_frames frames of a ring in a Python-owned buffer with the OCaml port
@@ -136,7 +136,7 @@ def _addr(so, name: str) -> int:
 def _install(workload, gc_stress: bool = False):
     """Make the OCaml consumer the external consumer of the model library of `workload`'s
     variant; returns (runtime, model library, workload with consumer = external)."""
-    from . import model
+    from pyharness import model
 
     rt = runtime()
     so = model.lib(workload.variant)
@@ -168,8 +168,8 @@ def model_run(workload, choices=(), gc_stress: bool = False):
     consumer (the port, compiled against the model build of its stubs) as the consumer actor.
     Returns a runtime.Execution, like runtime.run with the C consumer. gc_stress: the consumer
     allocates and collects (minor GC, compaction) at every step, on its fiber."""
-    from . import runtime as engine
-    from .workload import Case
+    from pyharness import runtime as engine
+    from pyharness.workload import Case
 
     rt, _, w = _install(workload, gc_stress)
     res = engine.run(Case(w, tuple(choices)))
@@ -179,7 +179,7 @@ def model_run(workload, choices=(), gc_stress: bool = False):
 
 def model_explore(workload, preemptions: int = 2, max_executions: int = 0):
     """Exhaustive bounded search (runtime.explore) with the OCaml consumer as the actor."""
-    from . import runtime as engine
+    from pyharness import runtime as engine
 
     rt, _, w = _install(workload)
     e = engine.explore(w, preemptions, max_executions=max_executions)
@@ -192,7 +192,7 @@ def model_run_chooser(workload, chooser, probe: int = 0):
     chooser, run OCaml on the scheduler's stack (mnoc_model_probe: allocate `probe` blocks, minor
     GC, compaction on odd sizes) while the OCaml fiber may be suspended inside a stub, and check the
     heap (DESIGN §8: sound only because the model build's stubs are ordinary externals)."""
-    from . import runtime as engine
+    from pyharness import runtime as engine
 
     rt, _, w = _install(workload)
     rt.lib.mnoc_model_probe.restype = C.c_long
@@ -230,8 +230,8 @@ def compare(workload, choices=(), gc_stress: bool = False) -> Comparison:
     After a violation the runtime runs an external consumer quietly to completion (its fiber must
     return, model.h) while the C consumer simply stops, so for a violating run the state after the
     verdict is not compared: the verdict, its step and message, and the deliveries are."""
-    from . import runtime as engine
-    from .workload import Case
+    from pyharness import runtime as engine
+    from pyharness.workload import Case
 
     rc = engine.run(Case(workload.with_(consumer="c"), tuple(choices)))
     ro = model_run(workload, choices, gc_stress=gc_stress)
