@@ -24,7 +24,7 @@ from .progress import table
 from .strategies import cases
 from .workload import Workload
 
-OUT = campaign.REPORTS / "harness_bench.md"
+OUT = campaign.FIGURES / "harness_bench.md"
 SEEDS = (0, 1, 2, 3, 4)
 
 

@@ -5,6 +5,7 @@ returns rows; main_job runs them in order and report.py renders them."""
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,13 @@ from .workload import MEMORY_MODELS, Case, Workload
 from .zoo import ZOO, ZooCase
 
 ROOT = Path(__file__).resolve().parent.parent
-REPORTS = ROOT / "reports"
+# Where runs write (the report, zoo timelines, CLI and test SVGs): $MNETIF_REPORT_DIR, else build/report
+# in a checkout (ignored by git), else ./mnetif-report. Never over tracked files: reports/ holds the
+# recorded figures and report of a run, rewritten only on purpose (`make report REPORT_DIR=reports`).
+REPORTS = Path(os.environ.get("MNETIF_REPORT_DIR") or
+               (ROOT / "build" / "report" if (ROOT / "Makefile").exists() else Path("mnetif-report")))
+# Recorded figures (python -m pyharness bench writes harness_bench.md here).
+FIGURES = ROOT / "reports"
 
 
 # ---- bug zoo ---------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""python -m pyharness {fuzz,explore,pct,replay,zoo,report,bench}: the harness from the shell.
+"""python -m pyharness {fuzz,explore,pct,replay,zoo,report,litmus,bench}: the harness from the shell.
 
-Every command prints progress on stderr while it runs and a summary table at the end; a found
-violation is printed as the step table + replay token (see failure.py). Exit status: 0 when every
+fuzz, explore, pct, zoo and report print progress on stderr while they run (replay, litmus and
+bench print their results as they come); fuzz, explore, pct, zoo and report end with a summary
+table. A found violation is printed as the step table + replay token (see failure.py). Exit status: 0 when every
 expectation holds (no violation in fuzz/explore/pct, every zoo case as expected), 1 otherwise.
 Bad input (an impossible workload, a corrupt token, an unknown zoo case or variant, a count out
 of range) is one line on stderr and exit status 2.
@@ -395,7 +396,8 @@ def main(argv=None) -> int:
     p.add_argument("--pct-runs", type=_int(1), default=1000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=str(REPORTS),
-                   help="directory of report.md and the zoo's timelines (default: reports/)")
+                   help=f"directory of report.md and the zoo's timelines (default: {REPORTS}; "
+                        f"$MNETIF_REPORT_DIR sets it)")
     p.set_defaults(fn=cmd_report)
 
     p = sub.add_parser("litmus", help="the litmus suite under SC/TSO/PSO/ARM vs herd7's outcomes")

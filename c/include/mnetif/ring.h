@@ -7,10 +7,12 @@
  * probes the magic to tell the byte order). Default geometry, as in 2012: 33 pages, 2048-byte
  * slots -> 64 slots.
  *
- *   offset 0                      64            64 + 2*size      dataoff           dataoff + size*slotsize
- *   +-----------------------------+-------------+----------------+-----------------+-----+----------------+
- *   | header (struct mn_ring_hdr) | ss_len[0]   |  ... ss_len[n] | (pad, v2: to 64)| slot 0 | ... | slot n |
- *   +-----------------------------+-------------+----------------+-----------------+-----+----------------+
+ *   offset 0                      64                         64 + 2*size   dataoff                    dataoff + size*slotsize
+ *   +-----------------------------+-----------+-----+----------------+------------+--------+-----+---------------+
+ *   | header (struct mn_ring_hdr) | ss_len[0] | ... | ss_len[size-1] | (v2: pad)  | slot 0 | ... | slot size-1   |
+ *   +-----------------------------+-----------+-----+----------------+------------+--------+-----+---------------+
+ *   (v1: dataoff = 64 + 2*size, no pad; v2: dataoff = sr_dataoff, 64 + 2*size rounded up to 64; the
+ *   buffer may be longer than dataoff + size*slotsize)
  *
  * Writers: (P) producer only, (C) consumer only, (I) initialiser only (before the ring is shared),
  *          (L) either side while holding sr_lock (v1).
@@ -51,7 +53,10 @@
  * Untrusted peer: the producer (a kernel) validates geometry once at attach and keeps a private
  * copy; it never re-reads sr_size/sr_slotsize/sr_dataoff. Indices read from shared memory are
  * checked (v2: prod - cons <= size; v1: cur < size, avail <= size); a violation sets sr_error and
- * drops the frame (drop_error). Counters are stored from private copies, never read back.
+ * drops the frame (drop_error). The producer's counters (sr_frames, sr_bytes, sr_drop_*) are
+ * read once, at attach, to resume them (a re-plug keeps them running); after that they are stored
+ * from the producer's private copies and never read back, so a peer scribbling on them changes
+ * only what it reads itself.
  */
 #ifndef MNETIF_RING_H
 #define MNETIF_RING_H
