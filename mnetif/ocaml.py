@@ -191,7 +191,7 @@ def model_run_chooser(workload, chooser, probe: int = 0):
     """runtime.run_chooser with the OCaml consumer. probe > 0: at every decision, before asking
     chooser, run OCaml on the scheduler's stack (mnoc_model_probe: allocate `probe` blocks, minor
     GC, compaction on odd sizes) while the OCaml fiber may be suspended inside a stub, and check the
-    heap (DESIGN §8: sound only because the model build's stubs are ordinary externals)."""
+    heap (docs/design.md §8: sound only because the model build's stubs are ordinary externals)."""
     from pyharness import runtime as engine
 
     rt, _, w = _install(workload)

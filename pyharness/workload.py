@@ -1,7 +1,7 @@
 """What one execution runs: the workload (protocol, build variant, memory model, geometry, actors and
 their frames) and the schedule (a list of small ints), plus the replay token that carries both.
 
-The schedule encoding is DESIGN §7's: at each decision point choice 0 keeps the current actor
+The schedule encoding is docs/design.md §7's: at each decision point choice 0 keeps the current actor
 running (no preemption, no store-buffer drain), k > 0 switches to the k-th other runnable actor or
 drains the k-th pending buffered store; when the list runs out the runtime finishes
 deterministically. So every list is a complete schedule, and shorter lists with smaller values mean

@@ -1,4 +1,4 @@
-"""The bug zoo: each known defect of the 2012 code (DESIGN §2) and each way to break the fixed
+"""The bug zoo: each known defect of the 2012 code (docs/design.md §2) and each way to break the fixed
 protocols (a removed lock, fence or release), as a named scenario on a compile-time variant of the
 same sources (c/src/ring.c and registry.c document the MN_ZOO_* switches).
 

@@ -63,7 +63,7 @@ def test_same_schedule_same_verdict_on_the_2012_model(w, choices, variant):
 @settings(max_examples=60, deadline=None)
 @given(w=workloads(), choices=schedules)
 def test_ocaml_fiber_survives_gc_and_compaction(w, choices):
-    """DESIGN §8's conditions, checked: the OCaml consumer allocates, runs minor GCs and compacts
+    """docs/design.md §8's conditions, checked: the OCaml consumer allocates, runs minor GCs and compacts
     the heap on its fiber at every step, between yields inside its stubs; results stay identical."""
     c = ocaml.compare(w, choices, gc_stress=True)
     assert c.same, f"with GC stress, {w} under {choices}:\n  " + "\n  ".join(c.differences)
@@ -72,7 +72,7 @@ def test_ocaml_fiber_survives_gc_and_compaction(w, choices):
 @settings(max_examples=60, deadline=None)
 @given(w=workloads(), seed=st.integers(0, 2**32 - 1))
 def test_ocaml_called_from_the_scheduler_while_the_fiber_is_suspended(w, seed):
-    """The LIFO case of DESIGN §8: at every decision the chooser runs OCaml on the scheduler's
+    """The LIFO case of docs/design.md §8: at every decision the chooser runs OCaml on the scheduler's
     stack (allocation, minor GC, compaction) while the OCaml consumer fiber is suspended inside a
     stub; the heap stays sound and the run equals the C consumer's under the same choices. With
     [@@noalloc] model stubs this corrupts the heap (the reason the model build has none)."""
