@@ -30,6 +30,10 @@ class BuildWithSharedObjects(build_py):
             for f in src.glob(pattern):
                 (dest / f.relative_to(src)).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(f, dest / f.relative_to(src))
+        # the checker's sources, for the pytest plugin's user workloads (pyharness/usercheck.py)
+        csrc = Path(self.build_lib) / "pyharness" / "_csrc"
+        for part in ("rt", "user"):
+            shutil.copytree(ROOT / "c" / "model" / part, csrc / part, dirs_exist_ok=True)
         if not (dest / "libmnetif.so").exists():
             raise SystemExit(f"no libmnetif.so in {src}: run `make package-libs`, or set "
                              f"MNETIF_BUILD to a directory holding the shared objects")

@@ -2,6 +2,7 @@
 #   make package-libs   the shared objects `pip install .` ships inside the package
 #   make typecheck      mypy over mnetif/ and pyharness/ (configuration: pyproject.toml)
 #   make test-package   typecheck, then tests/packaging: `pip install .` into a fresh virtualenv,
+#                       examples/tinyring through the installed pytest plugin,
 #                       the packages imported and used from outside the checkout
 # The libraries are named in the recipe: harness.mk (included after this file) defines them.
 .PHONY: package-libs typecheck test-package
