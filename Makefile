@@ -2,7 +2,8 @@
 #   make            build libmnetif.so (+ every part's default artefacts)
 #   make test       install what is missing, build, run every test suite (what CI runs)
 #   make report     the main job: bug zoo + proofs + fuzz campaign; ends with the verdict and
-#                   the path of the report (reports/report.md)
+#                   the path of the report ($(REPORT_DIR)/report.md; REPORT_DIR=build/report by default,
+#                   never over tracked files)
 #   make asan|tsan  sanitizer builds of the library and the C stress programs
 #   make bench      benchmarks (a program, not a test)
 # Each part adds its targets in mk/<part>.mk: ALL_TARGETS (built by `make`) and TEST_TARGETS
@@ -99,7 +100,9 @@ $(BUILD)/zoo/stress_nolock: c/tests/stress.c $(CORE_SRCS) $(USER_SRCS) $(CORE_HD
 ALL_TARGETS += $(BUILD)/zoo/stress_nolock
 
 # The main job: bug zoo + proofs (v1/v2 under SC/TSO/PSO) + a fuzz budget; prints a summary and
-# the verdict, the details go to reports/report.md.
+# the verdict, the details go to $(REPORT_DIR)/report.md (with the zoo's timelines). reports/ in
+# the repository is a recorded run: `make report REPORT_DIR=reports` rewrites it on purpose.
+REPORT_DIR ?= build/report
 report: deps
 	@$(MAKE) --no-print-directory all
-	$(PYTHON) -m pyharness report
+	$(PYTHON) -m pyharness report --out $(REPORT_DIR)

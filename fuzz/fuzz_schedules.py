@@ -49,7 +49,7 @@ from hypothesis import strategies as st  # noqa: E402
 from pyharness import runtime, zoo  # noqa: E402
 from pyharness.failure import describe  # noqa: E402
 from pyharness.model import VARIANTS  # noqa: E402
-from pyharness.native import BuildMissing  # noqa: E402
+from mnetif.native import BuildMissing  # noqa: E402
 from pyharness.strategies import cases  # noqa: E402
 from pyharness.workload import MEMORY_MODELS, PROTOCOLS, Case, Workload  # noqa: E402
 

@@ -2,7 +2,7 @@
 #   make kmod          the module (against the installed Debian headers) + the VM's static binaries
 #   make kmod-test     boot Debian's kernel under qemu TCG with a busybox initramfs and run the test
 #   make kmod-test-selfcheck  the verdict's negative controls: a panic and a hang must both FAIL
-#   make kmod-host-test  the userspace side on the host (uapi layouts vs pyharness/kmod.py; also
+#   make kmod-host-test  the userspace side on the host (uapi layouts vs mnetif/kmod.py; also
 #                        in TEST_TARGETS)
 KMOD_KVER := $(patsubst /boot/vmlinuz-%,%,$(lastword $(sort $(wildcard /boot/vmlinuz-*-amd64))))
 KMOD_KDIR := /usr/src/linux-headers-$(KMOD_KVER)

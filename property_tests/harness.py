@@ -1,12 +1,12 @@
 """Shared helpers of the property suites: run a Case and fail READABLY (property, step table,
-replay token, SVG timeline under reports/failures/)."""
+replay token, SVG timeline under build/report/tmp/failures/)."""
 from __future__ import annotations
 
 from pyharness import campaign, runtime, svg
 from pyharness.failure import describe
 from pyharness.workload import Case
 
-# reports/tmp/ is ignored by git: failure timelines are per-run artefacts
+# campaign.REPORTS (build/report/ in a checkout) is ignored by git: failure timelines are per-run artefacts
 FAILURES = campaign.REPORTS / "tmp" / "failures"
 
 

@@ -145,11 +145,10 @@ def test_explore_shows_progress_on_a_terminal():
 
 def test_a_dpor_violation_is_named_with_its_token():
     """The DPOR log line of `report` said only 'NOT exhausted after N executions (no proof)'."""
-    from pyharness import cli
     bug = campaign.prove_dpor(campaign.DPOR_PROOFS[0].with_(variant="v2_relaxed_publish",
                                                             memory_model="PSO"))
     lines = []
-    cli.log_dpor([bug], lines.append)
+    campaign.log_dpor([bug], lines.append)
     assert bug.counterexample is not None
     prop = bug.counterexample.violation.prop
     assert f"VIOLATION {prop}" in lines[0] and "python -m pyharness replay mn1." in lines[0], lines[0]
@@ -223,3 +222,19 @@ def test_report_renders_dpor_proofs_and_fails_on_a_budget_hit():
     assert bug.violations and bug.counterexample is not None
     text = report.render([], [], [], [], 1.0, [bug])
     assert "Verdict: **FAIL**" in text and "PROPERTY VIOLATED" in text, text
+
+
+def test_runs_write_outside_tracked_files():
+    """`make report` and every run write under a directory git ignores (build/report/ by
+    default), never over tracked files such as reports/report.md or reports/zoo/*.svg."""
+    import subprocess
+    root = campaign.ROOT
+    out = campaign.REPORTS
+    assert root / "reports" not in (out, *out.parents), out
+    probe = out / "report.md"
+    r = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", str(probe)])
+    assert r.returncode == 0, f"{probe} is not ignored by git: runs would dirty the checkout"
+    mk = (root / "Makefile").read_text()
+    recipe = [l for l in mk.splitlines() if "-m pyharness report" in l]
+    assert recipe and "--out $(REPORT_DIR)" in recipe[0], recipe
+    assert "REPORT_DIR ?= build/report" in mk.splitlines()

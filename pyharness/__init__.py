@@ -1,2 +1,4 @@
-"""mnetif's Python side: ctypes bindings of libmnetif (ring, registry, software and real interfaces)
-and the interleaving harness (model build, scheduler, engines, oracles, CLI: python -m pyharness)."""
+"""mnetif's interleaving harness: the model build's binding (model.py), workloads and replay
+tokens (workload.py), one execution and the searches (runtime.py), the engines (Hypothesis, PCT,
+exhaustive, DPOR), the bug zoo, the campaign and the CLI (python -m pyharness). The ring bindings
+are the `mnetif` package."""

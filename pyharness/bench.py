@@ -24,7 +24,7 @@ from .progress import table
 from .strategies import cases
 from .workload import Workload
 
-OUT = campaign.REPORTS / "harness_bench.md"
+OUT = campaign.FIGURES / "harness_bench.md"
 SEEDS = (0, 1, 2, 3, 4)
 
 
@@ -111,20 +111,20 @@ def main(a) -> int:
             continue
         if z.engine == "explore":
             for mm in z.found_under:
-                r = campaign.hunt(z, mm, progress=False)
+                zr = campaign.hunt(z, mm, progress=False)
                 rows.append((f"find {z.name} [{mm}] (bounded DFS, smallest workload first)",
-                             f"{r.search.examples} executions",
-                             f"{r.search.find_s:.2f} s", "< 10 s",
-                             "ok" if r.found and r.search.find_s < 10 else "MISSED"))
+                             f"{zr.search.examples} executions",
+                             f"{zr.search.find_s:.2f} s", "< 10 s",
+                             "ok" if zr.found and zr.search.find_s < 10 else "MISSED"))
                 print(rows[-1], flush=True)
             continue
         for mm in z.found_under:
             target = 2.0 if z.name.startswith("LU+2012") else 10.0
             times, found = [], 0
             for seed in SEEDS:
-                r = hypo.search(z.strategy(mm), max_examples=5000, seed=seed, accept=z.accept)
-                found += r.found is not None
-                times.append(r.total_s if r.found is not None else float("inf"))
+                sr = hypo.search(z.strategy(mm), max_examples=5000, seed=seed, accept=z.accept)
+                found += sr.found is not None
+                times.append(sr.total_s if sr.found is not None else float("inf"))
             times.sort()
             med, worst = times[len(times) // 2], times[-1]
             rows.append((f"find + shrink {z.name} [{mm}]", f"{found}/{len(SEEDS)} seeds found",

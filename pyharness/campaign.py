@@ -1,23 +1,31 @@
 """The default campaign (`python -m pyharness report`, `make report`): the bug zoo (each case found,
-shrunk and replayed), bounded proofs of v1/v2/v3 under SC/TSO/PSO by the exhaustive engine, and a fuzz
-budget on the fixed protocols. Each part returns rows; report.py renders them."""
+shrunk and replayed), bounded proofs of v1/v2/v3 under SC/TSO/PSO/ARM by the exhaustive engine, the
+litmus suite, unbounded proofs by DPOR, a fuzz budget on the fixed protocols and PCT. Each part
+returns rows; main_job runs them in order and report.py renders them."""
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import hypo, runtime, svg
+from . import hypo, pct, runtime, svg
 from .failure import describe
 from .progress import Progress
 from .runtime import Execution, Exploration
 from .strategies import cases
-from .workload import Case, Workload
+from .workload import MEMORY_MODELS, Case, Workload
 from .zoo import ZOO, ZooCase
 
 ROOT = Path(__file__).resolve().parent.parent
-REPORTS = ROOT / "reports"
+# Where runs write (the report, zoo timelines, CLI and test SVGs): $MNETIF_REPORT_DIR, else build/report
+# in a checkout (ignored by git), else ./mnetif-report. Never over tracked files: reports/ holds the
+# recorded figures and report of a run, rewritten only on purpose (`make report REPORT_DIR=reports`).
+REPORTS = Path(os.environ.get("MNETIF_REPORT_DIR") or
+               (ROOT / "build" / "report" if (ROOT / "Makefile").exists() else Path("mnetif-report")))
+# Recorded figures (python -m pyharness bench writes harness_bench.md here).
+FIGURES = ROOT / "reports"
 
 
 # ---- bug zoo ---------------------------------------------------------------------------------
@@ -429,3 +437,94 @@ def fuzz(max_examples: int, seed: int = 0, label: str = FUZZ_SPACE, strategy=Non
 
 def failure_text(ex: Execution) -> str:
     return describe(ex)
+
+
+# ---- the main job ---------------------------------------------------------------------------------
+PROOF_BOUND = 3
+ARM_PROOF_BOUND = 2
+
+
+def run_proofs(bound: int, max_executions: int, log, arm_bound: int | None = None) -> list:
+    """Every family x protocol x memory model; ARM's bound is arm_bound (default: bound)."""
+    rows = []
+    for fam in FAMILIES:
+        for proto in ("v1", "v2", "v3"):
+            for mm in MEMORY_MODELS:
+                b = arm_bound if mm == "ARM" and arm_bound is not None else bound
+                r = prove(proto, mm, b, fam, max_executions)
+                rows.append(r)
+                log(f"  {proto}/{mm} {fam.name}: {r.executions} executions, {r.violations} "
+                    f"violations, {'exhausted' if r.exhausted else 'NOT exhausted'}, "
+                    f"{r.seconds:.1f}s")
+                if r.counterexample is not None:
+                    log(describe(r.counterexample))
+            log("  PROOF: " + proof_statement(proto, fam, rows))
+    return rows
+
+
+def log_dpor(rows: list, log) -> None:
+    """One line per DPOR proof; a violation is named with its replay token and failure text, as
+    the bounded engine's are."""
+    for d in rows:
+        log(f"  {'PROOF: ' if d.exhausted and not d.violations else ''}{d.statement} ({d.seconds:.1f}s)")
+        if d.counterexample is not None:
+            log(describe(d.counterexample))
+
+
+def pct_section(runs: int, seed: int, log) -> tuple[list[str], bool]:
+    """PCT: its probabilistic bound against a found bug (no_prod_fence, depth 2) and on the fixed
+    build (depths 2 and 3). Returns the report's lines and whether both came out as expected."""
+    lines = []
+    w = Workload(protocol="v2", variant="no_prod_fence", memory_model="TSO", size=2,
+                 producers=(((8, 0),),), waits=True)
+    res = pct.run_pct(w, runs, 2, seed, stop_at_first=False)
+    lines.append(f"{w.label()}: {res.runs} runs, depth 2: " +
+                 (f"{res.hits} runs found {res.found.violation.prop} (first at run "
+                  f"{res.first_run + 1}; observed {res.hits / res.runs:.2%} per run vs the "
+                  f"bound's {res.bound.per_run:.2%})" if res.found else "not found") +
+                 "; " + res.bound.statement())
+    log("  " + lines[-1])
+    clean = True
+    for d in (2, 3):
+        wf = Workload(protocol="v2", memory_model="PSO", size=2, waits=True,
+                      producers=(((8, 0), (8, 1)), ((8, 2), (8, 3))))
+        rf = pct.run_pct(wf, runs, d, seed, stop_at_first=True)
+        clean &= rf.found is None
+        lines.append(f"{wf.label()} (fixed): {rf.runs} runs, depth {d}: " +
+                     ("no violation" if rf.found is None else
+                      f"VIOLATION {rf.found.violation.prop}") + "; " + rf.bound.statement())
+        log("  " + lines[-1])
+        if rf.found is not None:
+            log(describe(rf.found))
+    return lines, res.found is not None and clean
+
+
+def main_job(out: Path, examples: int = 3000, seed: int = 0, bound: int = PROOF_BOUND,
+             arm_bound: int = ARM_PROOF_BOUND, max_executions: int = 0, fuzz_examples: int = 10000,
+             pct_runs: int = 1000, log=print) -> tuple[Path, str, bool]:
+    """Every part in order, progress through log; writes out/report.md (and the zoo's timelines
+    under out/). Returns (the report's path, the summary with the verdict, verdict)."""
+    from . import report   # report.py renders these rows (and imports this module)
+    t0 = time.perf_counter()
+    log("== bug zoo (Hypothesis: find, shrink, replay; fixed build and stronger models: exhaustive)")
+    zrows = run_zoo(ZOO, examples, seed, outdir=out, log=log)
+    log(f"== proofs (exhaustive engine, preemptions <= {bound}; ARM <= {arm_bound})")
+    prows = run_proofs(bound, max_executions, log, arm_bound)
+    log("== litmus suite (SC/TSO/PSO/ARM outcome sets vs herd7's, docs/memory-models.md)")
+    lrows = run_litmus()
+    log("  " + litmus_line(lrows))
+    log("== proofs without a preemption bound (DPOR)")
+    drows = [prove_dpor(w) for w in DPOR_PROOFS]
+    log_dpor(drows, log)
+    log("== fuzz budget (Hypothesis over the fixed protocols)")
+    frows = [fuzz(fuzz_examples, seed)]
+    log(f"  {frows[0].examples} examples, "
+        f"{'no violation' if frows[0].found is None else frows[0].found.violation.prop}")
+    log("== PCT")
+    pct_lines, pct_ok = pct_section(pct_runs, seed, log)
+    elapsed = time.perf_counter() - t0
+    text = report.render(zrows, prows, frows, pct_lines, elapsed, drows, pct_ok, base=out,
+                         litmus=lrows)
+    path = report.write(text, out / "report.md")
+    summary, ok = report.summary(zrows, prows, frows, drows, pct_ok, elapsed, litmus=lrows)
+    return path, summary, ok

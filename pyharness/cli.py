@@ -1,7 +1,8 @@
-"""python -m pyharness {fuzz,explore,pct,replay,zoo,report,bench,thirdparty}: the harness from the shell.
+"""python -m pyharness {fuzz,explore,pct,replay,zoo,report,litmus,bench,thirdparty}: the harness from the shell.
 
-Every command prints progress on stderr while it runs and a summary table at the end; a found
-violation is printed as the step table + replay token (see failure.py). Exit status: 0 when every
+fuzz, explore, pct, zoo and report print progress on stderr while they run (replay, litmus and
+bench print their results as they come); fuzz, explore, pct, zoo and report end with a summary
+table. A found violation is printed as the step table + replay token (see failure.py). Exit status: 0 when every
 expectation holds (no violation in fuzz/explore/pct, every zoo case as expected), 1 otherwise.
 Bad input (an impossible workload, a corrupt token, an unknown zoo case or variant, a count out
 of range) is one line on stderr and exit status 2.
@@ -13,11 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-from . import campaign, model, pct, report, runtime, svg, zoo
+from . import campaign, pct, report, runtime, svg, zoo
 from .failure import describe
 from .progress import Progress, table
 from .strategies import cases
-from .model import MAX_FRAME_LEN, MAX_FRAMES, VARIANTS
+from .model import MAX_FRAME_LEN, MAX_FRAMES, MAX_HOSTILE, VARIANTS
 from .workload import KILL_TARGETS, MEMORY_MODELS, PROTOCOLS, Case, Workload
 
 REPORTS = campaign.REPORTS
@@ -96,7 +97,7 @@ def check_workload(w: Workload, what: str = "workload") -> Workload:
         for n, seed in frames:
             need(0 <= n <= MAX_FRAME_LEN, f"frame length {n}: want 0..{MAX_FRAME_LEN}")
             need(0 <= seed <= 255, f"frame seed {seed}: want 0..255")
-    need(0 <= w.hostile <= model.MAX_HOSTILE, f"hostile {w.hostile}: want 0..{model.MAX_HOSTILE}")
+    need(0 <= w.hostile <= MAX_HOSTILE, f"hostile {w.hostile}: want 0..{MAX_HOSTILE}")
     need(not w.hostile or (w.protocol != "2012" and not w.waits and not w.unplug and
                            w.kill == "none"),
          "a hostile peer replaces the consumer of a v1/v2 ring: no waits, unplug or kill with it")
@@ -137,7 +138,7 @@ def _workload_args(p):
     p.add_argument("--kill", default="none", choices=KILL_TARGETS)
     p.add_argument("--start", type=_int(0, 0xFFFF), default=0,
                    help="initial ring index (wrap coverage)")
-    p.add_argument("--hostile", type=_int(0, model.MAX_HOSTILE), default=0,
+    p.add_argument("--hostile", type=_int(0, MAX_HOSTILE), default=0,
                    help="replace the consumer by a hostile peer making this many stores")
 
 
@@ -196,7 +197,7 @@ def _counting(search, variant: str, label: str):
         n[0] += 1
         prog.tick(n[0], f"executions, {time.perf_counter() - t0:.0f} s elapsed")
     try:
-        return model.each_result(search, tick, variant)
+        return runtime.each_result(search, tick, variant)
     finally:
         prog.done()
 
@@ -281,91 +282,18 @@ def cmd_zoo(a) -> int:
     return 0 if all(r.ok for r in rows) else 1
 
 
-PROOF_BOUND = 3
-ARM_PROOF_BOUND = 2
-
-
-def run_proofs(bound: int, max_executions: int, log, arm_bound: int | None = None) -> list:
-    """Every family x protocol x memory model; ARM's bound is arm_bound (default: bound)."""
-    rows = []
-    for fam in campaign.FAMILIES:
-        for proto in ("v1", "v2", "v3"):
-            for mm in MEMORY_MODELS:
-                b = arm_bound if mm == "ARM" and arm_bound is not None else bound
-                r = campaign.prove(proto, mm, b, fam, max_executions)
-                rows.append(r)
-                log(f"  {proto}/{mm} {fam.name}: {r.executions} executions, {r.violations} "
-                    f"violations, {'exhausted' if r.exhausted else 'NOT exhausted'}, "
-                    f"{r.seconds:.1f}s")
-                if r.counterexample is not None:
-                    log(describe(r.counterexample))
-            log("  PROOF: " + campaign.proof_statement(proto, fam, rows))
-    return rows
-
-
 def cmd_report(a) -> int:
-    t0 = time.perf_counter()
     log = lambda s: print(s, flush=True)
-    log("== bug zoo (Hypothesis: find, shrink, replay; fixed build and stronger models: exhaustive)")
-    out = Path(a.out)
-    zrows = campaign.run_zoo(zoo.ZOO, a.examples, a.seed, outdir=out, log=log)
-    arm_bound = a.bound if a.full else min(a.arm_bound, a.bound)
-    log(f"== proofs (exhaustive engine, preemptions <= {a.bound}; ARM <= {arm_bound})")
-    prows = run_proofs(a.bound, a.max_executions, log, arm_bound)
-    log("== litmus suite (SC/TSO/PSO/ARM outcome sets vs herd7's, docs/memory-models.md)")
-    lrows = campaign.run_litmus()
-    log("  " + campaign.litmus_line(lrows))
-    log("== proofs without a preemption bound (DPOR)")
-    drows = [campaign.prove_dpor(w) for w in campaign.DPOR_PROOFS]
-    log_dpor(drows, log)
-    log("== fuzz budget (Hypothesis over the fixed protocols)")
-    frows = [campaign.fuzz(a.fuzz, a.seed)]
-    log(f"  {frows[0].examples} examples, "
-        f"{'no violation' if frows[0].found is None else frows[0].found.violation.prop}")
-    log("== PCT")
-    pct_lines = []
-    w = Workload(protocol="v2", variant="no_prod_fence", memory_model="TSO", size=2,
-                 producers=(((8, 0),),), waits=True)
-    res = pct.run_pct(w, a.pct_runs, 2, a.seed, stop_at_first=False)
-    pct_lines.append(f"{w.label()}: {res.runs} runs, depth 2: " +
-                     (f"{res.hits} runs found {res.found.violation.prop} (first at run "
-                      f"{res.first_run + 1}; observed {res.hits / res.runs:.2%} per run vs the "
-                      f"bound's {res.bound.per_run:.2%})" if res.found else "not found") +
-                     "; " + res.bound.statement())
-    log("  " + pct_lines[-1])
-    clean = True
-    for d in (2, 3):
-        wf = Workload(protocol="v2", memory_model="PSO", size=2, waits=True,
-                      producers=(((8, 0), (8, 1)), ((8, 2), (8, 3))))
-        rf = pct.run_pct(wf, a.pct_runs, d, a.seed, stop_at_first=True)
-        clean &= rf.found is None
-        pct_lines.append(f"{wf.label()} (fixed): {rf.runs} runs, depth {d}: " +
-                         ("no violation" if rf.found is None else
-                          f"VIOLATION {rf.found.violation.prop}") + "; " + rf.bound.statement())
-        log("  " + pct_lines[-1])
-        if rf.found is not None:
-            log(describe(rf.found))
-    pct_ok = res.found is not None and clean
-    elapsed = time.perf_counter() - t0
-    text = report.render(zrows, prows, frows, pct_lines, elapsed, drows, pct_ok, base=out,
-                         litmus=lrows)
-    path = report.write(text, out / "report.md")
+    path, summary, ok = campaign.main_job(
+        Path(a.out), examples=a.examples, seed=a.seed, bound=a.bound,
+        arm_bound=a.bound if a.full else min(a.arm_bound, a.bound),
+        max_executions=a.max_executions, fuzz_examples=a.fuzz, pct_runs=a.pct_runs, log=log)
     # The output ends with the summary and the verdict; the details (tables, every zoo
     # counterexample) are in the file the last line names.
-    summary, ok = report.summary(zrows, prows, frows, drows, pct_ok, elapsed, litmus=lrows)
     print()
     print(summary)
     print(f"details: {path}")
     return 0 if ok else 1
-
-
-def log_dpor(rows: list, log) -> None:
-    """One line per DPOR proof; a violation is named with its replay token and failure text, as
-    the bounded engine's are."""
-    for d in rows:
-        log(f"  {'PROOF: ' if d.exhausted and not d.violations else ''}{d.statement} ({d.seconds:.1f}s)")
-        if d.counterexample is not None:
-            log(describe(d.counterexample))
 
 
 def cmd_litmus(a) -> int:
@@ -477,8 +405,8 @@ def main(argv=None) -> int:
 
     p = sub.add_parser("report", help="the default campaign: zoo + proofs + fuzz + PCT")
     p.add_argument("--examples", type=_int(1), default=3000, help="zoo search budget per case")
-    p.add_argument("--bound", type=_int(0), default=PROOF_BOUND, help="proof preemption bound")
-    p.add_argument("--arm-bound", type=_int(0), default=ARM_PROOF_BOUND,
+    p.add_argument("--bound", type=_int(0), default=campaign.PROOF_BOUND, help="proof preemption bound")
+    p.add_argument("--arm-bound", type=_int(0), default=campaign.ARM_PROOF_BOUND,
                    help="the ARM proofs' bound (its weak choices multiply the schedules)")
     p.add_argument("--full", action="store_true",
                    help=f"the ARM proofs at --bound too (about 10 min more on 2 cores)")
@@ -488,7 +416,8 @@ def main(argv=None) -> int:
     p.add_argument("--pct-runs", type=_int(1), default=1000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=str(REPORTS),
-                   help="directory of report.md and the zoo's timelines (default: reports/)")
+                   help=f"directory of report.md and the zoo's timelines (default: {REPORTS}; "
+                        f"$MNETIF_REPORT_DIR sets it)")
     p.set_defaults(fn=cmd_report)
 
     p = sub.add_parser("litmus", help="the litmus suite under SC/TSO/PSO/ARM vs herd7's outcomes")
@@ -529,3 +458,8 @@ def main(argv=None) -> int:
     except OSError as e:             # a file the command writes (report, timeline): one line
         print(f"python -m pyharness {a.cmd}: error: {e}", file=sys.stderr)
         return 2
+
+
+def console() -> None:
+    """The `pyharness` command an installed package provides (= python -m pyharness)."""
+    sys.exit(main())

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import native
+from mnetif import native
 from . import thirdparty as tp
 
 ROOT = native.ROOT

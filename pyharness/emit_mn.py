@@ -13,7 +13,8 @@ import ctypes as C
 import shutil
 from pathlib import Path
 
-from . import model, native, runtime
+from mnetif import native
+from . import model, runtime
 from .emit import EmitError, _c_string
 from .workload import Case
 
@@ -55,7 +56,7 @@ def _promises(w: model.CWorkload) -> tuple[str, str]:
 def emit(case: Case, outdir: Path) -> Path:
     w = case.workload
     ex = runtime.run(case)
-    cw = runtime.to_model(w).to_c()
+    cw = runtime.to_c(w)
     variant = w.variant
     mutant = native.BUILD / "model" / "mutants" / variant / "ring.c"
     if variant != "fixed" and variant not in model.VARIANTS:

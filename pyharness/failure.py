@@ -27,7 +27,7 @@ def step_table(ex: Execution, limit: int | None = None) -> str:
         mark = ">>" if s.index == bad else ""
         # ARM: where a load's value came from (the writing step), when another actor wrote it
         rf = f" <-#{s.rf}" if s.rf >= 0 and ex.steps[s.rf].actor != s.actor else ""
-        rows.append((f"{mark}{s.index}", s.actor, s.op, s.field, s.order, _value(s.value) + rf,
+        rows.append((f"{mark}{s.index}", s.actor, s.op + ("*" if s.buffered else ""), s.field, s.order, _value(s.value) + rf,
                      header_text(s.header)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     lines = []

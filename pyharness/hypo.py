@@ -7,6 +7,7 @@ for the CLI, the bug-zoo campaign and the benchmark.
 from __future__ import annotations
 
 import time
+from typing import Any
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
@@ -49,7 +50,7 @@ def search(strategy: st.SearchStrategy, max_examples: int = 2000, seed: int | No
     case is about"). observe(execution), when given, sees every execution (coverage). Deterministic
     for a given seed."""
     t0 = time.perf_counter()
-    state = {"n": 0, "first_t": None, "first": None, "last_fail": None}
+    state: dict[str, Any] = {"n": 0, "first_t": None, "first": None, "last_fail": None}
 
     def check(case: Case):
         state["n"] += 1

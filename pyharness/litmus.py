@@ -29,7 +29,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import model
+from . import model, runtime
+from .workload import Workload
 
 LOCS = {"x": 128, "y": 192, "z": 256}      # words in the model's ring buffer, separate lines
 EXPECTED_PATH = Path(__file__).with_name("litmus_expected.json")
@@ -200,7 +201,7 @@ BY_NAME = {t.name: t for t in TESTS}
 
 
 # ---- running a test on the model runtime ----------------------------------------------------------
-def workload(test: Test, mm: str) -> model.Workload:
+def workload(test: Test, mm: str) -> Workload:
     progs = []
     for prog in test.threads:
         ops = []
@@ -218,10 +219,10 @@ def workload(test: Test, mm: str) -> model.Workload:
                     ops.append((model.OP_FETCH_ADD, LOCS[ins.loc], model.SEQ_CST, ins.val))
             else:
                 ops.append((model.OP_FENCE, 0, FENCES[ins.kind], 0))   # a fence's order: its kind
-        progs.append(ops)
-    return model.Workload(proto="litmus", mm=mm.lower(), litmus=progs,
-                          litmus_final=[LOCS[l] for l in test.final],
-                          max_promises=len(test.threads))
+        progs.append(tuple(ops))
+    return Workload(protocol="litmus", memory_model=mm, producers=(), litmus=tuple(progs),
+                    litmus_final=tuple(LOCS[l] for l in test.final),
+                    max_promises=len(test.threads))
 
 
 @dataclass
@@ -245,8 +246,8 @@ def run(test: Test, mm: str, variant: str = "fixed") -> Observed:
         seen.add(tuple(int(r.litmus_regs[t][i]) for t, i in regs) +
                  tuple(int(r.litmus_final[k]) for k in range(len(test.final))))
 
-    st = model.each_result(lambda: model.explore(w, preemptions=64, stop_on_violation=False,
-                                                 variant=variant), on, variant=variant)
+    st = runtime.each_result(lambda: runtime.explore(w.with_(variant=variant), 64, stop=False),
+                             on, variant=variant).stats
     if not st.exhausted:
         raise RuntimeError(f"{test.name} under {mm}: the search did not finish")
     return Observed(seen, st.executions, st.pruned, st.rounds, st.seconds)
@@ -494,7 +495,7 @@ def parse_herd(test: Test, text: str, x86) -> set:
     keys = regs + [l if x86 else f"[{l}]" for l in test.final]
     out = set()
     for line in lines[i + 1:i + 1 + n]:
-        vals = dict(a.strip().split("=") for a in line.strip().rstrip(";").split(";") if a.strip())
-        vals = {k.strip(): int(v) for k, v in vals.items()}
+        raw = dict(a.strip().split("=") for a in line.strip().rstrip(";").split(";") if a.strip())
+        vals = {k.strip(): int(v) for k, v in raw.items()}
         out.add(tuple(vals.get(k, vals.get(k.strip("[]"))) for k in keys))
     return out

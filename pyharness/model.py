@@ -1,24 +1,21 @@
-"""ctypes bindings of the model runtime (c/model/model.h): one C call runs one whole interleaving.
+"""The ctypes binding of the model runtime (c/model/model.h): its constants, structures and
+functions, field for field. Nothing here runs an execution: pyharness.runtime does (run, explore,
+dpor, find on a workload.Workload), through `lib()` and `to_c()`.
 
-    from pyharness import model
-    w = model.Workload(proto=2, mm="tso", nslots=2, frames=[[60, 60]], consumer=1)
-    r = model.run(w, [0, 1, 0, 2])          # choices: 0 = keep running, k = k-th other option
-    r.violation, r.message, r.steps, r.coverage_names()
-    s = model.explore(w, preemptions=2, max_executions=100000)
-    s.exhausted, s.executions, s.counterexample
-
-Variants: `VARIANTS` maps a name to (shared object, one-line description of its bug); the build
+Variants: `VARIANTS` maps a name to the one-line description of its bug; the build
 `build/model/libmnetif_model.so` is 'fixed', each zoo switch has `libmnetif_model_<variant>.so`.
 The encoding of choices, the memory models, the actors and the oracles are documented at the top of
-c/model/model.h; this module mirrors its structures field for field.
+c/model/model.h (and docs/design.md).
 """
 from __future__ import annotations
 
 import ctypes as C
-from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from . import native
+from mnetif import native
+
+if TYPE_CHECKING:
+    from .workload import Workload
 
 # ---- constants mirrored from model.h / ring.h / atomic.h ----------------------------------------
 MAX_PRODUCERS = 3
@@ -72,7 +69,7 @@ COVERAGE = ["ring-full", "wrap-v2", "wrap-v1", "lock-contended", "killed", "cons
 # Variant name -> one-line description of its bug ('fixed' has none). Each is
 # build/model/libmnetif_model_<name>.so built with the switch -DMN_ZOO_<NAME upper>.
 VARIANTS: dict[str, str] = {
-    "fixed": "no bug switch: the shipped v1/v2/v3 protocols (the 2012 model is compiled in too)",
+    "fixed": "no bug switch: the shipped v1/v2 protocols (the 2012 model is compiled in too)",
     "v1_no_lock": "v1 lock acquire/release are no-ops -> lost update on sr_avail",
     "tas_plain": "test-and-set as a plain load then store -> two lock holders",
     "v2_relaxed_publish": "v2 producer publishes sr_avail with a relaxed store -> stale frame under PSO",
@@ -193,10 +190,6 @@ CHOOSER = C.CFUNCTYPE(C.c_uint32, C.c_void_p, C.c_uint32, C.c_uint32, C.c_uint32
 
 RESULT_HOOK = C.CFUNCTYPE(None, C.c_void_p, C.POINTER(CResult))
 
-_FIELD_NAMES: list[str] = []
-_OP_NAMES: dict[int, str] = {}
-
-
 def lib(variant: str = "fixed") -> C.CDLL:
     """The model build of `variant`, with argtypes set (raises native.BuildMissing if not built)."""
     so = native.load(library_name(variant))
@@ -242,346 +235,89 @@ def lib(variant: str = "fixed") -> C.CDLL:
         so.mn_model_learn_promises.restype = C.c_int
         so.mn_model_arm_mutate.argtypes = [C.c_int]
         so.mn_model_arm_mutate.restype = None
-        so._mn_typed = True
+        so._mn_typed = True  # type: ignore[attr-defined]  # a marker on the ctypes handle
     return so
 
 
-def field_name(fld: int, index: int = 0) -> str:
-    """'sr_avail', 'ss_len[1]', 'slot[0]', 'entry[0].users', ..."""
-    return _names()["field"][fld].replace("[]", f"[{index}]")
+
+CONSUMERS = {"c": CONSUMER_C, "none": CONSUMER_NONE, "external": CONSUMER_EXTERNAL}
 
 
-def op_name(op: int) -> str:
-    return _names()["op"][op]
+def to_c(w: "Workload", promises: Sequence[tuple] = ()) -> CWorkload:
+    """The C workload of `w` (model.h struct mn_model_workload); `promises` is the ARM promise
+    table with region bytes as bytes (runtime.promise_table)."""
+    c = CWorkload()
+    c.proto, c.mm = PROTOS[w.protocol], MM[w.memory_model.lower()]
+    c.nslots, c.slotsize = w.size, w.slotsize
+    c.lock_retries, c.max_steps = w.lock_retries, w.max_steps
+    if c.proto == LITMUS:
+        c.nproducers, c.consumer = 0, CONSUMER_NONE
+    else:
+        if len(w.producers) > MAX_PRODUCERS:
+            raise ValueError(f"at most {MAX_PRODUCERS} producers")
+        c.nproducers = len(w.producers)
+        for p, frames in enumerate(w.producers):
+            if len(frames) > MAX_FRAMES:
+                raise ValueError(f"at most {MAX_FRAMES} frames per producer")
+            c.nframes[p] = len(frames)
+            for k, (n, seed) in enumerate(frames):
+                c.frame_len[p][k] = n
+                c.frame_seed[p][k] = seed & 0xFF
+        c.consumer = CONSUMER_NONE if w.hostile else CONSUMERS[w.consumer]
+    c.consumer_waits, c.unplugger = int(w.waits), int(w.unplug)
+    c.kill_actor = kill_actor(w)
+    c.start_index = w.start_index
+    c.reduce = int(w.reduce)
+    c.batch, c.cons_batch = w.batch, w.cons_batch
+    c.hostile = w.hostile
+    if len(w.litmus) > MAX_ACTORS:
+        raise ValueError(f"at most {MAX_ACTORS} litmus threads")
+    c.nlitmus_actors = len(w.litmus)
+    for a, prog in enumerate(w.litmus):
+        if len(prog) > MAX_LITMUS:
+            raise ValueError(f"at most {MAX_LITMUS} operations per litmus thread")
+        c.nlitmus[a] = len(prog)
+        for i, ins in enumerate(prog):
+            op, off, order, value = ins[:4]
+            size = ins[4] if len(ins) > 4 else 4
+            c.litmus[a][i] = LitmusOp(op, order, size, 0, off, value)
+    if len(w.litmus_final) > MAX_LITMUS:
+        raise ValueError(f"at most {MAX_LITMUS} final locations")
+    c.nlitmus_final = len(w.litmus_final)
+    for i, off in enumerate(w.litmus_final):
+        c.litmus_final_off[i] = off
+    c.max_promises = w.max_promises
+    if promises:
+        if len(promises) > MAX_PROMISE_CANDS:
+            raise ValueError(f"at most {MAX_PROMISE_CANDS} promise candidates")
+        cands = (CPromiseCand * len(promises))()
+        blob = bytearray()
+        for pc, (actor, region, off, size, value) in zip(cands, promises):
+            pc.actor, pc.region, pc.off, pc.size = actor, region, off, size
+            if isinstance(value, (bytes, bytearray)):
+                if len(value) != size:
+                    raise ValueError("a promise's bytes must be `size` long")
+                pc.bytes = 1
+                pc.value = len(blob)
+                blob += value
+            else:
+                pc.value = value
+        cblob = (C.c_uint8 * max(1, len(blob))).from_buffer_copy(bytes(blob) or b"\0")
+        c.npromise_cands = len(promises)
+        c.promise_cands = C.cast(cands, C.POINTER(CPromiseCand))
+        c.promise_blob = C.cast(cblob, C.POINTER(C.c_uint8))
+        c._keep = (cands, cblob)   # the C struct points into them
+    return c
 
 
-# ---- Python-side views ---------------------------------------------------------------------------
-@dataclass
-class Workload:
-    """One execution's workload. frames[p] = list of frame lengths of producer p (1..3 producers);
-    seeds[p][k] = the seed of frame k's bytes (default: k). litmus[a] = list of
-    (op, off, order, value, size) tuples for proto='litmus' (a FENCE's order is its kind:
-    FENCE_ACQUIRE/RELEASE/FULL/WMB/RMB/HEAVY; PLAIN/RELAXED mean FULL). reduce: the reduced choice
-    encoding (fewer decision points, same behaviours; a replay must use the same setting)."""
-    proto: int | str = PROTO_V2
-    mm: int | str = "sc"
-    nslots: int = 2
-    slotsize: int = 64
-    frames: Sequence[Sequence[int]] = ((60, 60),)
-    seeds: Optional[Sequence[Sequence[int]]] = None
-    consumer: int = CONSUMER_C
-    consumer_waits: bool = False
-    unplugger: bool = False
-    kill_actor: int = -1
-    start_index: int = 0
-    lock_retries: int = 0
-    max_steps: int = 0
-    litmus: Sequence[Sequence[tuple]] = ()
-    reduce: bool = False      # decide only before operations another actor can observe (model.h)
-    batch: int = 0            # producers: 0/1 per frame; B >= 2 netif_ether_input_batch of <= B frames
-    cons_batch: int = 0       # C consumer: 0/1 peek/release; C >= 2 peek_n(C) + release_n
-    litmus_final: Sequence[int] = ()   # litmus: offsets of 4-byte words reported at the end
-    # ARM: promises a load may read (load buffering): at most max_promises per execution, from
-    # `promises` = ((actor, region, off, size, value: int | bytes), ...) (see model.h).
-    max_promises: int = 2
-    promises: Sequence[tuple] = ()
-    hostile: int = 0          # H > 0: a hostile peer makes H stores into the consumer's fields
-                              # (consumer must be CONSUMER_NONE; model.h "hostile")
-
-    def to_c(self) -> CWorkload:
-        w = CWorkload()
-        w.proto = PROTOS[self.proto] if isinstance(self.proto, str) else int(self.proto)
-        w.mm = MM[self.mm] if isinstance(self.mm, str) else int(self.mm)
-        w.nslots, w.slotsize = self.nslots, self.slotsize
-        w.lock_retries, w.max_steps = self.lock_retries, self.max_steps
-        if w.proto == LITMUS:
-            w.nproducers = 0
-            w.consumer = CONSUMER_NONE
-        else:
-            if len(self.frames) > MAX_PRODUCERS:
-                raise ValueError(f"at most {MAX_PRODUCERS} producers")
-            w.nproducers = len(self.frames)
-            for p, lens in enumerate(self.frames):
-                if len(lens) > MAX_FRAMES:
-                    raise ValueError(f"at most {MAX_FRAMES} frames per producer")
-                w.nframes[p] = len(lens)
-                for k, n in enumerate(lens):
-                    w.frame_len[p][k] = n
-                    w.frame_seed[p][k] = (self.seeds[p][k] if self.seeds else k) & 0xFF
-            w.consumer = self.consumer
-        w.consumer_waits = int(self.consumer_waits)
-        w.unplugger = int(self.unplugger)
-        w.kill_actor = self.kill_actor
-        w.start_index = self.start_index
-        w.reduce = int(self.reduce)
-        w.batch, w.cons_batch = self.batch, self.cons_batch
-        w.hostile = self.hostile
-        w.nlitmus_actors = len(self.litmus)
-        for a, prog in enumerate(self.litmus):
-            w.nlitmus[a] = len(prog)
-            for i, ins in enumerate(prog):
-                op, off, order, value = ins[:4]
-                size = ins[4] if len(ins) > 4 else 4
-                w.litmus[a][i] = LitmusOp(op, order, size, 0, off, value)
-        if len(self.litmus_final) > MAX_LITMUS:
-            raise ValueError(f"at most {MAX_LITMUS} final locations")
-        w.nlitmus_final = len(self.litmus_final)
-        for i, off in enumerate(self.litmus_final):
-            w.litmus_final_off[i] = off
-        w.max_promises = self.max_promises
-        if self.promises:
-            if len(self.promises) > MAX_PROMISE_CANDS:
-                raise ValueError(f"at most {MAX_PROMISE_CANDS} promise candidates")
-            cands = (CPromiseCand * len(self.promises))()
-            blob = bytearray()
-            for c, (actor, region, off, size, value) in zip(cands, self.promises):
-                c.actor, c.region, c.off, c.size = actor, region, off, size
-                if isinstance(value, (bytes, bytearray)):
-                    if len(value) != size:
-                        raise ValueError("a promise's bytes must be `size` long")
-                    c.bytes = 1
-                    c.value = len(blob)
-                    blob += value
-                else:
-                    c.value = value
-            cblob = (C.c_uint8 * max(1, len(blob))).from_buffer_copy(bytes(blob) or b"\0")
-            w.npromise_cands = len(self.promises)
-            w.promise_cands = C.cast(cands, C.POINTER(CPromiseCand))
-            w.promise_blob = C.cast(cblob, C.POINTER(C.c_uint8))
-            w._keep = (cands, cblob)   # the C struct points into them
-        return w
+def kill_actor(w: "Workload") -> int:
+    """Actor numbering (model.h): producers first, then the consumer, unplugger, killer."""
+    return {"none": -1, "consumer": len(w.producers), "producer0": 0}[w.kill]
 
 
-@dataclass
-class Step:
-    index: int
-    actor: int
-    op: str
-    order: str
-    field: str
-    value: int
-    size: int
-    buffered: bool
-    cur: int
-    avail: int
-    lock: int
-    decision: int
-    rf: int = -1        # ARM loads: the step that wrote the value read (-1: initial contents)
-
-    def row(self) -> str:
-        buf = " (buffered)" if self.buffered else ""
-        return (f"{self.index:4d}  a{self.actor}  {self.op:<10} {self.field:<16} {self.order:<8} "
-                f"{self.value:#x}{buf}  | cur={self.cur} avail={self.avail} lock={self.lock}")
-
-
-@dataclass
-class Result:
-    violation: str
-    violation_code: int
-    violation_step: int
-    message: str
-    steps: list[Step]
-    nsteps: int
-    ndecisions: int
-    nchoices_used: int
-    coverage: int
-    actor_kinds: list[str]
-    actor_states: list[str]
-    delivered: list[tuple[int, int, int, bool]]      # (producer, frame, len, released)
-    push_results: list[list[int]]
-    counters: dict
-    still_in_ring: int
-    notify_pending: int
-    final: dict
-    unplug_result: int
-    litmus_regs: list[list[int]]
-    choices_taken: list[int] = field(default_factory=list)
-    litmus_final: list[int] = field(default_factory=list)
-    pruned: bool = False      # ARM: a promise was left unfulfilled: not an execution
-
-    @property
-    def ok(self) -> bool:
-        return self.violation_code == 0
-
-    def covered(self, name: str) -> bool:
-        return bool(self.coverage >> COVERAGE.index(name) & 1)
-
-    def coverage_names(self) -> list[str]:
-        return coverage_names(self.coverage)
-
-    def table(self) -> str:
-        return "\n".join(s.row() for s in self.steps)
-
-
-def coverage_names(bits: int) -> list[str]:
-    return [n for i, n in enumerate(COVERAGE) if bits >> i & 1]
-
-
-@dataclass
-class ExploreStats:
-    executions: int
-    violations: int
-    exhausted: bool
-    max_decisions: int
-    max_steps: int
-    seconds: float
-    coverage: int
-    first_violation: str
-    message: str
-    counterexample: list[int]
-    pruned: int = 0           # ARM: executions pruned (a promise left unfulfilled)
-    rounds: int = 1           # ARM: searches until the promise table stopped growing
-    promises: tuple = ()      # ARM: that table (Workload.promises for a replay of the cex)
-
-    @property
-    def executions_per_second(self) -> float:
-        return self.executions / self.seconds if self.seconds > 0 else float("inf")
-
-    def coverage_names(self) -> list[str]:
-        return coverage_names(self.coverage)
-
-
-_NAMES: dict[str, list[str]] = {}
-
-
-def _names() -> dict[str, list[str]]:
-    """Op and field names from the C tables, read once."""
-    if not _NAMES:
-        so = lib()
-        _NAMES["op"] = [so.mn_model_op_name(i).decode() for i in range(32)]
-        _NAMES["field"] = [so.mn_model_field_name(i).decode() for i in range(32)]
-    return _NAMES
-
-
-def _steps(trace, n: int) -> list[Step]:
-    names = _names()
-    ops, fields = names["op"], names["field"]
-    out = []
-    for i in range(n):
-        t = trace[i]
-        name = fields[t.field] if t.field < 32 else "?"
-        if "[]" in name:
-            name = name.replace("[]", f"[{t.index}]")
-        op = ops[t.op] if t.op < 32 else "?"
-        # a fence's "order" is its kind (rt.h enum rt_fence)
-        order = (FENCE_NAMES.get(t.order, str(t.order)) if op == "fence" else
-                 "acq_rel" if t.order == ACQ_REL else
-                 ORDER_NAMES[t.order] if t.order < len(ORDER_NAMES) else str(t.order))
-        out.append(Step(i, t.actor, op, order,
-                        name, t.value, t.size, bool(t.buffered), t.cur, t.avail, t.lock,
-                        -1 if t.decision == 0xFFFFFFFF else t.decision, t.rf))
-    return out
-
-
-_TRACES: dict[int, C.Array] = {}
-
-
-def _trace_buffer(cap: int):
-    """One reusable trace array per capacity (the steps are copied out before the next run)."""
-    buf = _TRACES.get(cap)
-    if buf is None:
-        buf = _TRACES[cap] = (CStep * max(1, cap))()
-    return buf
-
-
-def _result(r: CResult, trace, cap: int, nprod: int, nframes: Sequence[int]) -> Result:
-    c = r.counters
-    return Result(
-        violation=VIOLATIONS[r.violation] if 0 <= r.violation < len(VIOLATIONS) else str(r.violation),
-        violation_code=r.violation, violation_step=r.violation_step,
-        message=r.message.decode(errors="replace"),
-        steps=_steps(trace, min(r.nsteps, cap)), nsteps=r.nsteps, ndecisions=r.ndecisions,
-        nchoices_used=r.nchoices_used, coverage=r.coverage,
-        actor_kinds=[ACTOR_KINDS[r.actor_kind[i]] for i in range(r.nactors)],
-        actor_states=[ACTOR_STATES[r.actor_state[i]] for i in range(r.nactors)],
-        delivered=[(d.producer, d.frame, d.len, bool(d.released))
-                   for d in r.delivered[:r.ndelivered]],
-        push_results=[[r.push_result[p][k] for k in range(nframes[p])] for p in range(nprod)],
-        counters=dict(frames=c.frames, bytes=c.bytes, drop_full=c.drop_full,
-                      drop_oversize=c.drop_oversize, drop_busy=c.drop_busy,
-                      drop_error=c.drop_error, notify=c.notify, error=c.error),
-        still_in_ring=r.still_in_ring, notify_pending=r.notify_pending,
-        final=dict(cur=r.final_cur, avail=r.final_avail, lock=r.final_lock),
-        unplug_result=r.unplug_result,
-        litmus_regs=[list(r.litmus_regs[a]) for a in range(r.nactors)],
-        litmus_final=list(r.litmus_final), pruned=bool(r.pruned),
-    )
-
-
-def run(workload: Workload, choices: Sequence[int] = (), variant: str = "fixed",
-        trace_cap: int = 4096) -> Result:
-    """Run one execution of `workload` under `choices` (see model.h for the encoding)."""
-    so = lib(variant)
-    w = workload.to_c()
-    arr = (C.c_uint32 * max(1, len(choices)))(*choices)
-    res = CResult()
-    trace = _trace_buffer(trace_cap)
-    so.mn_model_run(C.byref(w), arr, len(choices), C.byref(res), trace, trace_cap)
-    out = _result(res, trace, trace_cap, w.nproducers, list(w.nframes))
-    out.choices_taken = list(choices[:res.nchoices_used])
-    return out
-
-
-Chooser = Callable[[int, int, list[COption]], int]
-
-
-def run_chooser(workload: Workload, chooser: Chooser, variant: str = "fixed",
-                trace_cap: int = 4096, taken_cap: int = 65536) -> Result:
-    """Run one execution where chooser(decision, step, options) picks each option index (PCT,
-    random walks). result.choices_taken replays it with run()."""
-    so = lib(variant)
-    w = workload.to_c()
-    res = CResult()
-    trace = (CStep * max(1, trace_cap))()   # not shared: the chooser may call run() itself
-    taken = (C.c_uint32 * taken_cap)()
-    ntaken = C.c_uint32(0)
-    err: list[BaseException] = []
-
-    def cb(_arg, decision, step, nopt, opts):
-        try:
-            return int(chooser(decision, step, [opts[i] for i in range(nopt)])) & 0xFFFFFFFF
-        except BaseException as e:  # an exception cannot cross the C frames: re-raised below
-            err.append(e)
-            return 0
-
-    so.mn_model_run_chooser(C.byref(w), CHOOSER(cb), None, C.byref(res), trace, trace_cap,
-                            taken, taken_cap, C.byref(ntaken))
-    if err:
-        raise err[0]
-    out = _result(res, trace, trace_cap, w.nproducers, list(w.nframes))
-    out.choices_taken = list(taken[:ntaken.value])
-    return out
-
-
-def explore(workload: Workload, preemptions: int = 2, max_executions: int = 0,
-            variant: str = "fixed", stop_on_violation: bool = True,
-            cex_cap: int = 65536) -> ExploreStats:
-    """Exhaustive DFS over schedules with <= `preemptions` non-zero choices (0 = no limit on
-    executions). exhausted=True with violations=0 is a proof within the bounds."""
-    so = lib(variant)
-    w = workload.to_c()
-    st = CExploreStats()
-    cex = (C.c_uint32 * cex_cap)()
-    n = C.c_uint32(0)
-    so.mn_model_explore(C.byref(w), preemptions, max_executions, int(stop_on_violation),
-                        C.byref(st), cex, cex_cap, C.byref(n))
-    return _stats(st, cex, n.value, so if w.mm == MM["arm"] else None)
-
-
-def learn_promises(workload: Workload, preemptions: int = 1, max_executions: int = 500,
-                   variant: str = "fixed") -> tuple:
-    """ARM: the promise table for single runs of `workload` (Hypothesis, PCT, replay): every
-    (actor, location, value) its executions within the bounds store where another actor accesses
-    the location. Deterministic: the same workload gives the same table."""
-    so = lib(variant)
-    w = workload.to_c()
-    if so.mn_model_learn_promises(C.byref(w), preemptions, max_executions):
-        raise ValueError("learn_promises: the workload is not an ARM workload")
-    return _promise_table(so)
-
-
-def _promise_table(so) -> tuple:
-    """The promise table the last ARM search ran with (what its counterexample replays with)."""
+def promise_table(so: C.CDLL) -> tuple:
+    """The promise table the last ARM search of `so` ran with (what its counterexample replays
+    with), region bytes as bytes."""
     n, blen = C.c_uint32(0), C.c_uint32(0)
     so.mn_model_promise_table(None, 0, C.byref(n), None, 0, C.byref(blen))
     cands = (CPromiseCand * max(1, n.value))()
@@ -589,60 +325,29 @@ def _promise_table(so) -> tuple:
     if so.mn_model_promise_table(cands, n.value, C.byref(n), blob, blen.value, C.byref(blen)):
         raise RuntimeError("mn_model_promise_table: the table changed while reading it")
     out = []
-    for c in cands[:n.value]:
-        v = bytes(blob[c.value:c.value + c.size]) if c.bytes else int(c.value)
-        out.append((c.actor, c.region, c.off, c.size, v))
+    for pc in cands[:n.value]:
+        v = bytes(blob[pc.value:pc.value + pc.size]) if pc.bytes else int(pc.value)
+        out.append((pc.actor, pc.region, pc.off, pc.size, v))
     return tuple(out)
 
 
-def _stats(st: CExploreStats, cex, n: int, arm_so=None) -> ExploreStats:
-    fv = st.first_violation
-    return ExploreStats(
-        executions=st.executions, violations=st.violations, exhausted=bool(st.exhausted),
-        max_decisions=st.max_decisions, max_steps=st.max_steps, seconds=st.elapsed_ns / 1e9,
-        coverage=st.coverage,
-        first_violation=VIOLATIONS[fv] if 0 <= fv < len(VIOLATIONS) else str(fv),
-        message=st.message.decode(errors="replace"), counterexample=list(cex[:n]),
-        pruned=st.pruned, rounds=st.rounds or 1,
-        promises=_promise_table(arm_so) if arm_so is not None else ())
+def coverage_names(bits: int) -> list[str]:
+    return [n for i, n in enumerate(COVERAGE) if bits >> i & 1]
 
 
-def dpor(workload: Workload, max_executions: int = 0, variant: str = "fixed",
-         stop_on_violation: bool = True, cex_cap: int = 65536) -> ExploreStats:
-    """DPOR (dpor.c): every interleaving up to reordering of independent steps, no preemption
-    bound. exhausted=True with violations=0 is a proof for all interleavings. Needs reduce=False."""
-    so = lib(variant)
-    w = workload.to_c()
-    st = CExploreStats()
-    cex = (C.c_uint32 * cex_cap)()
-    n = C.c_uint32(0)
-    so.mn_model_dpor(C.byref(w), max_executions, int(stop_on_violation), C.byref(st), cex,
-                     cex_cap, C.byref(n))
-    return _stats(st, cex, n.value)
+def coverage_mask(states: Sequence[str]) -> int:
+    bits = 0
+    for n in states:
+        if n not in COVERAGE:
+            raise ValueError(f"unknown coverage {n!r}; known: {', '.join(COVERAGE)}")
+        bits |= 1 << COVERAGE.index(n)
+    return bits
 
 
-def each_result(search: Callable[[], ExploreStats], on_result: Callable[[CResult], None],
-                variant: str = "fixed") -> ExploreStats:
-    """Runs search() (explore / find / dpor on `variant`) with on_result(raw CResult) called after
-    every execution (the C result hook; tests collect outcome sets with it)."""
-    so = lib(variant)
-    err: list[BaseException] = []
-
-    def cb(_arg, r):
-        try:
-            on_result(r.contents)
-        except BaseException as e:  # cannot cross the C frames: re-raised below
-            err.append(e)
-
-    hook = RESULT_HOOK(cb)
-    so.mn_model_set_result_hook(hook, None)
-    try:
-        out = search()
-    finally:
-        so.mn_model_set_result_hook(RESULT_HOOK(), None)
-    if err:
-        raise err[0]
-    return out
+def frame_bytes(p: int, k: int, seed: int, length: int) -> bytes:
+    """The reference contents of frame k of producer p (same function as the C runtime)."""
+    so = lib()
+    return bytes(so.mn_model_frame_byte(p, k, seed, j) for j in range(length))
 
 
 ARM_MUTATIONS = {"newest": 1, "no-promise": 2, "no-acquire": 3, "no-wmb": 4,
@@ -664,35 +369,22 @@ def dpor_mutate(mutation: int, variant: str = "fixed") -> None:
     lib(variant).mn_model_dpor_mutate(mutation)
 
 
-def coverage_mask(names: Sequence[str]) -> int:
-    bits = 0
-    for n in names:
-        if n not in COVERAGE:
-            raise ValueError(f"unknown coverage {n!r}; known: {', '.join(COVERAGE)}")
-        bits |= 1 << COVERAGE.index(n)
-    return bits
+_NAMES: dict[str, list[str]] = {}
 
 
-def find(workload: Workload, coverage: Sequence[str], preemptions: int = 2,
-         max_executions: int = 0, variant: str = "fixed",
-         cap: int = 65536) -> tuple[Optional[list[int]], ExploreStats]:
-    """DFS for the first schedule whose execution reaches every state in `coverage` (names from
-    COVERAGE). Returns (choices or None, stats); stats.exhausted with None means unreachable within
-    the bounds."""
-    so = lib(variant)
-    w = workload.to_c()
-    st = CExploreStats()
-    out = (C.c_uint32 * cap)()
-    n = C.c_uint32(0)
-    rc = so.mn_model_find(C.byref(w), preemptions, max_executions, coverage_mask(coverage),
-                          C.byref(st), out, cap, C.byref(n))
-    if rc < 0:
-        raise ValueError(f"mn_model_find: {st.message.decode(errors='replace')}")
-    stats = _stats(st, out, n.value, so if w.mm == MM["arm"] else None)
-    return (list(out[:n.value]) if rc == 0 else None), stats
+def names() -> dict[str, list[str]]:
+    """Op and field names from the C tables, read once."""
+    if not _NAMES:
+        so = lib()
+        _NAMES["op"] = [so.mn_model_op_name(i).decode() for i in range(32)]
+        _NAMES["field"] = [so.mn_model_field_name(i).decode() for i in range(32)]
+    return _NAMES
 
 
-def frame_bytes(p: int, k: int, seed: int, length: int) -> bytes:
-    """The reference contents of frame k of producer p (same function as the C runtime)."""
-    so = lib()
-    return bytes(so.mn_model_frame_byte(p, k, seed, j) for j in range(length))
+def field_name(fld: int, index: int = 0) -> str:
+    """'sr_avail', 'ss_len[1]', 'slot[0]', 'entry[0].users', ..."""
+    return names()["field"][fld].replace("[]", f"[{index}]") if fld < 32 else "?"
+
+
+def op_name(op: int) -> str:
+    return names()["op"][op] if op < 32 else "?"

@@ -14,6 +14,10 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .runtime import Execution
 from . import model
 
 
@@ -84,7 +88,7 @@ class PCTResult:
     k: int
     n: int
     seconds: float
-    found: object | None          # the first failing Execution (its Case replays it)
+    found: "Execution | None"     # the first failing Execution (its Case replays it)
     first_run: int = -1
     hits: int = 0                 # runs that failed (all runs when stop_at_first is False)
 

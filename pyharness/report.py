@@ -1,5 +1,5 @@
 """The campaign report (Markdown): bug zoo table, proof statements, fuzz budget, PCT bound, and the
-failure text of every zoo counterexample. Written to reports/report.md; the command prints only
+failure text of every zoo counterexample. Written to <out>/report.md (build/report/ by default); the command prints only
 the summary and the verdict (summary()), ending with the file's path."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from . import campaign
-from .campaign import ROOT, FuzzRow, ProofRow, ZooRow
+from .campaign import FuzzRow, ProofRow, ZooRow
 from .failure import describe
 from .progress import table
 
@@ -85,7 +85,7 @@ def summary(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow], dpor
 
 def render(zoo: list[ZooRow], proofs: list[ProofRow], fuzz: list[FuzzRow],
            pct_lines: list[str], elapsed: float, dpor: list | None = None,
-           pct_ok: bool = True, base: Path = ROOT / "reports", litmus: list | None = None) -> str:
+           pct_ok: bool = True, base: Path = campaign.REPORTS, litmus: list | None = None) -> str:
     """The report's Markdown; links (the zoo's SVG timelines) are relative to base, the directory
     the report is written to."""
     dpor = dpor or []

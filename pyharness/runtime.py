@@ -1,11 +1,19 @@
-"""The engines' view of one execution, on top of the model runtime's ctypes wrapper (model.py).
+"""Running the model runtime: one execution (run, run_chooser), and the searches (explore, dpor,
+find), on a workload.Workload / Case. Every engine (Hypothesis, PCT, exhaustive, DPOR, litmus, the
+OCaml consumer, the CLI) goes through these functions; model.py is only their ctypes binding.
 
-Everything above this file (Hypothesis, PCT, exhaustive, failure output, CLI) speaks Case ->
-Execution; this file is the only place that knows the shape of model.py's API.
+    from pyharness import runtime
+    from pyharness.workload import Case, Workload, frames
+    w = Workload(protocol="v2", memory_model="TSO", producers=frames([60, 60]))
+    ex = runtime.run(Case(w, (0, 1, 0, 2)))   # choices: 0 = keep running, k = k-th other option
+    ex.violation, ex.steps, ex.coverage, ex.delivered
+    e = runtime.explore(w, bound=2)           # e.proof: exhaustive within 2 preemptions, no violation
 """
 from __future__ import annotations
 
+import ctypes as C
 from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
 
 from . import model
 from .workload import Case, Workload
@@ -14,7 +22,7 @@ from .workload import Case, Workload
 @dataclass(frozen=True)
 class Step:
     index: int
-    actor: str          # "P0", "P1", "P2", "C", "U", "K"
+    actor: str          # "P0", "P1", "P2", "C", "U", "K", "L0".. (litmus threads)
     op: str             # load / store / fence / tas / fetch_add / copy_in / copy_out / spin / notify / drain / kill
     field: str          # header field name, "len[i]", "slot[i]", registry field, ...
     order: str          # plain / relaxed / acquire / release / seq_cst / ""
@@ -22,11 +30,14 @@ class Step:
     header: dict        # header after the step (committed memory)
     rf: int = -1        # ARM loads: the step that wrote the value read (its store, drain or
                         # promise); -1 the initial contents, the actor's own buffer, or not ARM
+    buffered: bool = False   # TSO/PSO/ARM: the store went to the actor's store buffer
+    size: int = 0            # bytes accessed
+    decision: int = -1       # the decision point taken before this step, -1 none
 
 
 @dataclass(frozen=True)
 class Violation:
-    prop: str           # the property's name, e.g. "reference: frame delivered twice"
+    prop: str           # the property's name, e.g. "frame-lost" (model.VIOLATIONS)
     step: int           # index of the step after which it was detected, -1 = at the end
     message: str = ""
 
@@ -37,13 +48,35 @@ class Execution:
     steps: list[Step]
     violation: Violation | None
     coverage: frozenset[str] = frozenset()   # abstract states reached: wrap, full, contended, killed, ...
-    final: dict = field(default_factory=dict)
+    final: dict = field(default_factory=dict)   # what the failure report prints after the table
     decisions: int = 0                       # decision points met (a schedule longer is ignored)
     nsteps: int = 0                          # steps run (len(steps) unless run without a trace)
+    choices_used: int = 0                    # leading entries of case.choices the run consumed
+    # the runtime's outcome record (model.h struct mn_model_result)
+    actor_kinds: list[str] = field(default_factory=list)
+    actor_states: list[str] = field(default_factory=list)
+    delivered: list[tuple[int, int, int, bool]] = field(default_factory=list)  # (producer, frame, len, released)
+    push_results: list[list[int]] = field(default_factory=list)
+    counters: dict = field(default_factory=dict)
+    header: dict = field(default_factory=dict)          # final cur, avail, lock
+    still_in_ring: int = 0
+    notify_pending: int = 0
+    unplug_result: int = 0
+    litmus_regs: list[list[int]] = field(default_factory=list)
+    litmus_final: list[int] = field(default_factory=list)
+    pruned: bool = False      # ARM: a promise was left unfulfilled: not an execution
 
     @property
     def failed(self) -> bool:
         return self.violation is not None
+
+    @property
+    def ok(self) -> bool:
+        return self.violation is None
+
+    @property
+    def message(self) -> str:
+        return self.violation.message if self.violation else ""
 
 
 # Steps that are runtime events, not memory operations: they have no memory order.
@@ -55,33 +88,18 @@ class SetupError(ValueError):
 
 
 def actor_names(kinds: list[str]) -> list[str]:
-    names, p = [], 0
+    names, p, t = [], 0, 0
     for k in kinds:
         if k == "producer":
             names.append(f"P{p}")
             p += 1
+        elif k == "litmus":
+            names.append(f"L{t}")
+            t += 1
         else:
             names.append({"consumer": "C", "unplugger": "U", "killer": "K", "hostile": "H"}
                          .get(k, k[:1].upper()))
     return names
-
-
-def kill_actor(w: Workload) -> int:
-    """Actor numbering (model.h): producers first, then the consumer, unplugger, killer."""
-    return {"none": -1, "consumer": len(w.producers), "producer0": 0}[w.kill]
-
-
-def _model_workload(w: Workload, promises: tuple = ()) -> model.Workload:
-    return model.Workload(proto=w.protocol, mm=w.memory_model.lower(), nslots=w.size,
-                          slotsize=w.slotsize,
-                          frames=[[n for n, _ in p] for p in w.producers],
-                          seeds=[[s for _, s in p] for p in w.producers],
-                          consumer=model.CONSUMER_NONE if w.hostile else model.CONSUMER_C,
-                          consumer_waits=w.waits, unplugger=w.unplug,
-                          kill_actor=kill_actor(w), start_index=w.start_index,
-                          lock_retries=w.lock_retries, reduce=w.reduce, batch=w.batch,
-                          cons_batch=w.cons_batch, max_promises=w.max_promises,
-                          promises=promises, hostile=w.hostile)
 
 
 # ---- ARM promise tables: the model's form <-> the token's (frames by reference) ------------------
@@ -98,7 +116,7 @@ def _frame_ref(w: Workload, value):
 def _frame_bytes(w: Workload, value):
     if isinstance(value, int):
         return value
-    if isinstance(value, (tuple, list)) and value[:1] == ("f",) or (isinstance(value, list) and value[0] == "f"):
+    if isinstance(value, (tuple, list)) and value[:1] in (("f",), ["f"]):
         _, p, k = value
         n, seed = w.producers[p][k]
         return model.frame_bytes(p, k, seed, n)
@@ -113,63 +131,167 @@ def encode_promises(w: Workload, table: tuple) -> tuple:
 _LEARNT: dict = {}
 
 
+def learn_promises(w: Workload, preemptions: int = 1, max_executions: int = 500) -> tuple:
+    """ARM: the promise table for single runs of `w` (Hypothesis, PCT, replay): every (actor,
+    location, value) its executions within the bounds store where another actor accesses the
+    location. Deterministic: the same workload gives the same table."""
+    so = model.lib(w.variant)
+    if so.mn_model_learn_promises(C.byref(model.to_c(w)), preemptions, max_executions):
+        raise ValueError("learn_promises: the workload is not an ARM workload")
+    return model.promise_table(so)
+
+
 def promise_table(w: Workload) -> tuple:
     """The model's promise table for w: w.promises when given, else learnt (cached; one bounded
     search of the workload, deterministic, so a token without a table replays the same)."""
-    if w.memory_model != "ARM":
-        return ()
+    if w.memory_model != "ARM" or w.protocol == "litmus":
+        return ()   # (a litmus search learns its own table, in rounds)
     if w.promises:
         return tuple(tuple(c[:4]) + (_frame_bytes(w, c[4]),) for c in w.promises)
     key = w.with_(promises=())
     t = _LEARNT.get(key)
     if t is None:
-        t = _LEARNT[key] = model.learn_promises(_model_workload(w), variant=w.variant)
+        t = _LEARNT[key] = learn_promises(key)
     return t
 
 
-def to_model(w: Workload) -> model.Workload:
-    return _model_workload(w, promise_table(w))
+def to_c(w: Workload) -> model.CWorkload:
+    return model.to_c(w, promise_table(w))
 
 
-def _execution(case: Case, r: model.Result) -> Execution:
-    if r.violation == "setup":
-        raise SetupError(f"{case.workload.label()}: {r.message}")
-    names = actor_names(r.actor_kinds)
-    steps = [Step(s.index, names[s.actor] if s.actor < len(names) else f"a{s.actor}",
-                  s.op + ("*" if s.buffered else ""), s.field,
-                  "" if s.op in SCHEDULER_EVENTS else s.order, s.value,
-                  {"cur": s.cur, "avail": s.avail, "lock": s.lock}, s.rf) for s in r.steps]
-    vio = None
-    if not r.ok:
-        vio = Violation(r.violation, r.violation_step, r.message)
-    final = dict(r.final)
-    final.update(delivered=sum(1 for d in r.delivered if d[3]), in_ring=r.still_in_ring,
-                 **{k: v for k, v in r.counters.items() if v})
-    final["actors"] = " ".join(f"{n}:{st}" for n, st in zip(names, r.actor_states))
-    return Execution(case, steps, vio, frozenset(r.coverage_names()), final, r.ndecisions,
-                     r.nsteps)
+# ---- one execution ------------------------------------------------------------------------------
+def _steps(trace, n: int, names: list[str]) -> list[Step]:
+    out = []
+    for i in range(n):
+        t = trace[i]
+        op = model.op_name(t.op)
+        # a fence's "order" is its kind (rt.h enum rt_fence)
+        order = ("" if op in SCHEDULER_EVENTS else
+                 model.FENCE_NAMES.get(t.order, str(t.order)) if op == "fence" else
+                 "acq_rel" if t.order == model.ACQ_REL else
+                 model.ORDER_NAMES[t.order] if t.order < len(model.ORDER_NAMES) else str(t.order))
+        out.append(Step(i, names[t.actor] if t.actor < len(names) else f"a{t.actor}", op,
+                        model.field_name(t.field, t.index), order, t.value,
+                        {"cur": t.cur, "avail": t.avail, "lock": t.lock}, t.rf,
+                        bool(t.buffered), t.size, -1 if t.decision == 0xFFFFFFFF else t.decision))
+    return out
+
+
+_TRACES: dict[int, C.Array] = {}
+
+
+def _trace_buffer(cap: int):
+    """One reusable trace array per capacity (the steps are copied out before the next run)."""
+    buf = _TRACES.get(cap)
+    if buf is None:
+        buf = _TRACES[cap] = (model.CStep * max(1, cap))()
+    return buf
+
+
+def _execution(case: Case, r: model.CResult, trace, cap: int) -> Execution:
+    v = model.VIOLATIONS[r.violation] if 0 <= r.violation < len(model.VIOLATIONS) else str(r.violation)
+    msg = r.message.decode(errors="replace")
+    if v == "setup":
+        raise SetupError(f"{case.workload.label()}: {msg}")
+    kinds = [model.ACTOR_KINDS[r.actor_kind[i]] for i in range(r.nactors)]
+    states = [model.ACTOR_STATES[r.actor_state[i]] for i in range(r.nactors)]
+    names = actor_names(kinds)
+    c = r.counters
+    counters = dict(frames=c.frames, bytes=c.bytes, drop_full=c.drop_full,
+                    drop_oversize=c.drop_oversize, drop_busy=c.drop_busy,
+                    drop_error=c.drop_error, notify=c.notify, error=c.error)
+    delivered = [(d.producer, d.frame, d.len, bool(d.released)) for d in r.delivered[:r.ndelivered]]
+    header = dict(cur=r.final_cur, avail=r.final_avail, lock=r.final_lock)
+    final = dict(header, delivered=sum(1 for d in delivered if d[3]), in_ring=r.still_in_ring,
+                 **{k: n for k, n in counters.items() if n})
+    final["actors"] = " ".join(f"{n}:{st}" for n, st in zip(names, states))
+    w = case.workload
+    return Execution(
+        case, _steps(trace, min(r.nsteps, cap), names),
+        None if r.violation == 0 else Violation(v, r.violation_step, msg),
+        frozenset(model.coverage_names(r.coverage)), final, r.ndecisions, r.nsteps,
+        r.nchoices_used, kinds, states, delivered,
+        [[r.push_result[p][k] for k in range(len(frames))] for p, frames in
+         enumerate(w.producers if w.protocol != "litmus" else ())],
+        counters, header, r.still_in_ring, r.notify_pending, r.unplug_result,
+        [list(r.litmus_regs[a]) for a in range(r.nactors)], list(r.litmus_final), bool(r.pruned))
 
 
 def run(case: Case, trace: bool = True) -> Execution:
     """Runs one execution of case on the model build of its variant (trace=False: no step
     table, for searches; rerun with the trace to show a counterexample)."""
-    r = model.run(to_model(case.workload), case.choices, variant=case.workload.variant,
-                  trace_cap=4096 if trace else 0)
-    return _execution(case, r)
+    w = case.workload
+    so = model.lib(w.variant)
+    cw = to_c(w)
+    arr = (C.c_uint32 * max(1, len(case.choices)))(*case.choices)
+    res = model.CResult()
+    cap = 4096 if trace else 0
+    buf = _trace_buffer(cap)
+    so.mn_model_run(C.byref(cw), arr, len(case.choices), C.byref(res), buf, cap)
+    return _execution(case, res, buf, cap)
 
 
-def run_chooser(w: Workload, chooser) -> Execution:
-    """One execution where chooser(decision, step, options) picks each option (PCT); the Case
-    returned carries the choices taken, so it replays with run()."""
-    r = model.run_chooser(to_model(w), chooser, variant=w.variant)
-    return _execution(Case(w, tuple(r.choices_taken)), r)
+Chooser = Callable[[int, int, list], int]
+
+
+def run_chooser(w: Workload, chooser: Chooser, trace: bool = True,
+                taken_cap: int = 65536) -> Execution:
+    """One execution where chooser(decision, step, options: list[model.COption]) picks each
+    option index (PCT, random walks); the Case returned carries the choices taken, so it replays
+    with run()."""
+    so = model.lib(w.variant)
+    cw = to_c(w)
+    res = model.CResult()
+    cap = 4096 if trace else 0
+    buf = (model.CStep * max(1, cap))()   # not shared: the chooser may call run() itself
+    taken = (C.c_uint32 * taken_cap)()
+    ntaken = C.c_uint32(0)
+    err: list[BaseException] = []
+
+    def cb(_arg, decision, step, nopt, opts):
+        try:
+            return int(chooser(decision, step, [opts[i] for i in range(nopt)])) & 0xFFFFFFFF
+        except BaseException as e:  # an exception cannot cross the C frames: re-raised below
+            err.append(e)
+            return 0
+
+    so.mn_model_run_chooser(C.byref(cw), model.CHOOSER(cb), None, C.byref(res), buf, cap,
+                            taken, taken_cap, C.byref(ntaken))
+    if err:
+        raise err[0]
+    return _execution(Case(w, tuple(taken[:ntaken.value])), res, buf, cap)
+
+
+# ---- searches -------------------------------------------------------------------------------------
+@dataclass
+class ExploreStats:
+    executions: int
+    violations: int
+    exhausted: bool
+    max_decisions: int
+    max_steps: int
+    seconds: float
+    coverage: int
+    first_violation: str
+    message: str
+    counterexample: list[int]
+    pruned: int = 0           # ARM: executions pruned (a promise left unfulfilled)
+    rounds: int = 1           # ARM: searches until the promise table stopped growing
+    promises: tuple = ()      # ARM: that table (Workload.promises for a replay of the cex)
+
+    @property
+    def executions_per_second(self) -> float:
+        return self.executions / self.seconds if self.seconds > 0 else float("inf")
+
+    def coverage_names(self) -> list[str]:
+        return model.coverage_names(self.coverage)
 
 
 @dataclass
 class Exploration:
     workload: Workload
-    bound: int
-    stats: model.ExploreStats
+    bound: int                     # preemption bound; -1: DPOR (none)
+    stats: ExploreStats
     counterexample: Execution | None
 
     @property
@@ -177,28 +299,98 @@ class Exploration:
         return self.stats.exhausted and self.stats.violations == 0
 
 
-def dpor(w: Workload, max_executions: int = 0, stop: bool = True) -> Exploration:
-    """DPOR (dpor.c): every interleaving up to reordering of independent steps, NO preemption
-    bound (Exploration.bound = -1). DPOR needs the unreduced encoding: the workload is run with
-    reduce=False, and the counterexample's Case carries that workload, so its token replays."""
-    w = w.with_(reduce=False)
-    st = model.dpor(to_model(w), max_executions=max_executions, variant=w.variant,
-                    stop_on_violation=stop)
-    if st.first_violation == "setup":
-        raise SetupError(f"{w.label()}: {st.message}")
-    cex = run(Case(w, tuple(st.counterexample))) if st.violations else None
-    return Exploration(w, -1, st, cex)
+def _stats(w: Workload, st: model.CExploreStats, cex, n: int, so=None) -> ExploreStats:
+    fv = st.first_violation
+    out = ExploreStats(
+        executions=st.executions, violations=st.violations, exhausted=bool(st.exhausted),
+        max_decisions=st.max_decisions, max_steps=st.max_steps, seconds=st.elapsed_ns / 1e9,
+        coverage=st.coverage,
+        first_violation=model.VIOLATIONS[fv] if 0 <= fv < len(model.VIOLATIONS) else str(fv),
+        message=st.message.decode(errors="replace"), counterexample=list(cex[:n]),
+        pruned=st.pruned, rounds=st.rounds or 1,
+        promises=model.promise_table(so) if so is not None else ())
+    if out.first_violation == "setup":
+        raise SetupError(f"{w.label()}: {out.message}")
+    return out
 
 
-def explore(w: Workload, bound: int, max_executions: int = 0, stop: bool = True) -> Exploration:
-    """Exhaustive DFS over every schedule with <= bound preemptions (in C)."""
-    st = model.explore(to_model(w), preemptions=bound, max_executions=max_executions,
-                       variant=w.variant, stop_on_violation=stop)
-    if st.first_violation == "setup":
-        raise SetupError(f"{w.label()}: {st.message}")
+def _exploration(w: Workload, bound: int, st: ExploreStats) -> Exploration:
     cw = w
     if w.memory_model == "ARM" and st.violations:
         # the search learnt its own table (rounds): the counterexample replays with exactly it
         cw = w.with_(promises=encode_promises(w, st.promises))
     cex = run(Case(cw, tuple(st.counterexample))) if st.violations else None
     return Exploration(w, bound, st, cex)
+
+
+def explore(w: Workload, bound: int, max_executions: int = 0, stop: bool = True,
+            cex_cap: int = 65536) -> Exploration:
+    """Exhaustive DFS (in C) over every schedule with <= bound preemptions (0 max_executions: no
+    limit). proof: exhausted with no violation, within the bound."""
+    so = model.lib(w.variant)
+    st = model.CExploreStats()
+    cex = (C.c_uint32 * cex_cap)()
+    n = C.c_uint32(0)
+    so.mn_model_explore(C.byref(to_c(w)), bound, max_executions, int(stop), C.byref(st), cex,
+                        cex_cap, C.byref(n))
+    return _exploration(w, bound, _stats(w, st, cex, n.value,
+                                         so if w.memory_model == "ARM" else None))
+
+
+def dpor(w: Workload, max_executions: int = 0, stop: bool = True,
+         cex_cap: int = 65536) -> Exploration:
+    """DPOR (dpor.c): every interleaving up to reordering of independent steps, NO preemption
+    bound (Exploration.bound = -1). DPOR needs the unreduced encoding: the workload is run with
+    reduce=False, and the counterexample's Case carries that workload, so its token replays."""
+    w = w.with_(reduce=False)
+    so = model.lib(w.variant)
+    st = model.CExploreStats()
+    cex = (C.c_uint32 * cex_cap)()
+    n = C.c_uint32(0)
+    so.mn_model_dpor(C.byref(to_c(w)), max_executions, int(stop), C.byref(st), cex, cex_cap,
+                     C.byref(n))
+    return _exploration(w, -1, _stats(w, st, cex, n.value))
+
+
+def find(w: Workload, coverage: Sequence[str], bound: int = 2, max_executions: int = 0,
+         cap: int = 65536) -> tuple[Optional[Case], ExploreStats]:
+    """DFS for the first schedule whose execution reaches every state in `coverage` (names from
+    model.COVERAGE). Returns (case or None, stats); stats.exhausted with None means unreachable
+    within the bound."""
+    so = model.lib(w.variant)
+    st = model.CExploreStats()
+    out = (C.c_uint32 * cap)()
+    n = C.c_uint32(0)
+    rc = so.mn_model_find(C.byref(to_c(w)), bound, max_executions, model.coverage_mask(coverage),
+                          C.byref(st), out, cap, C.byref(n))
+    if rc < 0:
+        raise ValueError(f"mn_model_find: {st.message.decode(errors='replace')}")
+    stats = _stats(w, st, out, n.value, so if w.memory_model == "ARM" else None)
+    if rc != 0:
+        return None, stats
+    cw = w.with_(promises=encode_promises(w, stats.promises)) if stats.promises else w
+    return Case(cw, tuple(out[:n.value])), stats
+
+
+def each_result(search: Callable[[], Exploration], on_result: Callable[[model.CResult], None],
+                variant: str = "fixed") -> Exploration:
+    """Runs search() (explore / find / dpor on `variant`) with on_result(raw model.CResult)
+    called after every execution (the C result hook: outcome sets, progress counters)."""
+    so = model.lib(variant)
+    err: list[BaseException] = []
+
+    def cb(_arg, r):
+        try:
+            on_result(r.contents)
+        except BaseException as e:  # cannot cross the C frames: re-raised below
+            err.append(e)
+
+    hook = model.RESULT_HOOK(cb)
+    so.mn_model_set_result_hook(hook, None)
+    try:
+        out = search()
+    finally:
+        so.mn_model_set_result_hook(model.RESULT_HOOK(), None)
+    if err:
+        raise err[0]
+    return out

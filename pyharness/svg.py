@@ -56,7 +56,7 @@ def timeline(ex: Execution, title: str = "") -> str:
         stroke = ' stroke="#c00" stroke-width="3"' if s.index == bad else ""
         out.append(f'<rect x="{x}" y="{y}" width="{STEP_W - 4}" height="{LANE_H - 12}" '
                    f'fill="{colour}"{stroke}><title>{escape(tip)}</title></rect>')
-        label = ABBREV.get(_kind(s.op), "?") + ("*" if s.op.endswith("*") else "")
+        label = ABBREV.get(_kind(s.op), "?") + ("*" if s.buffered else "")
         out.append(f'<text x="{x + 2}" y="{y + 15}" fill="white" font-size="9">{label}</text>')
         if s.index % 5 == 0:
             out.append(f'<text x="{x}" y="{TOP - 4}" fill="#888">{s.index}</text>')

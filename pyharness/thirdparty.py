@@ -15,7 +15,7 @@ import time
 import zlib
 from dataclasses import dataclass
 
-from . import native
+from mnetif import native
 
 TOKEN_PREFIX = "tp1."
 MAX_PARAMS = 6

@@ -12,7 +12,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from . import native
+from mnetif import native
 from . import thirdparty as tp
 from .progress import table
 

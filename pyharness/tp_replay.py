@@ -7,7 +7,8 @@ to run it.
 """
 from __future__ import annotations
 
-from . import emit, native
+from mnetif import native
+from . import emit
 from . import thirdparty as tp
 
 

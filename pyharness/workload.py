@@ -1,7 +1,7 @@
 """What one execution runs: the workload (protocol, build variant, memory model, geometry, actors and
 their frames) and the schedule (a list of small ints), plus the replay token that carries both.
 
-The schedule encoding is DESIGN §7's: at each decision point choice 0 keeps the current actor
+The schedule encoding is docs/design.md §7's: at each decision point choice 0 keeps the current actor
 running (no preemption, no store-buffer drain), k > 0 switches to the k-th other runnable actor or
 drains the k-th pending buffered store; when the list runs out the runtime finishes
 deterministically. So every list is a complete schedule, and shorter lists with smaller values mean
@@ -19,6 +19,11 @@ import zlib
 from dataclasses import dataclass, field
 
 PROTOCOLS = ("2012", "v1", "v2", "v3")
+# "litmus": no ring, the actors run the `litmus` programs (model.h "Litmus programs")
+ALL_PROTOCOLS = PROTOCOLS + ("litmus",)
+# The consumer actor: the C consumer, none (producers alone; the ring fills), or the external
+# consumer registered with mn_model_set_external_consumer (the OCaml port: mnetif.ocaml)
+CONSUMERS = ("c", "none", "external")
 MEMORY_MODELS = ("SC", "TSO", "PSO", "ARM")
 # Actors a killer may target. The unplugger is never killed (a killed control path is not a
 # scenario the registry promises anything about), nor a producer while another producer runs
@@ -55,20 +60,33 @@ class Workload:
     # runtime.promise_table() learns from the workload (deterministic).
     max_promises: int = 2
     promises: tuple = ()
+    # The consumer actor (CONSUMERS); a step bound (0 = the runtime's MN_MODEL_DEFAULT_STEPS; a
+    # run reaching it is a "step-bound" violation); litmus programs: per actor a tuple of
+    # (op, header offset, order, value[, size]) with model.OP_*/model.* orders (a FENCE's order
+    # is its kind), and litmus_final the offsets of the 4-byte words reported at the end.
+    # Last fields, so older tokens (without them) still replay.
+    consumer: str = "c"
+    max_steps: int = 0
+    litmus: tuple = ()
+    litmus_final: tuple = ()
     # H > 0: instead of the consumer, a hostile peer makes H stores of values the search chooses
     # into the fields the consumer may write (model.h "hostile"). Last field: older tokens replay.
     hostile: int = 0
 
     def __post_init__(self):
-        if self.protocol not in PROTOCOLS:
-            raise ValueError(f"protocol {self.protocol!r} not in {PROTOCOLS}")
+        if self.protocol not in ALL_PROTOCOLS:
+            raise ValueError(f"protocol {self.protocol!r} not in {ALL_PROTOCOLS}")
+        if (self.protocol == "litmus") != bool(self.litmus):
+            raise ValueError("litmus programs go with protocol 'litmus', and only with it")
+        if self.consumer not in CONSUMERS:
+            raise ValueError(f"consumer {self.consumer!r} not in {CONSUMERS}")
         if self.memory_model not in MEMORY_MODELS:
             raise ValueError(f"memory model {self.memory_model!r} not in {MEMORY_MODELS}")
         if self.size < 1 or self.size & (self.size - 1):
             raise ValueError(f"size {self.size} is not a power of two")
         if self.slotsize < 64 or self.slotsize % 64:
             raise ValueError(f"slotsize {self.slotsize} is not a multiple of 64")
-        if not 1 <= len(self.producers) <= 3:
+        if not 1 <= len(self.producers) <= 3 and self.protocol != "litmus":
             raise ValueError("1 to 3 producers")
         if self.kill not in KILL_TARGETS:
             raise ValueError(f"kill target {self.kill!r} not in {KILL_TARGETS}")
@@ -79,15 +97,18 @@ class Workload:
 
     @property
     def max_frames_per_producer(self) -> int:
-        return max(len(p) for p in self.producers)
+        return max((len(p) for p in self.producers), default=0)
 
     def with_(self, **kw) -> "Workload":
         return dataclasses.replace(self, **kw)
 
     def label(self) -> str:
         """One line naming the workload, litmus style: v2/PSO P2x3 C w size=2."""
-        actors = f"P{len(self.producers)}x{self.max_frames_per_producer} " + \
-            (f"H{self.hostile}" if self.hostile else "C")
+        if self.protocol == "litmus":
+            return f"litmus/{self.memory_model} {len(self.litmus)} threads"
+        consumer = f" H{self.hostile}" if self.hostile else \
+            {"c": " C", "none": "", "external": " C(external)"}[self.consumer]
+        actors = f"P{len(self.producers)}x{self.max_frames_per_producer}{consumer}"
         if self.waits:
             actors += " wait"
         if self.unplug:
@@ -107,6 +128,8 @@ class Workload:
         d = dataclasses.asdict(self)
         d["producers"] = [[list(f) for f in p] for p in self.producers]
         d["promises"] = [list(c) for c in self.promises]
+        d["litmus"] = [[list(i) for i in prog] for prog in self.litmus]
+        d["litmus_final"] = list(self.litmus_final)
         return d
 
     @classmethod
@@ -116,7 +139,14 @@ class Workload:
         d["promises"] = tuple(tuple(c[:4]) + (c[4] if isinstance(c[4], int) else tuple(c[4])
                                               if isinstance(c[4], list) else c[4],)
                               for c in d.get("promises", ()))
+        d["litmus"] = tuple(tuple(tuple(i) for i in prog) for prog in d.get("litmus", ()))
+        d["litmus_final"] = tuple(d.get("litmus_final", ()))
         return cls(**d)
+
+
+def frames(*lengths) -> tuple:
+    """Workload.producers from frame lengths, frame k's seed = k: frames([60, 61], [62])."""
+    return tuple(tuple((n, k) for k, n in enumerate(p)) for p in lengths)
 
 
 # ---- replay token --------------------------------------------------------------------------------

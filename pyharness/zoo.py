@@ -1,4 +1,4 @@
-"""The bug zoo: each known defect of the 2012 code (DESIGN §2) and each way to break the fixed
+"""The bug zoo: each known defect of the 2012 code (docs/design.md §2) and each way to break the fixed
 protocols (a removed lock, fence or release), as a named scenario on a compile-time variant of the
 same sources (c/src/ring.c and registry.c document the MN_ZOO_* switches).
 
@@ -11,6 +11,7 @@ a memory-model bug). A case with expect_bug=False is a must-hold property (it mu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -42,7 +43,7 @@ class ZooCase:
 
     def smallest_workloads(self, memory_model: str):
         """The family's workloads for engine="explore", smallest first (v2 single producer)."""
-        kw = dict(max_frames=3, sizes=(2,))
+        kw: dict[str, Any] = dict(max_frames=3, sizes=(2,))
         kw.update(self.wl)
         for n in range(1, kw["max_frames"] + 1):
             for size in kw["sizes"]:

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PKGS=(
-  build-essential gcc make pkg-config libck-dev valgrind
+  build-essential gcc make pkg-config libck-dev valgrind python3-venv
   iproute2 kmod cpio busybox-static qemu-system-x86
   linux-headers-amd64 linux-image-amd64
   ocaml-nox ocaml-dune ocaml-findlib libcstruct-ocaml-dev liblwt-ocaml-dev

@@ -13,8 +13,8 @@ import time
 sys.path.insert(0, sys.argv[1])
 sys.path.insert(0, sys.argv[1] + "/tests")
 from nettools import wait_for  # noqa: E402
-from pyharness import registry  # noqa: E402
-from pyharness.ring import Ring  # noqa: E402
+from mnetif import registry  # noqa: E402
+from mnetif.ring import Ring  # noqa: E402
 
 A, B, CYCLES = sys.argv[2], sys.argv[3], int(sys.argv[4])
 FLOOD = ("import socket\n"

@@ -5,8 +5,8 @@ import itertools
 
 import pytest
 
-from pyharness import registry
-from pyharness.ring import MnetifError
+from mnetif import registry
+from mnetif.ring import MnetifError
 
 _names = itertools.count(1)
 

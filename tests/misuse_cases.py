@@ -3,7 +3,7 @@ bindings and the CLI. Each API case is (expected, code): `expected` names the ex
 must raise (matched against the exception's class hierarchy, message one line) or "ok" (it must
 not raise; its own asserts check the outcome). The code runs in a fresh forked process with:
 
-    errno, gc, mmap, np (numpy), threading, time, registry, kmod, the pyharness.ring names,
+    errno, gc, mmap, np (numpy), threading, time, registry, kmod, the mnetif.ring names,
     PortClosed, IF (a software interface created for the case), ring(proto) (a small ring),
     plugged(proto) (a port of IF), big() (a 2^32 + 5-byte frame in an untouched mapping)
 
@@ -119,8 +119,8 @@ API: list[tuple[str, str]] = [
     ("Closed", R + "p = r.producer(); p.close(); p.space()"),
     ("ok", R + "p = r.producer(); p.close(); p.close()"),
     ("ok", R + "with r.producer() as p: p.push(b'a')\nr.producer()"),
-    ("TypeError", "from pyharness.ring import Producer; Producer('ring')"),
-    ("TypeError", "from pyharness.ring import Consumer; Consumer(None)"),
+    ("TypeError", "from mnetif.ring import Producer; Producer('ring')"),
+    ("TypeError", "from mnetif.ring import Consumer; Consumer(None)"),
     # ---- consumer ----
     ("MnetifError", R + "r.consumer().release()"),
     ("MnetifError", R + "p = r.producer(); c = r.consumer(); p.push(b'a'); c.peek(); c.release(); c.release()"),

@@ -34,8 +34,8 @@ import zlib  # noqa: E402
 import numpy as np  # noqa: E402
 
 from misuse_cases import API, CLI  # noqa: E402
-from pyharness import kmod, registry, ring as ring_mod  # noqa: E402
-from pyharness.registry import PortClosed  # noqa: E402
+from mnetif import kmod, registry, ring as ring_mod  # noqa: E402
+from mnetif.registry import PortClosed  # noqa: E402
 from pyharness.workload import Workload  # noqa: E402
 
 API_LIMIT_S, CLI_LIMIT_S = 20.0, 60.0

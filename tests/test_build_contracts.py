@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import registry, ring
+from mnetif import registry, ring
 
 ROOT = Path(__file__).resolve().parent.parent
 INC = ["-I", str(ROOT / "c/include")]

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pyharness.ring import Push, Ring, RingCorrupt
+from mnetif.ring import Push, Ring, RingCorrupt
 
 GUARD = 256
 BUFLEN = 4096

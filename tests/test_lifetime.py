@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import registry
-from pyharness.registry import PortClosed
-from pyharness.ring import MnetifError, Push, Ring, RingInUse
+from mnetif import registry
+from mnetif.registry import PortClosed
+from mnetif.ring import MnetifError, Push, Ring, RingInUse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,8 +25,8 @@ DROPPED_RING = r"""
 import gc, sys
 import numpy as np
 sys.path.insert(0, sys.argv[1])
-from pyharness import registry
-from pyharness.ring import Ring
+from mnetif import registry
+from mnetif.ring import Ring
 registry.create_interface("uaf0", "02:00:00:00:00:aa")
 registry.plug("uaf0", Ring.create(sys.argv[2]))     # the Port and the Ring are dropped at once
 gc.collect()

@@ -10,8 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from pyharness import registry
-from pyharness.ring import GeometryError, MnetifError, Push, Ring
+from mnetif import registry
+from mnetif.ring import GeometryError, MnetifError, Push, Ring
 
 
 def small_ring(proto="v2") -> Ring:

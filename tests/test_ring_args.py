@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyharness.ring import GeometryError, MnetifError, Push, Ring
+from mnetif.ring import GeometryError, MnetifError, Push, Ring
 
 ROOT = Path(__file__).resolve().parent.parent
 BIG = 2**32 + 5                                  # a length whose low 32 bits are 5
@@ -105,7 +105,7 @@ def test_push_of_a_4gib_frame_is_oversize_not_5_bytes(proto):
 
 
 def test_inject_of_a_4gib_frame_is_oversize():
-    from pyharness import registry
+    from mnetif import registry
     registry.create_interface("lenbig0", "02:00:00:00:0b:01")
     try:
         with registry.plug("lenbig0", Ring.create("v2", nslots=8, slotsize=64, buflen=4096)) as port:

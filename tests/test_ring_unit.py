@@ -7,7 +7,7 @@ import errno
 import numpy as np
 import pytest
 
-from pyharness.ring import (DEFAULT_BUFLEN, FIELDS, GeometryError, Push, Ring, RingCorrupt,
+from mnetif.ring import (DEFAULT_BUFLEN, FIELDS, GeometryError, Push, Ring, RingCorrupt,
                             HDR_SIZE)
 
 PROTOS = ["v1", "v2", "v3"]
@@ -118,7 +118,7 @@ def test_init_rejects_bad_parameters(kw, err):
 
 
 def test_2012_protocol_is_not_in_the_production_library():
-    from pyharness.ring import library
+    from mnetif.ring import library
     prod = library(zoo=False)
     buf = np.zeros(DEFAULT_BUFLEN, np.uint8)
     assert prod.mn_ring_init(buf.ctypes.data, buf.nbytes, 0, 0, 2048) == -errno.EINVAL

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pyharness import registry, tx
-from pyharness.ring import MnetifError, Push, Ring
+from mnetif import registry, tx
+from mnetif.ring import MnetifError, Push, Ring
 
 ROOT = Path(__file__).resolve().parent.parent
 _ids = itertools.count()

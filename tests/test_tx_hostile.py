@@ -15,9 +15,9 @@ import sys
 import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pyharness import tx
+from mnetif import tx
 from test_hostile import _sanitizer_preload
-from pyharness.ring import HDR_SIZE, Ring
+from mnetif.ring import HDR_SIZE, Ring
 
 GUARD = 256
 BUFLEN = 4096

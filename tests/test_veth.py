@@ -66,7 +66,7 @@ def test_get_vifs_lists_every_ethernet_interface_beyond_64(netns):
     """64 software interfaces plus the namespace's veth pair: get_vifs lists all 66 and not lo (the
     registry used to look at the first 64 interfaces of any kind, losing the veths)."""
     code = (f"import sys, json; sys.path.insert(0, {str(ROOT)!r})\n"
-            "from pyharness import registry\n"
+            "from mnetif import registry\n"
             "made = []\n"
             "for i in range(200):\n"
             "    try: registry.create_interface(f'sw{i}'); made.append(f'sw{i}')\n"

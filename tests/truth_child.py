@@ -15,8 +15,8 @@ import threading
 import time
 
 sys.path.insert(0, sys.argv[1])
-from pyharness import registry  # noqa: E402
-from pyharness.ring import Ring  # noqa: E402
+from mnetif import registry  # noqa: E402
+from mnetif.ring import Ring  # noqa: E402
 
 A, B, PROTO = sys.argv[2], sys.argv[3], sys.argv[4]
 

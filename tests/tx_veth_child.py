@@ -8,7 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, sys.argv[1])
-from pyharness import tx  # noqa: E402
+from mnetif import tx  # noqa: E402
 
 ETH_P = 0x88B5                      # IEEE local experimental ethertype: nothing else sends it
 a, b = sys.argv[2], sys.argv[3]

@@ -15,8 +15,8 @@ import sys
 import time
 
 sys.path.insert(0, sys.argv[1])
-from pyharness import registry  # noqa: E402
-from pyharness.ring import Ring  # noqa: E402
+from mnetif import registry  # noqa: E402
+from mnetif.ring import Ring  # noqa: E402
 
 ETH_P = 0x88B5                     # IEEE local experimental ethertype: nothing else sends it
 a, b, nframes = sys.argv[2], sys.argv[3], int(sys.argv[4])

@@ -46,7 +46,7 @@
  *
  * Actor numbering: producers first, then consumer, unplugger, killer (result.actor_kind says which).
  *
- * Scheduling (DESIGN §7; rt/rt.h "Scheduling" is the full text). At each decision point option 0
+ * Scheduling (docs/design.md §7; rt/rt.h "Scheduling" is the full text). At each decision point option 0
  * keeps running the current actor, options 1.. are the other runnable actors in actor order, then
  * the pending store-buffer drains (TSO: the oldest entry of each actor's buffer; PSO: for each
  * actor, the oldest entry of each address that may drain now). A decision point exists only where
@@ -458,7 +458,7 @@ const char *mn_model_variant(void);
  * Once the verdict is known (quiescence, a violation, the step bound) idle and sleep return 0 and
  * the run continues with every choice 0 and the oracles quiet until the external consumer has
  * returned, so mn_model_run never returns while its fiber is suspended (it must return on 0).
- * Conditions for OCaml (DESIGN §8): stubs that may yield are ordinary externals (not noalloc);
+ * Conditions for OCaml (docs/design.md §8): stubs that may yield are ordinary externals (not noalloc);
  * raw pointers are taken before a yield and no unregistered value is kept across one; strictly LIFO
  * (one OCaml fiber; no OCaml code may run on the scheduler's stack while it is suspended, so use
  * mn_model_run, not a chooser callback written in OCaml/Python; a killed fiber is never resumed,

@@ -279,7 +279,7 @@ static void prod_corrupt(struct mn_prod *p, uint32_t why)
 	mn_write_once(&p->hdr->sr_error, p->c.error);
 }
 
-/* Drop counters are stored from private copies, never read back (ring.h). */
+/* Drop counters are stored from private copies, never read back after attach (ring.h). */
 static void prod_count(uint32_t *ctr, mn_u32 *field, uint32_t n)
 {
 	if (!n)

@@ -26,7 +26,7 @@ typedef void (*notify_fn)(void *);
 typedef void (*deliver_fn)(const void *, uint32_t, int);
 typedef int (*wait_fn)(void);
 
-/* The order of mnoc_model_bind's array (pyharness/ocaml.py passes them in this order). */
+/* The order of mnoc_model_bind's array (mnetif/ocaml.py passes them in this order). */
 enum { F_ACCESS, F_COPY, F_FENCE, F_SPIN, F_NOTIFY, F_DELIVER, F_IDLE, F_SLEEP, F__COUNT };
 static void *fns[F__COUNT];
 static int quiet;

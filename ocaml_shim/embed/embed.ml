@@ -1,5 +1,5 @@
 (* Entry points of the embedded OCaml object (mnetif_ocaml.so), registered for the C glue in
-   embed_stubs.c, which Python calls through ctypes (pyharness/ocaml.py). *)
+   embed_stubs.c, which Python calls through ctypes (mnetif/ocaml.py). *)
 open Mnetif_core
 open Mnetif
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * C entry points of the embedded OCaml object, for ctypes (pyharness/ocaml.py).
+ * C entry points of the embedded OCaml object, for ctypes (mnetif/ocaml.py).
  *
  * Runtime lock protocol (OCaml 4.13 + threads.posix): init() runs caml_startup, which leaves the
  * runtime lock held by the calling thread; init releases it before returning. Every other entry
@@ -236,7 +236,7 @@ void mnoc_model_consumer(void *arg, void *ring, uint64_t ringlen)
 }
 
 /* OCaml on the CALLER's stack in the middle of a model run, e.g. from a chooser or an oracle, while
- * the OCaml consumer fiber may be suspended inside one of its stubs. DESIGN §8's LIFO rule: this
+ * the OCaml consumer fiber may be suspended inside one of its stubs. docs/design.md §8's LIFO rule: this
  * call returns before the fiber resumes. The fiber's callback holds the runtime lock on this very
  * thread, so a nested call must not take it again. This is exactly what requires the model stubs
  * to be ordinary externals: caml_c_call saved the fiber's young pointer and stack bottom, so this

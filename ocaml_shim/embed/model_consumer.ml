@@ -3,7 +3,7 @@
    build of the stubs (Mnetif_core_model: every header access is a visible operation), so one
    schedule (a list of choices) drives the C producers and this consumer together — performing
    exactly the visible operations the C consumer would, so the same schedule can be replayed
-   against the C consumer and the results compared (pyharness/ocaml.py, tests/ocaml).
+   against the C consumer and the results compared (mnetif/ocaml.py, tests/ocaml).
 
    The loop is cut into steps that the C glue (embed_stubs.c, mnoc_model_consumer) calls one at a
    time: a step may yield inside a stub (a visible operation) but never blocks; blocking (sleep on

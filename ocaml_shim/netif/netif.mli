@@ -1,7 +1,7 @@
 (** The OCaml port of the 2012 [Netif] (mirage-kfreebsd lib/netif.ml): one shared receive ring
     per plugged interface, filled by the C producer (netif_ether_input), consumed here.
 
-    Differences from 2012, each a fix of a known defect (DESIGN §2): header fields are accessed
+    Differences from 2012, each a fix of a known defect (docs/design.md §2): header fields are accessed
     only through ordered stubs; the ring speaks v1 (locked) or v2 (lock-free) and its geometry is
     validated once; a corrupt header is an [Error] naming the field and the value, never a crash;
     [listen] blocks on the rings' event channels in one Lwt loop instead of sleeping 1 ms. *)

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from pyharness import native
+from mnetif import native
 
 KDEVTEST = native.BUILD / "kdevtest"
 

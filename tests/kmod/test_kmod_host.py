@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyharness import kmod, native
-from pyharness.ring import GeometryError, MnetifError, Ring
+from mnetif import kmod, native
+from mnetif.ring import GeometryError, MnetifError, Ring
 
 ROOT = native.ROOT
 KO = native.BUILD / "kmod" / "mnetif.ko"
@@ -35,7 +35,7 @@ def c_layout(tmp_path_factory) -> dict:
     ("mnetif_plug", kmod.PlugReq), ("mnetif_counters", kmod.CountersReq)])
 def test_struct_layout_matches_uapi_header(c_layout, cname, pyclass):
     assert C.sizeof(pyclass) == c_layout[f"sizeof {cname}"], \
-        f"sizeof(struct {cname}) differs between uapi.h and pyharness/kmod.py"
+        f"sizeof(struct {cname}) differs between uapi.h and mnetif/kmod.py"
     fields = {k.split(".", 1)[1]: v for k, v in c_layout.items() if k.startswith(cname + ".")}
     assert fields, f"uapi_layout.c prints no fields of {cname}"
     for name, (off, size) in fields.items():
@@ -107,7 +107,7 @@ def test_module_built_from_the_core_sources_in_place():
 def test_open_port_chooses_the_userspace_backend_without_the_device():
     """The bindings pick the backend: no /dev/mnetif here, so 'auto' plugs through libmnetif, and
     the port offers the consumer interface KPort offers."""
-    from pyharness import registry
+    from mnetif import registry
     assert not kmod.available()
     registry.create_interface("kmsw0", "02:00:00:00:00:42")
     try:

@@ -9,10 +9,17 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pyharness import model  # noqa: E402
+from pyharness import model, runtime  # noqa: E402,F401
+from pyharness.failure import step_table  # noqa: E402,F401
+from pyharness.workload import Case, Workload, frames as F  # noqa: E402,F401
 
 
-def repro(w: model.Workload, choices, variant: str = "fixed") -> str:
-    """A line to paste into Python to replay a failing schedule."""
-    return (f"reproduce: from pyharness import model; r = model.run(model.{w!r}, {list(choices)!r}, "
-            f"variant={variant!r}); print(r.message); print(r.table())")
+def prop(ex: runtime.Execution) -> str:
+    """The violated property's name, "none" for a clean run."""
+    return ex.violation.prop if ex.violation else "none"
+
+
+def repro(w: Workload, choices, variant: str | None = None) -> str:
+    """The command that replays a failing schedule (step table + timeline)."""
+    case = Case(w.with_(variant=variant) if variant else w, tuple(choices))
+    return f"reproduce: python3 -m pyharness replay {case.token()}"

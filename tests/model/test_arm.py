@@ -56,10 +56,10 @@ def test_a_broken_model_fails_the_suite(mutation):
 def test_load_buffering_comes_from_a_fulfilled_promise():
     w = litmus.workload(litmus.BY_NAME["LB"], "ARM")
     seen = []
-    model.each_result(lambda: model.explore(w, preemptions=64, stop_on_violation=False),
-                      lambda r: seen.append((bool(r.pruned), tuple(r.litmus_regs[a][0]
-                                                                   for a in range(2)),
-                                             bool(r.coverage >> model.COVERAGE.index("promise") & 1))))
+    runtime.each_result(lambda: runtime.explore(w, 64, stop=False),
+                        lambda r: seen.append((bool(r.pruned), tuple(r.litmus_regs[a][0]
+                                                                     for a in range(2)),
+                                               bool(r.coverage >> model.COVERAGE.index("promise") & 1))))
     lb = [s for s in seen if s[1] == (1, 1)]
     assert lb and all(not pruned and promised for pruned, _, promised in lb)
 
@@ -105,8 +105,8 @@ def test_fixed_v2_is_proven_under_arm_with_promises_used():
 
 def test_promise_table_is_learnt_deterministically_and_names_both_sides():
     w = Workload(protocol="v2", memory_model="ARM", size=2, producers=(((60, 1), (60, 2)),))
-    a = model.learn_promises(runtime._model_workload(w))
-    b = model.learn_promises(runtime._model_workload(w))
+    a = runtime.learn_promises(w)
+    b = runtime.learn_promises(w)
     assert a == b
     actors = {c[0] for c in a}
     assert actors == {0, 1}            # the producer's index/slots and the consumer's index

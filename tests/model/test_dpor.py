@@ -9,14 +9,12 @@
 """
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from conftest import model, repro
+from conftest import Case, Workload, model, prop, repro, runtime
+from pyharness.workload import frames
 from test_zoo import ZOO
 
-W = model.Workload
 L, S, F = model.OP_LOAD, model.OP_STORE, model.OP_FENCE
 X, Y, Z = model.OFF["wake"], model.OFF["error"], model.OFF["drop_full"]
 RLX, REL, ACQ = model.RELAXED, model.RELEASE, model.ACQUIRE
@@ -41,17 +39,18 @@ LITMUS = {
 }
 
 # (id, variant, workload): the unbounded DFS of each is exhausted within seconds
-EQUIV = [(f"litmus-{name}-{mm}", "fixed", W(proto="litmus", mm=mm, litmus=prog))
+EQUIV = [(f"litmus-{name}-{mm}", "fixed", Workload(protocol='litmus', memory_model=mm.upper(), producers=(),
+                                                   litmus=prog))
          for name, prog in LITMUS.items() for mm in ("sc", "tso", "pso")] + [
-    ("v2-sc-1x1-consumer", "fixed", W(proto="v2", mm="sc", frames=[[60]])),
-    ("v2-tso-1x1-noconsumer", "fixed", W(proto="v2", mm="tso", frames=[[60]], consumer=0)),
-    ("v2-pso-1x1-noconsumer", "fixed", W(proto="v2", mm="pso", frames=[[60]], consumer=0)),
-    ("v2-sc-unplug", "fixed", W(proto="v2", mm="sc", frames=[[60]], consumer=0, unplugger=True)),
+    ("v2-sc-1x1-consumer", "fixed", Workload(protocol='v2', memory_model='SC', producers=frames([60]))),
+    ("v2-tso-1x1-noconsumer", "fixed", Workload(protocol='v2', memory_model='TSO', producers=frames([60]), consumer="none")),
+    ("v2-pso-1x1-noconsumer", "fixed", Workload(protocol='v2', memory_model='PSO', producers=frames([60]), consumer="none")),
+    ("v2-sc-unplug", "fixed", Workload(protocol='v2', memory_model='SC', producers=frames([60]), consumer="none", unplug=True)),
     ("v2-sc-unplug-kill", "fixed",
-     W(proto="v2", mm="sc", frames=[[60]], consumer=0, unplugger=True, kill_actor=0)),
+     Workload(protocol='v2', memory_model='SC', producers=frames([60]), consumer="none", unplug=True, kill="producer0")),
     ("unplug-no-wait-sc", "unplug_no_wait",
-     W(proto="v2", mm="sc", frames=[[60]], consumer=0, unplugger=True)),
-    ("v3-sc-1x1-consumer", "fixed", W(proto="v3", mm="sc", frames=[[60]])),
+     Workload(protocol='v2', memory_model='SC', producers=frames([60]), consumer="none", unplug=True)),
+    ("v3-sc-1x1-consumer", "fixed", Workload(protocol='v3', memory_model='SC', producers=frames([60]))),
 ]
 
 
@@ -79,10 +78,9 @@ def full_dfs(name, w, variant):
     """The unbounded plain DFS's stats and outcome set (once per workload and test session)."""
     if name not in _FULL:
         full: set = set()
-        fs = model.each_result(lambda: model.explore(w, preemptions=10**6, variant=variant,
-                                                     stop_on_violation=False,
-                                                     max_executions=2_000_000),
-                               lambda r: full.add(fingerprint(r)), variant)
+        fs = runtime.each_result(lambda: runtime.explore(w.with_(variant=variant), 10**6,
+                                                         max_executions=2_000_000, stop=False).stats,
+                                 lambda r: full.add(fingerprint(r)), variant)
         _FULL[name] = (fs, frozenset(full))
     return _FULL[name]
 
@@ -90,9 +88,9 @@ def full_dfs(name, w, variant):
 def outcome_sets(name, w, variant):
     fs, full = full_dfs(name, w, variant)
     red: set = set()
-    ds = model.each_result(lambda: model.dpor(w, variant=variant, stop_on_violation=False,
-                                              max_executions=2_000_000),
-                           lambda r: red.add(fingerprint(r)), variant)
+    ds = runtime.each_result(lambda: runtime.dpor(w.with_(variant=variant), max_executions=2_000_000,
+                                                  stop=False).stats,
+                             lambda r: red.add(fingerprint(r)), variant)
     return fs, ds, full, red
 
 
@@ -105,8 +103,7 @@ def test_dpor_reaches_exactly_the_outcomes_of_the_unbounded_dfs(name, variant, w
     assert ds.exhausted, f"{name}: DPOR did not finish ({ds.executions} executions)"
     assert ds.executions <= fs.executions
     assert red == full, (f"{name} ({variant}): DPOR lost {sorted(full - red)} / invented "
-                         f"{sorted(red - full)}; replay the workload with "
-                         f"model.dpor(model.{w!r}, variant={variant!r})")
+                         f"{sorted(red - full)}; the workload: {repro(w, (), variant)}")
 
 
 # DPOR explores deepest-first: on the zoo's v1/TSO unplug workload WITH the consumer it does not
@@ -118,25 +115,23 @@ NO_CONSUMER = {"unplug-no-wait-v1"}
 
 @pytest.mark.parametrize("name,variant,w,mm,expected", ZOO, ids=[z[0] for z in ZOO])
 def test_dpor_finds_every_zoo_bug_and_the_token_replays(name, variant, w, mm, expected):
-    w = dataclasses.replace(w, mm=mm)
+    w = w.with_(memory_model=mm.upper())
     if name in NO_CONSUMER:
-        w = dataclasses.replace(w, consumer=0)
+        w = w.with_(consumer="none")
     kinds: set[str] = set()
-    s = model.each_result(
-        lambda: model.dpor(w, variant=variant, stop_on_violation=False, max_executions=300_000),
+    s = runtime.each_result(
+        lambda: runtime.dpor(w.with_(variant=variant), max_executions=300_000, stop=False).stats,
         lambda r: kinds.add(model.VIOLATIONS[r.violation]), variant)
     assert expected in kinds, f"{name}: DPOR did not reach {expected} ({s.executions} executions, " \
                               f"found {sorted(kinds)})"
     assert s.violations > 0
-    r = model.run(w, s.counterexample, variant=variant)
-    assert r.violation == s.first_violation and r.message == s.message, \
+    r = runtime.run(Case(w.with_(variant=variant), tuple(s.counterexample)))
+    assert prop(r) == s.first_violation and r.message == s.message, \
         f"{name}: the DPOR counterexample does not replay: {r.message}; " \
         f"{repro(w, s.counterexample, variant)}"
 
 
 def test_runtime_dpor_counterexample_is_a_replay_token():
-    from pyharness import runtime
-    from pyharness.workload import Case, Workload
     wl = Workload(protocol="v1", variant="v1_no_lock", producers=(((8, 0), (8, 1)),))
     ex = runtime.dpor(wl)
     assert ex.counterexample is not None and not ex.proof
@@ -172,7 +167,8 @@ def test_mutated_dpor_fails_the_soundness_checks(mutation):
             if red != full:
                 lost.append(name)
         for name, variant, w, mm, expected in ZOO:
-            s = model.dpor(dataclasses.replace(w, mm=mm), variant=variant, max_executions=300_000)
+            s = runtime.dpor(w.with_(memory_model=mm.upper(), variant=variant),
+                             max_executions=300_000).stats
             if s.violations == 0:
                 missed.append(name)
     finally:

@@ -48,9 +48,9 @@ def test_an_invalid_index_is_flagged_and_counted():
     choice = 0 * values + 4          # field 0 (sr_cur), value 0x7fff
     # the hostile takes its decision when it is started (before any step), then the first
     # scheduling decision switches to it: its store comes before the producer's push
-    r = model.run(runtime.to_model(w), [choice, 1])
-    assert r.violation == "none", r.message
-    assert r.push_results[0][0] == -5, (r.push_results[0], repro(runtime.to_model(w), [choice, 1]))
+    r = runtime.run(Case(w, (choice, 1)))
+    assert r.violation is None, r.message
+    assert r.push_results[0][0] == -5, (r.push_results[0], repro(w, [choice, 1]))
     assert r.counters["drop_error"] == 1 and r.counters["error"] != 0, r.counters
 
 

@@ -7,7 +7,8 @@ import itertools
 
 import pytest
 
-from conftest import model, repro
+from conftest import Case, Workload, model, prop, repro, runtime, step_table
+from pyharness.workload import frames
 
 L, S, F = model.OP_LOAD, model.OP_STORE, model.OP_FENCE
 X, Y = model.OFF["wake"], model.OFF["error"]       # two 4-byte words of the header
@@ -16,11 +17,11 @@ X, Y = model.OFF["wake"], model.OFF["error"]       # two 4-byte words of the hea
 def outcomes(prog, mm: str, regs, depth: int = 6) -> set[tuple[int, ...]]:
     """Every outcome of `regs` over all choice lists of length <= depth with values < 4
     (more than enough options for two 2-3 operation threads)."""
-    w = model.Workload(proto="litmus", mm=mm, litmus=prog)
+    w = Workload(protocol='litmus', memory_model=mm.upper(), producers=(), litmus=prog)
     seen = set()
     for n in range(depth + 1):
         for cs in itertools.product(range(4), repeat=n):
-            r = model.run(w, list(cs), trace_cap=0)
+            r = runtime.run(Case(w, tuple(cs)), trace=False)
             assert r.ok, f"{r.message}; {repro(w, cs)}"
             seen.add(tuple(r.litmus_regs[a][i] for a, i in regs))
     return seen
@@ -108,42 +109,42 @@ def test_SB_a_heavy_fence_on_one_side_orders_both(mm):
 
 
 def test_a_fence_step_shows_its_kind():
-    w = model.Workload(proto="litmus", mm="pso", litmus=_mp_fenced(model.FENCE_WMB))
-    r = model.run(w, [])
+    w = Workload(protocol='litmus', memory_model='PSO', producers=(), litmus=_mp_fenced(model.FENCE_WMB))
+    r = runtime.run(Case(w))
     fences = [s for s in r.steps if s.op == "fence"]
-    assert [s.order for s in fences] == ["wmb"], r.table()
+    assert [s.order for s in fences] == ["wmb"], step_table(r)
 
 
 # ---- the same shapes on the real ring code ----------------------------------------------------
 
 def _mp_ring(mm):
-    return model.Workload(proto="v2", mm=mm, nslots=2, frames=[[60]])
+    return Workload(protocol='v2', memory_model=mm.upper(), size=2, producers=frames([60]))
 
 
 @pytest.mark.parametrize("mm", ["sc", "tso", "pso"])
 def test_MP_ring_v2_publish_release_acquire_holds(mm):
     w = _mp_ring(mm)
-    s = model.explore(w, preemptions=3)
+    s = runtime.explore(w, 3).stats
     assert s.exhausted and s.violations == 0, f"{s.message}; {repro(w, s.counterexample)}"
 
 
 @pytest.mark.parametrize("mm,found", [("sc", False), ("tso", False), ("pso", True)])
 def test_MP_ring_v2_relaxed_publish_stale_frame_only_under_PSO(mm, found):
     w = _mp_ring(mm)
-    s = model.explore(w, preemptions=3, variant="v2_relaxed_publish")
+    s = runtime.explore(w.with_(variant='v2_relaxed_publish'), 3).stats
     assert s.exhausted or found
     assert (s.violations > 0) == found, f"{mm}: {s.first_violation} {s.message}"
     if found:
         assert s.first_violation == "frame-corrupt"
-        r = model.run(w, s.counterexample, variant="v2_relaxed_publish")
-        assert r.violation == "frame-corrupt" and r.covered("reordered"), r.table()
+        r = runtime.run(Case(w.with_(variant='v2_relaxed_publish'), tuple(s.counterexample)))
+        assert prop(r) == "frame-corrupt" and "reordered" in r.coverage, step_table(r)
 
 
 @pytest.mark.parametrize("variant", ["no_prod_fence", "no_cons_fence"])
 @pytest.mark.parametrize("mm,found", [("sc", False), ("tso", True), ("pso", True)])
 def test_SB_ring_wakeup_without_a_fence_loses_a_wakeup_under_store_buffers(variant, mm, found):
-    w = model.Workload(proto="v2", mm=mm, nslots=2, frames=[[60]], consumer_waits=True)
-    s = model.explore(w, preemptions=3, variant=variant)
+    w = Workload(protocol='v2', memory_model=mm.upper(), size=2, producers=frames([60]), waits=True)
+    s = runtime.explore(w.with_(variant=variant), 3).stats
     assert (s.violations > 0) == found, f"{variant} {mm}: {s.first_violation} {s.message}"
     if found:
         assert s.first_violation == "lost-wakeup", s.message
@@ -153,7 +154,7 @@ def test_SB_ring_wakeup_without_a_fence_loses_a_wakeup_under_store_buffers(varia
 
 @pytest.mark.parametrize("mm", ["sc", "tso", "pso"])
 def test_SB_ring_wakeup_with_both_fences_never_loses_a_wakeup(mm):
-    w = model.Workload(proto="v2", mm=mm, nslots=2, frames=[[60, 60]], consumer_waits=True)
-    s = model.explore(w, preemptions=3)
+    w = Workload(protocol='v2', memory_model=mm.upper(), size=2, producers=frames([60, 60]), waits=True)
+    s = runtime.explore(w, 3).stats
     assert s.exhausted and s.violations == 0, f"{s.message}; {repro(w, s.counterexample)}"
     assert "consumer-slept" in s.coverage_names() and "notified" in s.coverage_names()

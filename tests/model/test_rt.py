@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from pyharness import native
+from mnetif import native
 
 CHECKS = {
     "choose-dfs", "choose-dpor", "choose-dpor-mutated", "choose-replay", "choose-taken",

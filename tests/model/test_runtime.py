@@ -3,25 +3,22 @@ reachability of abstract states, workload validation, the step bound, the extern
 from __future__ import annotations
 
 import ctypes as C
-import dataclasses
 
 import pytest
 
-from conftest import model, repro
-
-W = model.Workload
+from conftest import Case, F, Workload, model, prop, repro, runtime, step_table
 
 
 @pytest.mark.parametrize("mm", ["sc", "tso", "pso"])
 def test_consumer_killed_holding_the_v1_lock_producer_keeps_running(mm):
-    w = W(proto="v1", mm=mm, frames=[[60, 60, 60, 60]], lock_retries=2, kill_actor=1)
-    cs, st = model.find(w, ["killed-holder", "drop-busy"], preemptions=2)
-    assert cs is not None, f"killer never caught the consumer holding sr_lock ({st.executions} runs)"
-    r = model.run(w, cs)
-    assert r.ok, f"{r.message}; {repro(w, cs)}"
+    w = Workload(protocol='v1', memory_model=mm.upper(), producers=F([60, 60, 60, 60]), lock_retries=2, kill="consumer")
+    case, st = runtime.find(w, ["killed-holder", "drop-busy"], 2)
+    assert case is not None, f"killer never caught the consumer holding sr_lock ({st.executions} runs)"
+    r = runtime.run(case)
+    assert r.ok, f"{r.message}; {repro(w, case.choices)}"
     assert r.actor_kinds == ["producer", "consumer", "killer"]
     assert r.actor_states[0] == "done", "the producer must finish (never hang on a dead holder)"
-    assert r.actor_states[1] == "killed" and r.final["lock"] == 1
+    assert r.actor_states[1] == "killed" and r.header["lock"] == 1
     busy = [x for x in r.push_results[0] if x == -16]
     assert busy and r.counters["drop_busy"] == len(busy), r.push_results
     # Each push ended in exactly one way; nothing was left pending.
@@ -29,8 +26,8 @@ def test_consumer_killed_holding_the_v1_lock_producer_keeps_running(mm):
 
 
 def test_killer_exhaustive_no_hang_no_violation():
-    w = W(proto="v1", mm="tso", frames=[[60, 60, 60]], lock_retries=2, kill_actor=1)
-    s = model.explore(w, preemptions=2)
+    w = Workload(protocol='v1', memory_model='TSO', producers=F([60, 60, 60]), lock_retries=2, kill="consumer")
+    s = runtime.explore(w, 2).stats
     assert s.exhausted and s.violations == 0, f"{s.message}; {repro(w, s.counterexample)}"
     assert {"killed", "killed-holder", "drop-busy"} <= set(s.coverage_names())
 
@@ -38,66 +35,87 @@ def test_killer_exhaustive_no_hang_no_violation():
 def test_killed_producer_holding_plock_blocks_a_second_producer_forever():
     """Killing a producer inside netif_ether_input leaves plock held: the other producer waits
     forever. The model reports it as a deadlock (no spin: a finite execution)."""
-    w = W(proto="v2", mm="sc", frames=[[60], [61]], kill_actor=0)
-    cs, st = model.find(w, ["killed-holder"], preemptions=2)
-    assert cs is not None
-    s = model.explore(w, preemptions=2)
+    w = Workload(protocol='v2', memory_model='SC', producers=F([60], [61]), kill="producer0")
+    case, st = runtime.find(w, ["killed-holder"], 2)
+    assert case is not None
+    s = runtime.explore(w, 2).stats
     assert s.first_violation == "deadlock", s.message
     assert "spins forever on entry[].plock" in s.message
 
 
 @pytest.mark.parametrize("states,w", [
-    (["ring-full", "drop-full"], W(proto="v2", frames=[[60, 60, 60]], consumer=0)),
-    (["wrap-v2"], W(proto="v2", frames=[[60, 60, 60]], start_index=65534)),
-    (["wrap-v1"], W(proto="v1", frames=[[60, 60, 60]], lock_retries=2)),
-    (["lock-contended", "drop-busy"], W(proto="v1", frames=[[60, 60, 60]], lock_retries=2)),
-    (["lock-contended", "spin-blocked"], W(proto="v2", frames=[[60], [61]])),
-    (["consumer-slept", "notified"], W(proto="v2", frames=[[60, 60]], consumer_waits=True)),
-    (["unplugged", "not-plugged"], W(proto="v2", frames=[[60, 60]], unplugger=True)),
-    (["reordered"], W(proto="v2", mm="pso", frames=[[60, 60]])),
-    (["forwarded"], W(proto="v1", mm="tso", frames=[[60, 60]], lock_retries=2)),
-    (["drop-oversize"], W(proto="v2", frames=[[60, 65]], slotsize=64)),
+    (["ring-full", "drop-full"], Workload(protocol='v2', producers=F([60, 60, 60]), consumer="none")),
+    (["wrap-v2"], Workload(protocol='v2', producers=F([60, 60, 60]), start_index=65534)),
+    (["wrap-v1"], Workload(protocol='v1', producers=F([60, 60, 60]), lock_retries=2)),
+    (["lock-contended", "drop-busy"], Workload(protocol='v1', producers=F([60, 60, 60]), lock_retries=2)),
+    (["lock-contended", "spin-blocked"], Workload(protocol='v2', producers=F([60], [61]))),
+    (["consumer-slept", "notified"], Workload(protocol='v2', producers=F([60, 60]), waits=True)),
+    (["unplugged", "not-plugged"], Workload(protocol='v2', producers=F([60, 60]), unplug=True)),
+    (["reordered"], Workload(protocol='v2', memory_model='PSO', producers=F([60, 60]))),
+    (["forwarded"], Workload(protocol='v1', memory_model='TSO', producers=F([60, 60]), lock_retries=2)),
+    (["drop-oversize"], Workload(protocol='v2', producers=F([60, 65]), slotsize=64)),
 ])
 def test_reachability(states, w):
-    cs, st = model.find(w, states, preemptions=2)
-    assert cs is not None, f"{states} not reached in {st.executions} executions " \
+    case, st = runtime.find(w, states, 2)
+    assert case is not None, f"{states} not reached in {st.executions} executions " \
                            f"(exhausted={st.exhausted}); reached {st.coverage_names()}"
-    r = model.run(w, cs)
-    assert all(r.covered(s) for s in states), f"replay lost coverage {states}: {r.coverage_names()}"
+    r = runtime.run(case)
+    assert all(s in r.coverage for s in states), f"replay lost coverage {states}: {sorted(r.coverage)}"
 
 
 def test_wrap_v2_keeps_frames_intact():
-    w = W(proto="v2", mm="tso", frames=[[60, 61, 62, 63]], start_index=65533)
-    s = model.explore(w, preemptions=2)
+    w = Workload(protocol='v2', memory_model='TSO', producers=F([60, 61, 62, 63]), start_index=65533)
+    s = runtime.explore(w, 2).stats
     assert s.exhausted and s.violations == 0, f"{s.message}; {repro(w, s.counterexample)}"
     assert "wrap-v2" in s.coverage_names()
 
 
-@pytest.mark.parametrize("bad,why", [
-    (W(nslots=3), "mn_ring_init"),
-    (W(slotsize=100), "mn_ring_init"),
-    (W(proto=7), "proto"),
-    (W(mm=5), "mm"),
-    (W(kill_actor=9), "kill_actor"),
-    (W(frames=[[9000]]), "MN_MODEL_MAX_FRAME_LEN"),
-    (W(consumer=2), "external consumer"),
+@pytest.mark.parametrize("field,value,why", [
+    ("nslots", 3, "mn_ring_init"),
+    ("slotsize", 100, "mn_ring_init"),
+    ("proto", 7, "proto"),
+    ("mm", 5, "mm"),
+    ("kill_actor", 9, "kill_actor"),
+    ("consumer", 2, "external consumer"),
 ])
-def test_invalid_workloads_are_setup_errors(bad, why):
-    r = model.run(bad)
-    assert r.violation == "setup" and why in r.message, r.message
+def test_invalid_c_workloads_are_setup_errors(field, value, why):
+    """The C runtime checks what it is given (a workload built in C, not through
+    workload.Workload): a setup violation naming the field, never a crash."""
+    cw = model.to_c(Workload(producers=F([60, 60])))
+    setattr(cw, field, value)
+    res = model.CResult()
+    model.lib().mn_model_run(C.byref(cw), None, 0, C.byref(res), None, 0)
+    assert model.VIOLATIONS[res.violation] == "setup" and why in res.message.decode(), res.message
+
+
+@pytest.mark.parametrize("bad,why", [
+    (dict(size=3), "power of two"),
+    (dict(slotsize=100), "multiple of 64"),
+    (dict(protocol="v7"), "protocol"),
+    (dict(memory_model="RVWMO"), "memory model"),
+    (dict(consumer="python"), "consumer"),
+])
+def test_invalid_workloads_are_refused_before_the_runtime(bad, why):
+    with pytest.raises(ValueError, match=why):
+        Workload(**bad)
+
+
+def test_a_frame_too_long_for_the_runtime_is_a_setup_error():
+    with pytest.raises(runtime.SetupError, match="MN_MODEL_MAX_FRAME_LEN"):
+        runtime.run(Case(Workload(producers=F([9000]))))
 
 
 def test_step_bound_is_a_violation_not_a_hang():
-    w = W(proto="v2", frames=[[60] * 8], max_steps=50)
-    r = model.run(w)
-    assert r.violation == "step-bound" and r.nsteps == 50
+    w = Workload(protocol='v2', producers=F([60] * 8), max_steps=50)
+    r = runtime.run(Case(w))
+    assert prop(r) == "step-bound" and r.nsteps == 50
 
 
 def test_multi_producer_frames_in_order_per_producer():
-    w = W(proto="v2", mm="tso", nslots=8, frames=[[60, 61], [62, 63], [64]])
-    s = model.explore(w, preemptions=1)
+    w = Workload(protocol='v2', memory_model='TSO', size=8, producers=F([60, 61], [62, 63], [64]))
+    s = runtime.explore(w, 1).stats
     assert s.exhausted and s.violations == 0, f"{s.message}; {repro(w, s.counterexample)}"
-    r = model.run(w, [])
+    r = runtime.run(Case(w))
     assert sorted(d[:2] for d in r.delivered) == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)]
 
 
@@ -159,14 +177,14 @@ def test_external_consumer_hook_runs_as_an_actor():
     fn = _python_consumer(so, waits=False, fence=True, calls=calls)
     so.mn_model_set_external_consumer(fn, None)
     try:
-        w = W(proto="v2", mm="pso", frames=[[60, 61, 62]], consumer=model.CONSUMER_EXTERNAL)
+        w = Workload(protocol='v2', memory_model='PSO', producers=F([60, 61, 62]), consumer="external")
         for cs in ([], [1, 0, 1, 2], [0, 0, 3, 1, 1, 2, 0, 4]):
-            r = model.run(w, cs)
-            assert r.ok, f"{r.message}\n{r.table()}"
+            r = runtime.run(Case(w, tuple(cs)))
+            assert r.ok, f"{r.message}\n{step_table(r)}"
             assert [d[:2] for d in r.delivered] == [(0, 0), (0, 1), (0, 2)][:len(r.delivered)]
             published = sum(1 for x in r.push_results[0] if x == 0)
             assert published >= 2 and r.still_in_ring + sum(d[3] for d in r.delivered) == published
-            assert any(s.actor == 1 and s.op == "copy_out" for s in r.steps)
+            assert any(s.actor == "C" and s.op == "copy_out" for s in r.steps)
         assert calls == ["enter", "return"] * 3
     finally:
         so.mn_model_set_external_consumer(CONSUMER_FN(0), None)
@@ -181,14 +199,14 @@ def test_external_consumer_wakeup_protocol_and_it_always_returns(fence, found):
     fn = _python_consumer(so, waits=True, fence=fence, calls=calls)
     so.mn_model_set_external_consumer(fn, None)
     try:
-        w = W(proto="v2", mm="tso", frames=[[60]], consumer=model.CONSUMER_EXTERNAL,
-              consumer_waits=True)
-        s = model.explore(w, preemptions=2, stop_on_violation=False)
+        w = Workload(protocol='v2', memory_model='TSO', producers=F([60]), consumer="external", waits=True)
+        s = runtime.explore(w, 2, stop=False).stats
         assert s.exhausted
         assert (s.violations > 0) == found, f"fence={fence}: {s.first_violation} {s.message}"
         if found:
             assert s.first_violation == "lost-wakeup"
-        assert calls == ["enter", "return"] * s.executions
+        # every execution, and the counterexample's replay (runtime.explore reruns it)
+        assert calls == ["enter", "return"] * (s.executions + found)
     finally:
         so.mn_model_set_external_consumer(CONSUMER_FN(0), None)
 
@@ -197,9 +215,9 @@ def test_external_consumer_wakeup_protocol_and_it_always_returns(fence, found):
 def test_two_spinners_do_not_wake_each_other_forever(proto):
     """Regression: a failed test-and-set rewrites the same value; it must not wake the other
     spinner (P0 and P1 would ping-pong on plock while the holder P2 never runs)."""
-    w = W(proto=proto, mm="sc", frames=[[8], [8], [8]])
-    r = model.run(w, [2, 0, 0, 0, 0, 0, 1])
+    w = Workload(protocol=proto, memory_model='SC', producers=F([8], [8], [8]))
+    r = runtime.run(Case(w, tuple([2, 0, 0, 0, 0, 0, 1])))
     assert r.ok, f"{r.message}; {repro(w, [2, 0, 0, 0, 0, 0, 1])}"
-    wr = dataclasses.replace(w, reduce=True)
-    s = model.explore(wr, preemptions=2)
+    wr = w.with_(reduce=True)
+    s = runtime.explore(wr, 2).stats
     assert s.exhausted and s.violations == 0, f"{s.message}; {repro(wr, s.counterexample)}"

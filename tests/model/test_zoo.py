@@ -5,64 +5,61 @@ cases are the asymmetric barrier's: the heavy side replaced by an ordinary fence
 side's read hoisted above its store (SC)."""
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from conftest import model, repro
+from conftest import Case, F, Workload, model, prop, repro, runtime, step_table
 
-W = model.Workload
 BOUND = 2
 
 # (id, variant, workload, memory model, expected violation)
 ZOO = [
-    ("2012-lost-update", "2012_same_offset", W(proto="2012", frames=[[60, 60]]), "sc", "frame-corrupt"),
-    ("2012-overwrite-when-full", "2012_same_offset", W(proto="2012", frames=[[60, 60, 60]], consumer=0), "sc", "invariant"),
-    ("2012-data-offset", "fixed", W(proto="2012", nslots=64, frames=[[60]]), "sc", "frame-corrupt"),
-    ("v1-no-lock-lost-update", "v1_no_lock", W(proto="v1", frames=[[60, 60]], lock_retries=2), "sc", "frame-corrupt"),
-    ("tas-plain-two-holders", "tas_plain", W(proto="v1", frames=[[60, 60]], lock_retries=2), "sc", "two-holders"),
-    ("v2-relaxed-publish", "v2_relaxed_publish", W(proto="v2", frames=[[60]]), "pso", "frame-corrupt"),
-    ("no-prod-fence", "no_prod_fence", W(proto="v2", frames=[[60]], consumer_waits=True), "tso", "lost-wakeup"),
-    ("no-cons-fence", "no_cons_fence", W(proto="v2", frames=[[60]], consumer_waits=True), "tso", "lost-wakeup"),
-    ("unplug-no-wait", "unplug_no_wait", W(proto="v2", frames=[[60]], unplugger=True), "sc", "use-after-free"),
-    ("unplug-no-wait-v1", "unplug_no_wait", W(proto="v1", frames=[[60]], unplugger=True, lock_retries=2), "tso", "use-after-free"),
-    ("wake-eq-batch", "wake_eq", W(proto="v2", frames=[[60, 60]], consumer_waits=True, batch=2, cons_batch=2), "sc", "lost-wakeup"),
-    ("v3-no-heavy", "no_heavy", W(proto="v3", frames=[[60]], consumer_waits=True), "tso", "lost-wakeup"),
-    ("v3-light-hoisted", "light_hoisted", W(proto="v3", frames=[[60]], consumer_waits=True), "sc", "lost-wakeup"),
+    ("2012-lost-update", "2012_same_offset", Workload(protocol='2012', producers=F([60, 60])), "sc", "frame-corrupt"),
+    ("2012-overwrite-when-full", "2012_same_offset", Workload(protocol='2012', producers=F([60, 60, 60]), consumer="none"), "sc", "invariant"),
+    ("2012-data-offset", "fixed", Workload(protocol='2012', size=64, producers=F([60])), "sc", "frame-corrupt"),
+    ("v1-no-lock-lost-update", "v1_no_lock", Workload(protocol='v1', producers=F([60, 60]), lock_retries=2), "sc", "frame-corrupt"),
+    ("tas-plain-two-holders", "tas_plain", Workload(protocol='v1', producers=F([60, 60]), lock_retries=2), "sc", "two-holders"),
+    ("v2-relaxed-publish", "v2_relaxed_publish", Workload(protocol='v2', producers=F([60])), "pso", "frame-corrupt"),
+    ("no-prod-fence", "no_prod_fence", Workload(protocol='v2', producers=F([60]), waits=True), "tso", "lost-wakeup"),
+    ("no-cons-fence", "no_cons_fence", Workload(protocol='v2', producers=F([60]), waits=True), "tso", "lost-wakeup"),
+    ("unplug-no-wait", "unplug_no_wait", Workload(protocol='v2', producers=F([60]), unplug=True), "sc", "use-after-free"),
+    ("unplug-no-wait-v1", "unplug_no_wait", Workload(protocol='v1', producers=F([60]), unplug=True, lock_retries=2), "tso", "use-after-free"),
+    ("wake-eq-batch", "wake_eq", Workload(protocol='v2', producers=F([60, 60]), waits=True, batch=2, cons_batch=2), "sc", "lost-wakeup"),
+    ("v3-no-heavy", "no_heavy", Workload(protocol='v3', producers=F([60]), waits=True), "tso", "lost-wakeup"),
+    ("v3-light-hoisted", "light_hoisted", Workload(protocol='v3', producers=F([60]), waits=True), "sc", "lost-wakeup"),
 ]
 
 
 @pytest.mark.parametrize("name,variant,w,mm,expected", ZOO, ids=[z[0] for z in ZOO])
 def test_zoo_bug_is_found_and_replays(name, variant, w, mm, expected):
-    w = dataclasses.replace(w, mm=mm)
-    s = model.explore(w, preemptions=BOUND, variant=variant)
+    w = w.with_(memory_model=mm.upper())
+    s = runtime.explore(w.with_(variant=variant), BOUND).stats
     assert s.violations > 0, f"{name}: not found within {BOUND} preemptions ({s.executions} executions)"
     assert s.first_violation == expected, f"{name}: {s.first_violation}: {s.message}"
-    r = model.run(w, s.counterexample, variant=variant)
-    assert r.violation == expected and r.message == s.message, \
+    r = runtime.run(Case(w.with_(variant=variant), tuple(s.counterexample)))
+    assert prop(r) == expected and r.message == s.message, \
         f"{name}: the counterexample does not replay: {r.message}; {repro(w, s.counterexample, variant)}"
-    assert -1 <= r.violation_step < r.nsteps
+    assert -1 <= r.violation.step < r.nsteps
     # The step index names where it happened; quiescence verdicts are -1.
     at_end = expected in ("lost-wakeup", "accounting", "deadlock")
-    assert (r.violation_step == -1) == at_end, (r.violation_step, r.message)
+    assert (r.violation.step == -1) == at_end, (r.violation.step, r.message)
     if expected == "two-holders":
-        s = r.steps[r.violation_step]
-        assert (s.op, s.field, s.value) == ("store", "sr_lock", 1), s.row()
+        s = r.steps[r.violation.step]
+        assert (s.op, s.field, s.value) == ("store", "sr_lock", 1), s
     if expected == "use-after-free":
-        assert r.steps[r.violation_step].actor == 0, r.steps[r.violation_step].row()
+        assert r.steps[r.violation.step].actor == "P0", r.steps[r.violation.step]
     if expected == "frame-corrupt":
-        assert r.steps[r.violation_step].op == "deliver", r.steps[r.violation_step].row()
+        assert r.steps[r.violation.step].op == "deliver", r.steps[r.violation.step]
     if expected == "invariant":
-        assert r.steps[r.violation_step].op in ("store", "drain", "copy_in"), r.table()
+        assert r.steps[r.violation.step].op in ("store", "drain", "copy_in"), step_table(r)
 
 
 def _fixed_counterparts():
     seen = set()
     for name, _variant, w, mm, _ in ZOO:
-        protos = ["v1", "v2"] if w.proto == "2012" else [w.proto]
+        protos = ["v1", "v2"] if w.protocol == "2012" else [w.protocol]
         for proto in protos:
             for m in ("sc", "tso", "pso"):
-                fw = dataclasses.replace(w, proto=proto, mm=m, lock_retries=2)
+                fw = w.with_(protocol=proto, memory_model=m.upper(), lock_retries=2)
                 key = repr(fw)
                 if key not in seen:
                     seen.add(key)
@@ -71,22 +68,22 @@ def _fixed_counterparts():
 
 @pytest.mark.parametrize("w", list(_fixed_counterparts()))
 def test_fixed_build_is_clean_within_the_same_bounds(w):
-    s = model.explore(w, preemptions=BOUND, stop_on_violation=True)
+    s = runtime.explore(w, BOUND, stop=True).stats
     assert s.violations == 0, f"{s.first_violation}: {s.message}; {repro(w, s.counterexample)}"
     assert s.exhausted, f"bound not exhausted after {s.executions} executions"
 
 
 @pytest.mark.parametrize("variant,w,mm", [
-    ("v2_relaxed_publish", W(proto="v2", frames=[[60]]), "sc"),
-    ("v2_relaxed_publish", W(proto="v2", frames=[[60]]), "tso"),
-    ("no_prod_fence", W(proto="v2", frames=[[60]], consumer_waits=True), "sc"),
-    ("no_cons_fence", W(proto="v2", frames=[[60]], consumer_waits=True), "sc"),
-    ("no_heavy", W(proto="v3", frames=[[60]], consumer_waits=True), "sc"),
+    ("v2_relaxed_publish", Workload(protocol='v2', producers=F([60])), "sc"),
+    ("v2_relaxed_publish", Workload(protocol='v2', producers=F([60])), "tso"),
+    ("no_prod_fence", Workload(protocol='v2', producers=F([60]), waits=True), "sc"),
+    ("no_cons_fence", Workload(protocol='v2', producers=F([60]), waits=True), "sc"),
+    ("no_heavy", Workload(protocol='v3', producers=F([60]), waits=True), "sc"),
 ])
 def test_memory_model_bugs_need_their_memory_model(variant, w, mm):
     """The ordering bugs are invisible under a stronger model: proof within the bounds."""
-    w = dataclasses.replace(w, mm=mm)
-    s = model.explore(w, preemptions=3, variant=variant)
+    w = w.with_(memory_model=mm.upper())
+    s = runtime.explore(w.with_(variant=variant), 3).stats
     assert s.exhausted and s.violations == 0, f"{variant} under {mm}: {s.message}"
 
 
@@ -98,7 +95,7 @@ def test_every_variant_is_built_and_names_itself():
 def test_proof_v2_three_models_bigger_bound():
     """A proof statement: v2, size 2, 1 producer x 3 frames + consumer, preemptions <= 3."""
     for mm in ("sc", "tso", "pso"):
-        w = W(proto="v2", mm=mm, frames=[[60, 60, 60]])
-        s = model.explore(w, preemptions=3, max_executions=2_000_000)
+        w = Workload(protocol='v2', memory_model=mm.upper(), producers=F([60, 60, 60]))
+        s = runtime.explore(w, 3, max_executions=2000000).stats
         assert s.exhausted and s.violations == 0, f"{mm}: {s.message}"
         assert s.executions > 1000

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pyharness import ocaml
-from pyharness.ring import Ring
+from mnetif import ocaml
+from mnetif.ring import Ring
 
 
 def frame(seed: int, n: int) -> bytes:

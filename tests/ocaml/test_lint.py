@@ -1,6 +1,6 @@
 """Contracts of the OCaml shim's sources: header fields are touched only through the ordered stubs
 (Hdr_ops), never byte-wise through Cstruct accessors (torn, unordered: the 2012 bug 6), except the
-magic probe; the production stubs are [@@noalloc] and the model build's are not (DESIGN §8).
+magic probe; the production stubs are [@@noalloc] and the model build's are not (docs/design.md §8).
 Reproduce: python -m pytest -q tests/ocaml/test_lint.py"""
 import re
 from pathlib import Path

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from pyharness import ocaml
+from mnetif import ocaml
 
 NFRAMES = 1_000_000
 

@@ -8,10 +8,12 @@
  * slots -> 64 slots.
  *
  *   v1, v2:
- *   offset 0                      64            64 + 2*size      dataoff           dataoff + size*slotsize
- *   +-----------------------------+-------------+----------------+-----------------+-----+----------------+
- *   | header (struct mn_ring_hdr) | ss_len[0]   |  ... ss_len[n] | (pad, v2: to 64)| slot 0 | ... | slot n |
- *   +-----------------------------+-------------+----------------+-----------------+-----+----------------+
+ *   offset 0                      64                         64 + 2*size   dataoff                    dataoff + size*slotsize
+ *   +-----------------------------+-----------+-----+----------------+------------+--------+-----+---------------+
+ *   | header (struct mn_ring_hdr) | ss_len[0] | ... | ss_len[size-1] | (v2: pad)  | slot 0 | ... | slot size-1   |
+ *   +-----------------------------+-----------+-----+----------------+------------+--------+-----+---------------+
+ *   (v1: dataoff = 64 + 2*size, no pad; v2: dataoff = sr_dataoff, 64 + 2*size rounded up to 64; the
+ *   buffer may be longer than dataoff + size*slotsize)
  *
  *   v3 (one writer per 64-byte cache line; struct mn_ring_v3):
  *   0                    64                 128                192              192 + 2*size   dataoff
@@ -87,7 +89,10 @@
  * Untrusted peer: the producer (a kernel) validates geometry once at attach and keeps a private
  * copy; it never re-reads sr_size/sr_slotsize/sr_dataoff. Indices read from shared memory are
  * checked (v2: prod - cons <= size; v1: cur < size, avail <= size); a violation sets sr_error and
- * drops the frame (drop_error). Counters are stored from private copies, never read back.
+ * drops the frame (drop_error). The producer's counters (sr_frames, sr_bytes, sr_drop_*) are
+ * read once, at attach, to resume them (a re-plug keeps them running); after that they are stored
+ * from the producer's private copies and never read back, so a peer scribbling on them changes
+ * only what it reads itself.
  */
 #ifndef MNETIF_RING_H
 #define MNETIF_RING_H

@@ -78,7 +78,7 @@ static void producer_body(struct rt *rt, int id, void *arg)
 	}
 }
 
-/* The C consumer: DESIGN's rx_poll, with the event-channel final check when consumer_waits. */
+/* The C consumer: the 2012 rx_poll (docs/design.md §1), with the event-channel final check when consumer_waits. */
 static void consumer_body(struct rt *rt, int id, void *arg)
 {
 	struct mn_ctx *m = arg;

@@ -67,7 +67,7 @@ if [ -z "$only" ]; then
 	kdevtest all || rc=1
 	# The transmit path (issue 15): frames pushed into the module's transmit ring, captured on the peer.
 	vmtx all || rc=1
-	# The Python bindings (pyharness.kmod) consuming from the device: its own CHECK lines.
+	# The Python bindings (mnetif.kmod) consuming from the device: its own CHECK lines.
 	pycheck all || rc=1
 	sh /veth.sh || verdict "FAIL veth pair (after pycheck)"
 	pingtest || rc=1

@@ -18,7 +18,7 @@ cp "$ko" "$root/lib/mnetif.ko"
 if [ -f "$pktgen" ] && [ -z "$(modinfo -F depends "$pktgen")" ]; then cp "$pktgen" "$root/lib/"; fi
 cp "$build/vmtest" "$build/vmbench" "$build/kdevtest" "$build/vmtx" "$build/mirage_responder" "$root/bin/"
 # virtio-9p and its dependencies, in load order: the VM mounts the host's root read-only to run the
-# Python bindings (pyharness.kmod) with the host's own interpreter and numpy (run-vm.sh exports it).
+# Python bindings (mnetif.kmod) with the host's own interpreter and numpy (run-vm.sh exports it).
 mkdir -p "$root/lib/9p"
 for m in 9p 9pnet_virtio virtio_pci; do modprobe -S "$kver" --show-depends "$m"; done |
 	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko9; do

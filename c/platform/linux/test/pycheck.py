@@ -5,7 +5,7 @@ read-only, in a chroot), after vmtest and kdevtest, against the VM's /dev/mnetif
 mna <-> mnb (frames are sent on mna with an AF_PACKET socket, the module is plugged on mnb).
 
 The consumer code is the SAME for both backends: every scenario takes a port from
-pyharness.kmod.open_port(), and the byte-exact one runs it twice, with backend="auto" (which must pick
+mnetif.kmod.open_port(), and the byte-exact one runs it twice, with backend="auto" (which must pick
 the module here) and backend="user" (libmnetif's AF_PACKET receive thread on the same interface).
 Each check prints "CHECK py-<name>: PASS|FAIL <why>" like vmtest; exit status 1 if any failed.
 Reproduce: make kmod-test (console: build/kmod-vm/console.log.txt).
@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from pyharness import kmod, registry  # noqa: E402
-from pyharness.ring import HDR_SIZE, GeometryError, MnetifError  # noqa: E402
+from mnetif import kmod, registry  # noqa: E402
+from mnetif.ring import HDR_SIZE, GeometryError, MnetifError  # noqa: E402
 
 TXIF, RXIF = "mna", "mnb"
 ETHERTYPE = 0x88B6          # not vmtest's 0x88b5: a stray frame from one test cannot pass for another's

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* Prints the layout of the /dev/mnetif uapi (sizes, offsets, ioctl numbers) as JSON, so the Python
- * backend (pyharness/kmod.py) can be checked against the C header on a machine without the module. */
+ * backend (mnetif/kmod.py) can be checked against the C header on a machine without the module. */
 #include <stddef.h>
 #include <stdio.h>
 

@@ -1,7 +1,7 @@
 """ctypes wrapper of the embedded OCaml object (build/ocaml/mnetif_ocaml.so, built from
 ocaml_shim/embed by `make`): the OCaml runtime, the OCaml ring port and Netif, inside this process.
 
-    from pyharness import ocaml
+    from mnetif import ocaml
     o = ocaml.runtime()                        # loads the object and runs init() once
     r = o.real_run("oc0", "v2", 1_000_000)     # C producer thread -> OCaml Netif.listen consumer
     r.verify()                                 # raises AssertionError naming the broken property
@@ -92,7 +92,7 @@ class Runtime:
                 raise self._error(f"real_run({ifname}, {proto}, {nframes})")
         finally:
             self.lib.mn_user_if_destroy(ifname.encode())
-        return RealRun(*out, nframes=nframes)
+        return RealRun(*out[:n], nframes=nframes)  # type: ignore[misc]  # the fields in order
 
     def consume(self, ring: np.ndarray, max_frames: int, outcap: int = 1 << 20) -> list[bytes]:
         """Pop up to max_frames frames of a ring in a Python-owned buffer with the OCaml port
@@ -133,28 +133,26 @@ def _addr(so, name: str) -> int:
     return C.cast(getattr(so, name), C.c_void_p).value
 
 
-def _install(workload, variant: str, gc_stress: bool = False):
-    """Make the OCaml consumer the external consumer of the `variant` model library for
-    `workload`; returns (runtime, model library, workload with consumer = external)."""
-    import dataclasses
-    from . import model
+def _install(workload, gc_stress: bool = False):
+    """Make the OCaml consumer the external consumer of the model library of `workload`'s
+    variant; returns (runtime, model library, workload with consumer = external)."""
+    from pyharness import model
 
     rt = runtime()
-    so = model.lib(variant)
+    so = model.lib(workload.variant)
     fns = (C.c_void_p * len(_MODEL_FNS))(*[_addr(so, n) for n in _MODEL_FNS])
     if rt.lib.mnoc_model_bind(fns, len(_MODEL_FNS)) != 0:
         raise OCamlError("mnoc_model_bind: wrong number of functions")
     so.mn_model_set_external_consumer.argtypes = [C.c_void_p, C.c_void_p]
     so.mn_model_set_external_consumer(_addr(rt.lib, "mnoc_model_consumer"), None)
-    proto = model.PROTOS[workload.proto] if isinstance(workload.proto, str) else int(workload.proto)
     retries = workload.lock_retries or 64
-    flags = ((1 if workload.consumer_waits else 0) | (2 if proto == model.PROTO_2012 else 0)
+    flags = ((1 if workload.waits else 0) | (2 if workload.protocol == "2012" else 0)
              | (4 if gc_stress else 0) | retries << 8)
     # The runtime's hook for an external consumer's error (a corrupt ring seen by the OCaml consumer).
     vio = _addr(so, "mn_model_consumer_error")
     rt.lib.mnoc_model_configure.argtypes = [C.c_int, C.c_void_p]
     rt.lib.mnoc_model_configure(flags, vio)
-    return rt, so, dataclasses.replace(workload, consumer=model.CONSUMER_EXTERNAL)
+    return rt, so, workload.with_(consumer="external")
 
 
 def _check_fiber(rt, what: str) -> None:
@@ -165,38 +163,38 @@ def _check_fiber(rt, what: str) -> None:
             f"this process is unusable now and further model runs are refused ({what})")
 
 
-def model_run(workload, choices=(), variant: str = "fixed", trace_cap: int = 4096,
-              gc_stress: bool = False):
-    """Run one execution of `workload` (pyharness.model.Workload) under `choices` with the OCaml
+def model_run(workload, choices=(), gc_stress: bool = False):
+    """Run one execution of `workload` (pyharness.workload.Workload) under `choices` with the OCaml
     consumer (the port, compiled against the model build of its stubs) as the consumer actor.
-    Returns pyharness.model.Result, like model.run with the C consumer. gc_stress: the consumer
+    Returns a runtime.Execution, like runtime.run with the C consumer. gc_stress: the consumer
     allocates and collects (minor GC, compaction) at every step, on its fiber."""
-    from . import model
+    from pyharness import runtime as engine
+    from pyharness.workload import Case
 
-    rt, _, w = _install(workload, variant, gc_stress)
-    res = model.run(w, choices, variant=variant, trace_cap=trace_cap)
+    rt, _, w = _install(workload, gc_stress)
+    res = engine.run(Case(w, tuple(choices)))
     _check_fiber(rt, f"workload {workload}, choices {list(choices)}")
     return res
 
 
-def model_explore(workload, preemptions: int = 2, max_executions: int = 0, variant: str = "fixed"):
-    """Exhaustive bounded search (pyharness.model.explore) with the OCaml consumer as the actor."""
-    from . import model
+def model_explore(workload, preemptions: int = 2, max_executions: int = 0):
+    """Exhaustive bounded search (runtime.explore) with the OCaml consumer as the actor."""
+    from pyharness import runtime as engine
 
-    rt, _, w = _install(workload, variant)
-    st = model.explore(w, preemptions=preemptions, max_executions=max_executions, variant=variant)
+    rt, _, w = _install(workload)
+    e = engine.explore(w, preemptions, max_executions=max_executions)
     _check_fiber(rt, f"exploring workload {workload}")
-    return st
+    return e
 
 
-def model_run_chooser(workload, chooser, variant: str = "fixed", probe: int = 0):
-    """model.run_chooser with the OCaml consumer. probe > 0: at every decision, before asking
+def model_run_chooser(workload, chooser, probe: int = 0):
+    """runtime.run_chooser with the OCaml consumer. probe > 0: at every decision, before asking
     chooser, run OCaml on the scheduler's stack (mnoc_model_probe: allocate `probe` blocks, minor
     GC, compaction on odd sizes) while the OCaml fiber may be suspended inside a stub, and check the
-    heap (DESIGN §8: sound only because the model build's stubs are ordinary externals)."""
-    from . import model
+    heap (docs/design.md §8: sound only because the model build's stubs are ordinary externals)."""
+    from pyharness import runtime as engine
 
-    rt, _, w = _install(workload, variant)
+    rt, _, w = _install(workload)
     rt.lib.mnoc_model_probe.restype = C.c_long
     bad: list[str] = []
 
@@ -208,7 +206,7 @@ def model_run_chooser(workload, chooser, variant: str = "fixed", probe: int = 0)
                 bad.append(f"decision {decision}: probe checksum {got}, expected {n * (n - 1) // 2}")
         return chooser(decision, step, options)
 
-    res = model.run_chooser(w, choose, variant=variant)
+    res = engine.run_chooser(w, choose)
     _check_fiber(rt, f"workload {workload}, chooser run")
     if bad:
         raise OCamlError("OCaml heap inconsistent during the run: " + "; ".join(bad[:3]))
@@ -217,7 +215,7 @@ def model_run_chooser(workload, chooser, variant: str = "fixed", probe: int = 0)
 
 @dataclass
 class Comparison:
-    c: object                 # pyharness.model.Result with the C consumer
+    c: object                 # runtime.Execution with the C consumer
     ocaml: object             # ... with the OCaml consumer
     differences: list[str]
 
@@ -226,23 +224,26 @@ class Comparison:
         return not self.differences
 
 
-def compare(workload, choices=(), variant: str = "fixed", gc_stress: bool = False) -> Comparison:
+def compare(workload, choices=(), gc_stress: bool = False) -> Comparison:
     """The regression oracle for the port: the SAME schedule against the C consumer and the OCaml
     consumer must give the same verdict, delivered frames, final header, counters and push results.
     After a violation the runtime runs an external consumer quietly to completion (its fiber must
     return, model.h) while the C consumer simply stops, so for a violating run the state after the
     verdict is not compared: the verdict, its step and message, and the deliveries are."""
-    import dataclasses
-    from . import model
+    from pyharness import runtime as engine
+    from pyharness.workload import Case
 
-    rc = model.run(dataclasses.replace(workload, consumer=model.CONSUMER_C), choices, variant=variant)
-    ro = model_run(workload, choices, variant=variant, gc_stress=gc_stress)
-    names = ["violation", "violation_step", "delivered"]
-    if rc.violation != "consumer-error":   # there each consumer words its own error
-        names.append("message")
-    if rc.violation_code == 0 and ro.violation_code == 0:
-        names += ["final", "counters", "push_results", "still_in_ring", "notify_pending", "nsteps"]
+    rc = engine.run(Case(workload.with_(consumer="c"), tuple(choices)))
+    ro = model_run(workload, choices, gc_stress=gc_stress)
+    va, vb = rc.violation, ro.violation
     diffs = []
+    if (va and va.prop, va and va.step) != (vb and vb.prop, vb and vb.step):
+        diffs.append(f"violation: C {va!r} != OCaml {vb!r}")
+    elif va and va.prop != "consumer-error" and va.message != vb.message:   # there each
+        diffs.append(f"message: C {va.message!r} != OCaml {vb.message!r}")  # words its own
+    names = ["delivered"]
+    if rc.ok and ro.ok:
+        names += ["header", "counters", "push_results", "still_in_ring", "notify_pending", "nsteps"]
     for name in names:
         a, b = getattr(rc, name), getattr(ro, name)
         if a != b:

@@ -1,8 +1,8 @@
 """ctypes bindings of the mnetif plug registry and the userspace platform (registry.h, user.h):
 software interfaces, real interfaces through AF_PACKET, plug/unplug/get_vifs and the event channel.
 
-    >>> from pyharness import registry
-    >>> from pyharness.ring import Ring
+    >>> from mnetif import registry
+    >>> from mnetif.ring import Ring
     >>> registry.create_interface("sw0", "02:00:00:00:00:01")
     >>> ring = Ring.create("v2")
     >>> with registry.plug("sw0", ring) as port:        # unplugs on exit
@@ -73,7 +73,7 @@ def _lib() -> C.CDLL:
         for name, (res, args) in sig.items():
             f = getattr(lib, name)
             f.restype, f.argtypes = res, args
-        lib._mn_reg_declared = True
+        lib._mn_reg_declared = True  # type: ignore[attr-defined]  # a marker on the ctypes handle
     return lib
 
 
@@ -195,7 +195,7 @@ class Port:
         self._waiters = 0
         self._open = True
         self.consumer = ring.consumer()
-        self.consumer._port = self
+        self.consumer._port = self  # type: ignore[attr-defined]  # the consumer's unplug guard
 
     @property
     def closed(self) -> bool:
@@ -333,7 +333,7 @@ def plug(name: str, ring: Ring) -> Port:
     one): RingInUse otherwise."""
     bname = _name(name)
     if not isinstance(ring, Ring):
-        raise TypeError(f"plug {name!r}: expected a pyharness.ring.Ring, not {type(ring).__name__}")
+        raise TypeError(f"plug {name!r}: expected a mnetif.ring.Ring, not {type(ring).__name__}")
     if ring._port is not None:
         raise RingInUse(errno.EBUSY, f"plug {name!r}: that ring is already plugged to another "
                                      f"interface ({ring._port.name!r})")

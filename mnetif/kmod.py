@@ -1,12 +1,12 @@
 """The /dev/mnetif backend: the Linux module's rings, consumed with the SAME consumer code as the
-userspace library's (pyharness.ring.Consumer over the mmap'ed ring, mn_cons_* from libmnetif.so).
+userspace library's (mnetif.ring.Consumer over the mmap'ed ring, mn_cons_* from libmnetif.so).
 
-    >>> from pyharness import kmod
+    >>> from mnetif import kmod
     >>> with kmod.plug("eth1", "v2") as port:       # ioctl PLUG, mmap; close() unplugs
     ...     if port.wait(1.0):
     ...         frame = port.consumer.pop()
 
-It mirrors pyharness.registry's Port (ring, consumer, fileno, clear_event, wait, counters, close,
+It mirrors mnetif.registry's Port (ring, consumer, fileno, clear_event, wait, counters, close,
 context manager), get_vifs() and unplug semantics; the differences are the kernel's: the module
 allocates the ring (plug takes a geometry, not a Ring), one open file is one ring, and poll() on
 port.fileno() is the event channel, level-triggered like the eventfd: POLLIN while a signal is
@@ -183,8 +183,8 @@ class KPort:
                 p = select.poll()
                 p.register(fd, select.POLLIN)
                 ms = None if left is None else min(int(left * 1000) + 1, 2**31 - 1)
-                for _fd, ev in p.poll(ms):
-                    if ev & (select.POLLHUP | select.POLLERR):
+                for polled in p.poll(ms):
+                    if polled[1] & (select.POLLHUP | select.POLLERR):
                         self.gone = True
                 self.clear_event()
 
@@ -193,7 +193,7 @@ class KPort:
         self._live("counters()")
         c = CountersReq()
         _ioctl(self._fd, IOC_COUNTERS, c, "MNETIF_IOC_COUNTERS")
-        d = {k: int(getattr(c, k)) for k, _ in CountersReq._fields_}
+        d = {f[0]: int(getattr(c, f[0])) for f in CountersReq._fields_}
         self.gone = self.gone or bool(d["gone"])
         return d
 

@@ -1,7 +1,7 @@
 """ctypes bindings of the mnetif ring core (c/include/mnetif/ring.h): rings in numpy buffers,
 producer/consumer handles, zero-copy slot views, counters, the v1 lock and the invariant checker.
 
-    >>> from pyharness.ring import Ring
+    >>> from mnetif.ring import Ring
     >>> r = Ring.create("v2")              # 33 pages, 2048-byte slots -> 64 slots (the 2012 geometry)
     >>> p, c = r.producer(), r.consumer()
     >>> p.push(b"hello")
@@ -23,6 +23,7 @@ import os
 import threading
 import time
 import weakref
+from typing import Any
 
 import numpy as np
 
@@ -96,7 +97,7 @@ MAX_BUFLEN = 192 + 2 * MAX_SIZE + MAX_SIZE * MAX_SLOTSIZE + 64
 
 
 def check_int(value, what: str, lo: int = 0, hi: int | None = None, want: str = "",
-              exc: type = ValueError) -> int:
+              exc: type[Exception] = ValueError) -> int:
     """value as an int in [lo, hi]: bools, floats and strings are a TypeError, a value out of range
     `exc` (with `want`, what to pass instead)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -245,7 +246,7 @@ def _declare(lib: C.CDLL) -> C.CDLL:
     for name, (res, args) in sig.items():
         f = getattr(lib, name)
         f.restype, f.argtypes = res, args
-    lib._mn_declared = True
+    lib._mn_declared = True  # type: ignore[attr-defined]  # a marker on the ctypes handle
     return lib
 
 
@@ -284,7 +285,7 @@ class Ring:
 
     Lifetime: the buffer lives as long as this object, its views (header, slots, frames from
     peek) and its producer/consumer handles. A ring plugged to an interface is also kept alive by
-    the registry until it is unplugged (pyharness.registry), whatever the caller drops."""
+    the registry until it is unplugged (mnetif.registry), whatever the caller drops."""
 
     def __init__(self, buf, zoo: bool | None = None):
         buf = ring_buffer(buf)
@@ -295,7 +296,7 @@ class Ring:
         self.lib = library(zoo if zoo is not None else magic == MAGIC_BASE)
         self.geom = self._geometry()
         self._roles: dict[str, weakref.ref] = {}
-        self._port = None              # the registry's Port while plugged (the interface produces)
+        self._port: Any = None         # the registry's Port while plugged (the interface produces)
 
     @classmethod
     def create(cls, proto="v2", nslots: int = 0, slotsize: int = DEFAULT_SLOTSIZE,
@@ -430,7 +431,7 @@ class Ring:
 
 def _check_ring(ring) -> Ring:
     if not isinstance(ring, Ring):
-        raise TypeError(f"expected a pyharness.ring.Ring, not {type(ring).__name__}")
+        raise TypeError(f"expected a mnetif.ring.Ring, not {type(ring).__name__}")
     return ring
 
 
@@ -527,7 +528,8 @@ class Producer(_Handle):
         if len(arrays) > BATCH_MAX:
             raise MnetifError(errno.EINVAL, f"push_batch of {len(arrays)} frames: at most "
                                             f"{BATCH_MAX} per batch (split it)")
-        fs = (FrameStruct * max(1, len(arrays)))(*[(a.ctypes.data, a.nbytes) for a in arrays])
+        fs = (FrameStruct * max(1, len(arrays)))(*[FrameStruct(a.ctypes.data, a.nbytes)
+                                                     for a in arrays])
         rc = self.ring.lib.mn_prod_push_batch(C.byref(self._s), fs, len(arrays), None)
         if rc < 0:
             raise _err(rc, f"mn_prod_push_batch of {len(arrays)} frames (max {BATCH_MAX})")

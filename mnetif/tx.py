@@ -1,7 +1,7 @@
 """ctypes bindings of the transmit path (c/include/mnetif/tx.h, user_tx.h): the same ring with the
 roles swapped — this process produces (mn_prod_*), the platform consumes and sends.
 
-    >>> from pyharness import registry, tx
+    >>> from mnetif import registry, tx
     >>> registry.create_interface("swa", "02:00:00:00:00:0a"); registry.create_interface("swb")
     >>> tx.link("swa", "swb")                      # a software wire: swa's frames arrive at swb
     >>> with tx.open_tx("swa") as port:
@@ -63,7 +63,7 @@ def _lib() -> C.CDLL:
         for name, (res, args) in sig.items():
             f = getattr(lib, name)
             f.restype, f.argtypes = res, args
-        lib._mn_tx_declared = True
+        lib._mn_tx_declared = True  # type: ignore[attr-defined]  # a marker on the ctypes handle
     return lib
 
 
@@ -106,7 +106,8 @@ class TxPort:
                    errno.EPROTONOSUPPORT: " (a transmit ring must be v2)",
                    errno.EBUSY: " (ring already open)"}.get(-h, "")
             _raise(h, f"open transmit port on {name!r}{why}")
-        self.handle, self.kick_fd, self.last = h, info.kick_fd, {}
+        self.last: dict[str, int] = {}
+        self.handle, self.kick_fd = h, info.kick_fd
         self.ifindex, self.mtu = info.ifindex, info.mtu
         self.mac = ":".join(f"{b:02x}" for b in bytes(info.mac))
         self.producer = KickProducer(ring, info.kick_fd)
