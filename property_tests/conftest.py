@@ -1,8 +1,5 @@
-"""Hypothesis profiles for the property suites, chosen by MNETIF_PROFILE (default: dev).
-
-  dev      fast, for `make test` and editing (a few hundred examples per property)
-  ci       the CI budget (more examples, still bounded)
-  nightly  the long fuzz budget
+"""Hypothesis profiles for the property suites, chosen by MNETIF_PROFILE (default: dev): dev
+(fast, for `make test` and editing), ci, nightly; their budgets are pyharness/profiles.py's.
 
 All profiles share one example database (pyharness/exampledb.py): by default the directory
 <repo>/.hypothesis/examples (ignored by git; MNETIF_EXAMPLE_DIR moves it), which several
@@ -17,26 +14,24 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from pyharness import exampledb
+from pyharness import exampledb, profiles
 
 COMMON = dict(deadline=None, print_blob=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                      HealthCheck.filter_too_much])
-PROFILE = os.environ.get("MNETIF_PROFILE", "dev")
+PROFILE = os.environ.get(profiles.ENV, "dev")
 
 
 def pytest_configure(config):
     # Here, not at import: a UsageError raised in a hook is one line ("ERROR: ..."), and test
     # modules are imported after it, so their @settings inherit the loaded profile.
-    if PROFILE not in ("dev", "ci", "nightly"):
-        raise pytest.UsageError(f"MNETIF_PROFILE={PROFILE!r}: expected dev, ci or nightly")
     try:
+        profiles.selected(PROFILE)
         db = exampledb.from_env()
-    except exampledb.ExampleDbError as e:
+    except (profiles.ProfileError, exampledb.ExampleDbError) as e:
         raise pytest.UsageError(str(e)) from None
-    settings.register_profile("dev", max_examples=150, database=db, **COMMON)
-    settings.register_profile("ci", max_examples=1000, database=db, **COMMON)
-    settings.register_profile("nightly", max_examples=20000, database=db, **COMMON)
+    for p in profiles.PROFILES.values():
+        settings.register_profile(p.name, max_examples=p.examples, database=db, **COMMON)
     settings.load_profile(PROFILE)
 
 

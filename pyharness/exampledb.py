@@ -6,7 +6,8 @@
                       counterexample is saved to both and replayed from either, so a failure
                       found on one CI worker is replayed first by the next, and each machine
                       still keeps its own replays when the server is gone.
-  MNETIF_EXAMPLE_DIR  the local directory (default <repo>/.hypothesis/examples).
+  MNETIF_EXAMPLE_DIR  the local directory (default <repo>/.hypothesis/examples; the pytest
+                      plugin's: <rootdir>/.hypothesis/examples of the user's project).
 
 A malformed URL or an unreachable server is an ExampleDbError: one line naming the variable and
 what to change, raised when the database is built (before any test runs), never a traceback in
@@ -34,8 +35,8 @@ class ExampleDbError(ValueError):
     """MNETIF_EXAMPLE_DB (or MNETIF_EXAMPLE_DIR) cannot be used as it is; the message says why."""
 
 
-def local_dir() -> Path:
-    return Path(os.environ.get(ENV_DIR) or ROOT / ".hypothesis" / "examples")
+def local_dir(default: Path | None = None) -> Path:
+    return Path(os.environ.get(ENV_DIR) or default or ROOT / ".hypothesis" / "examples")
 
 
 def shown(url: str) -> str:
@@ -100,16 +101,16 @@ def redis_database(url: str) -> ExampleDatabase:
     return RedisExampleDatabase(client, key_prefix=KEY_PREFIX)
 
 
-def from_env() -> ExampleDatabase:
+def from_env(default_dir: Path | None = None) -> ExampleDatabase:
     """The database the profiles use (see the module docstring)."""
-    local = DirectoryBasedExampleDatabase(str(local_dir()))
+    local = DirectoryBasedExampleDatabase(str(local_dir(default_dir)))
     url = os.environ.get(ENV_URL, "").strip()
     if not url:
         return local
     return MultiplexedDatabase(local, redis_database(url))
 
 
-def describe() -> str:
+def describe(default_dir: Path | None = None) -> str:
     """One line for the pytest header: where examples are read from and saved to."""
     url = os.environ.get(ENV_URL, "").strip()
-    return f"local {local_dir()}" + (f" + shared {shown(url)}" if url else "")
+    return f"local {local_dir(default_dir)}" + (f" + shared {shown(url)}" if url else "")

@@ -2,10 +2,12 @@
 Hypothesis shrink it, and hand back the minimal failing Execution with find/shrink timings.
 
 Inside pytest the same strategies are used directly with @given (property_tests/); this wrapper is
-for the CLI, the bug-zoo campaign and the benchmark.
+for the CLI, the bug-zoo campaign, the benchmark and users' workloads (usersearch.py: any runtime
+whose cases are frozen dataclasses with a `choices` field, given as `run`).
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 from dataclasses import dataclass
@@ -44,11 +46,16 @@ class SearchResult:
 
 def search(strategy: st.SearchStrategy, max_examples: int = 2000, seed: int | None = 0,
            accept=None, database=None, timeout_s: float | None = None,
-           progress=None, polish_schedule: bool = True, observe=None) -> SearchResult:
+           progress=None, polish_schedule: bool = True, observe=None, run=None,
+           key: bytes = b"", reuse: bool = False) -> SearchResult:
     """Runs up to max_examples Cases from strategy; a Case fails if its execution violates a
     property (and accept(execution) is true, when given: e.g. "the violation is the one this zoo
     case is about"). observe(execution), when given, sees every execution (coverage). Deterministic
-    for a given seed."""
+    for a given seed. run(case, trace=...) executes a case (default: the mnetif runtime's);
+    key separates this search's entries in the example database from other searches'; reuse:
+    replay the database's saved failures first (off for the campaigns: their figures must not
+    depend on what an earlier run saved). A seed turns the database off (Hypothesis's rule)."""
+    run = run or runtime.run
     t0 = time.perf_counter()
     state: dict[str, Any] = {"n": 0, "first_t": None, "first": None, "last_fail": None}
 
@@ -59,7 +66,7 @@ def search(strategy: st.SearchStrategy, max_examples: int = 2000, seed: int | No
         if timeout_s is not None and state["first_t"] is None and \
                 time.perf_counter() - t0 > timeout_s:
             return
-        ex = runtime.run(case, trace=False)
+        ex = run(case, trace=False)
         if observe is not None:
             observe(ex)
         if ex.violation is not None and (accept is None or accept(ex)):
@@ -69,19 +76,21 @@ def search(strategy: st.SearchStrategy, max_examples: int = 2000, seed: int | No
             state["last_fail"] = ex
             raise PropertyFailed(ex)
 
+    check._hypothesis_internal_add_digest = key   # type: ignore[attr-defined]
     test = settings(max_examples=max_examples, deadline=None, database=database,
                     derandomize=False, report_multiple_bugs=False, verbosity=Verbosity.quiet,
                     suppress_health_check=list(HealthCheck),
-                    phases=(Phase.explicit, Phase.generate, Phase.shrink))(given(strategy)(check))
+                    phases=(Phase.explicit,) + ((Phase.reuse,) if reuse else ()) +
+                    (Phase.generate, Phase.shrink))(given(strategy)(check))
     if seed is not None:
         test = _seeded(test, seed)
     try:
         test()
     except PropertyFailed as e:
         first = state["first"]
-        case = polish(e.execution.case, accept) if polish_schedule else e.execution.case
+        case = polish(e.execution.case, accept, run=run) if polish_schedule else e.execution.case
         t1 = time.perf_counter()
-        shrunk = runtime.run(case)                  # again, with the step table
+        shrunk = run(case)                          # again, with the step table
         return SearchResult(shrunk, state["n"], state["first_t"] - t0, t1 - state["first_t"],
                             first.nsteps, len(first.case.choices),
                             sum(1 for c in first.case.choices if c))
@@ -94,7 +103,7 @@ def _key(choices) -> tuple:
     return (sum(1 for c in choices if c), len(choices), sum(choices))
 
 
-def polish(case: Case, accept=None, budget: int = 3000) -> Case:
+def polish(case: Case, accept=None, budget: int = 3000, run=None) -> Case:
     """After Hypothesis: greedy minimisation of the schedule alone, on the schedule's own terms.
     Hypothesis shrinks the bytes it drew, but zeroing one preemption shifts what every later
     choice means, so its result can keep preemptions it no longer needs. Here each candidate
@@ -103,7 +112,7 @@ def polish(case: Case, accept=None, budget: int = 3000) -> Case:
     def fails(choices) -> bool:
         nonlocal budget
         budget -= 1
-        ex = runtime.run(Case(case.workload, tuple(choices)), trace=False)
+        ex = (run or runtime.run)(dataclasses.replace(case, choices=tuple(choices)), trace=False)
         return ex.violation is not None and (accept is None or accept(ex))
 
     best = list(case.choices)
@@ -126,7 +135,7 @@ def polish(case: Case, accept=None, budget: int = 3000) -> Case:
                 if _key(c) < _key(best) and fails(c):
                     best, improved = c, True
                     break
-    return Case(case.workload, tuple(best))
+    return dataclasses.replace(case, choices=tuple(best))
 
 
 def _seeded(test, seed: int):

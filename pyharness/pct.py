@@ -109,15 +109,24 @@ def _entity(o, pso: bool):
 def run_pct(workload, runs: int, depth: int = 2, seed: int = 0, progress=None,
             stop_at_first: bool = True) -> PCTResult:
     """runs PCT executions of workload (pyharness.workload.Workload) with bug depth `depth`."""
-    import time
-
     from . import runtime
-    t0 = time.perf_counter()
     # k: steps of one default (no preemption) execution; change points are drawn among them
-    k = max(len(runtime.run(_case(workload)).steps), 1)
+    k = len(runtime.run(_case(workload)).steps)
+    return pct_runs(workload, lambda chooser: runtime.run_chooser(workload, chooser), k,
+                    workload.memory_model == "PSO", runs, depth, seed, progress, stop_at_first)
+
+
+def pct_runs(workload, run_chooser, k: int, pso: bool, runs: int, depth: int = 2, seed: int = 0,
+             progress=None, stop_at_first: bool = True) -> PCTResult:
+    """PCT on any rt workload: run_chooser(chooser) runs one execution in which
+    chooser(decision, step, options) picks each option (options with the fields of rt's struct
+    rt_option, `field` its tag) and returns it (`violation` None or not, `nsteps`); k: the steps
+    of the default schedule's execution; pso: the memory model drains per address."""
+    import time
+    t0 = time.perf_counter()
+    k = max(k, 1)
     n_seen = 1
     k_seen = k
-    pso = workload.memory_model == "PSO"
     found, first, hits = None, -1, 0
     rng = random.Random(seed)
     done = 0
@@ -138,7 +147,7 @@ def run_pct(workload, runs: int, depth: int = 2, seed: int = 0, progress=None,
             pick = sched.pick(ents)
             return ents.index(pick)
 
-        ex = runtime.run_chooser(workload, chooser)
+        ex = run_chooser(chooser)
         k_seen = max(k_seen, ex.nsteps)   # the bound needs k >= the steps of every run
         done += 1
         if progress is not None:

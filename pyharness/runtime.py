@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from . import model
+from .chooser import c_chooser
 from .workload import Case, Workload
 
 
@@ -246,16 +247,8 @@ def run_chooser(w: Workload, chooser: Chooser, trace: bool = True,
     buf = (model.CStep * max(1, cap))()   # not shared: the chooser may call run() itself
     taken = (C.c_uint32 * taken_cap)()
     ntaken = C.c_uint32(0)
-    err: list[BaseException] = []
-
-    def cb(_arg, decision, step, nopt, opts):
-        try:
-            return int(chooser(decision, step, [opts[i] for i in range(nopt)])) & 0xFFFFFFFF
-        except BaseException as e:  # an exception cannot cross the C frames: re-raised below
-            err.append(e)
-            return 0
-
-    so.mn_model_run_chooser(C.byref(cw), model.CHOOSER(cb), None, C.byref(res), buf, cap,
+    cb, err = c_chooser(chooser, model.CHOOSER)
+    so.mn_model_run_chooser(C.byref(cw), cb, None, C.byref(res), buf, cap,
                             taken, taken_cap, C.byref(ntaken))
     if err:
         raise err[0]

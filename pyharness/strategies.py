@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from hypothesis import strategies as st
 
+from .schedules import schedules
 from .workload import KILL_TARGETS, MEMORY_MODELS, Case, Workload
 
 @lru_cache(maxsize=None)
@@ -20,29 +21,6 @@ def frames(slotsize: int, max_frames: int) -> st.SearchStrategy:
     slot exactly and slotsize + 1 is dropped as oversize."""
     length = st.sampled_from((8, 1, 60, slotsize, slotsize + 1, 33))
     return st.lists(st.tuples(length, st.integers(0, 255)), min_size=1, max_size=max_frames)
-
-
-# Schedules are drawn SPARSE: a list of (gap, alternative) pairs, "run `gap` decisions without
-# preemption, then take alternative k+1", expanded to the runtime's dense choice list. A bug that
-# needs p preemptions at the right places is then p draws away instead of a whole lucky prefix
-# (measured: the 2012 lost update is found ~10x sooner than with one random choice per decision),
-# and shrinking means what it should: fewer pairs = fewer preemptions, smaller gaps = earlier,
-# smaller k = the nearest other option.
-MAX_GAP, MAX_ALT = 16, 3
-
-
-def expand(pairs) -> tuple[int, ...]:
-    out: list[int] = []
-    for gap, alt in pairs:
-        out += [0] * gap
-        out.append(alt + 1)
-    return tuple(out)
-
-
-@lru_cache(maxsize=None)
-def schedules(max_preemptions: int = 8) -> st.SearchStrategy:
-    return st.lists(st.tuples(st.integers(0, MAX_GAP), st.integers(0, MAX_ALT)),
-                    max_size=max_preemptions).map(expand)
 
 
 @lru_cache(maxsize=None)

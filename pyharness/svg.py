@@ -3,13 +3,23 @@ letter by kind: L load, S store, S* buffered store, D its drain, F fence, T test
 fetch-add, Ci/Co frame copy in/out, W spin-wait, N notify, K kill, P promise; hover for the full
 step), reads-from edges under ARM (a curve from the step that wrote a value to the load of another
 actor that read it; dashed when the writer had only promised it), the header state (cur/avail/lock)
-along the bottom, and the violating step outlined in red. Plain SVG 1.1, no dependencies."""
+along the bottom (or the words a user's workload watches: `header`), and the violating step
+outlined in red. Plain SVG 1.1, no dependencies. Any execution with `steps` (runtime.Step's
+fields) and `violation` (prop, step) renders: the mnetif runtime's and a user workload's
+(usercheck.py)."""
 from __future__ import annotations
 
 from html import escape
 from pathlib import Path
+from typing import Any, Protocol
 
-from .runtime import Execution
+
+class Execution(Protocol):
+    """What a timeline reads: steps with runtime.Step's fields, the violation (prop, step) or
+    None, and case.workload.label() for the default title."""
+    steps: list
+    violation: Any
+    case: Any
 
 COLOURS = {"load": "#4c78a8", "store": "#f58518", "fence": "#54a24b", "tas": "#b279a2",
            "fetch_add": "#b279a2", "copy_in": "#e45756", "copy_out": "#72b7b2", "spin": "#bab0ac",
@@ -28,7 +38,10 @@ def _kind(op: str) -> str:
     return "load" if "load" in op else "store" if "store" in op else "fence"
 
 
-def timeline(ex: Execution, title: str = "") -> str:
+HEADER = ("cur", "avail", "lock")
+
+
+def timeline(ex: Execution, title: str = "", header: tuple = HEADER) -> str:
     actors: list[str] = []
     for s in ex.steps:
         if s.actor not in actors:
@@ -36,7 +49,7 @@ def timeline(ex: Execution, title: str = "") -> str:
     n = max(len(ex.steps), 1)
     width = max(LEFT + n * STEP_W + 20, 900)
     hdr_top = TOP + len(actors) * LANE_H + 10
-    height = hdr_top + 3 * 16 + 40
+    height = hdr_top + len(header) * 16 + 40
     bad = ex.violation.step if ex.violation else -1
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'font-family="monospace" font-size="11">',
@@ -74,7 +87,7 @@ def timeline(ex: Execution, title: str = "") -> str:
                    f'fill="none" stroke="#7f3c8d" stroke-width="1.2"{dash}>'
                    f'<title>{escape(f"#{s.index} reads from #{w.index}")}</title></path>')
     # Header state under the lanes: one row per field, the value printed when it changes.
-    for r, key in enumerate(("cur", "avail", "lock")):
+    for r, key in enumerate(header):
         y = hdr_top + r * 16 + 12
         out.append(f'<text x="8" y="{y}">{key}</text>')
         prev = None
@@ -91,7 +104,7 @@ def timeline(ex: Execution, title: str = "") -> str:
     return "\n".join(out)
 
 
-def write(ex: Execution, path: Path, title: str = "") -> Path:
+def write(ex: Execution, path: Path, title: str = "", header: tuple = HEADER) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(timeline(ex, title))
+    path.write_text(timeline(ex, title, header))
     return path
