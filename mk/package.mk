@@ -4,8 +4,11 @@
 #   make test-package   typecheck, then tests/packaging: `pip install .` into a fresh virtualenv,
 #                       examples/tinyring through the installed pytest plugin,
 #                       the packages imported and used from outside the checkout
+#   make test-plugin    tests/plugin (~1 min): the plugin from the checkout on examples/tinyring:
+#                       Hypothesis and PCT find its broken build, the failure report (property,
+#                       table, SVG timeline, token), --mnetif-replay, the profiles
 # The libraries are named in the recipe: harness.mk (included after this file) defines them.
-.PHONY: package-libs typecheck test-package
+.PHONY: package-libs typecheck test-package test-plugin
 
 package-libs:
 	@$(MAKE) --no-print-directory $(LIB) $(LIB_ZOO) $(MODEL_LIB) $(MODEL_VARIANT_LIBS)
@@ -17,4 +20,7 @@ typecheck:
 test-package: typecheck package-libs
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/packaging
 
-TEST_TARGETS += test-package
+test-plugin:
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/plugin
+
+TEST_TARGETS += test-package test-plugin

@@ -15,8 +15,11 @@
  *        const char *mnu_violation_name(int code);   (0 -> "none")
  *        const char *mnu_field_name(uint32_t tag);   (the tags of the region's fields)
  *
- * mnu.c exports mnu_run / mnu_explore / mnu_dpor for ctypes (pyharness/usercheck.py), each taking
- * the memory model (enum rt_mm_id) the workload's setup must not override.
+ * mnu.c exports mnu_run / mnu_run_chooser / mnu_explore / mnu_dpor for ctypes
+ * (pyharness/usercheck.py, usersearch.py), each taking the memory model (enum rt_mm_id) the
+ * workload's setup must not override, and the names the step table and the timeline show: actors
+ * as rt_spawn named them, fields as the regions registered them ("[]": the element index), the
+ * rt_watch'ed words.
  */
 #ifndef MNU_H
 #define MNU_H
