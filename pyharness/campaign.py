@@ -217,24 +217,39 @@ class Family:
                                # "retries exhausted -> drop_busy" within the preemption bound
     batch: int = 0             # producer batch size (0: per-frame netif_ether_input)
     cons_batch: int = 0        # consumer batch size (0: per-frame peek/release)
+    min_frames: int = 1        # frames per producer: min_frames .. max_frames
+    # frame lengths: the workload starting at lengths[i] gives its k-th frame lengths[(i+k) % n],
+    # so every length is a first frame and the boundaries also follow each other
+    lengths: tuple = (8,)
+    slotsize: int = 64
 
-    def workloads(self, protocol: str, mm: str):
+    def workloads(self, protocol: str, mm: str, variant: str = "fixed"):
         starts = self.v2_starts if protocol == "v2" else (0,)
+        nl = len(self.lengths)
         for size in self.sizes:
-            for n in range(1, self.max_frames + 1):
+            for n in range(self.min_frames, self.max_frames + 1):
                 for w in self.waits:
                     for start in starts:
-                        prods = tuple(tuple((8, 16 * p + k) for k in range(n))
-                                      for p in range(self.producers))
-                        yield Workload(protocol=protocol, memory_model=mm, size=size,
-                                       producers=prods, waits=w, unplug=self.unplug,
-                                       kill=self.kill, start_index=start, reduce=True,
-                                       lock_retries=self.v1_lock_retries if protocol == "v1"
-                                       else 0, batch=self.batch, cons_batch=self.cons_batch)
+                        for i in range(nl):
+                            prods = tuple(tuple((self.lengths[(i + k) % nl], 16 * p + k)
+                                                for k in range(n))
+                                          for p in range(self.producers))
+                            yield Workload(protocol=protocol, variant=variant, memory_model=mm,
+                                           size=size, slotsize=self.slotsize, producers=prods,
+                                           waits=w, unplug=self.unplug, kill=self.kill,
+                                           start_index=start, reduce=True,
+                                           lock_retries=self.v1_lock_retries
+                                           if protocol == "v1" else 0, batch=self.batch,
+                                           cons_batch=self.cons_batch)
 
     def describe(self, protocol: str) -> str:
+        frames = (f"frames {self.min_frames}..{self.max_frames}" if self.min_frames > 1 else
+                  f"frames <= {self.max_frames}")
         parts = [f"{self.producers} producer{'s' if self.producers > 1 else ''}",
-                 f"size <= {max(self.sizes)}", f"frames <= {self.max_frames}"]
+                 f"size <= {max(self.sizes)}", frames]
+        if self.lengths != (8,):
+            parts.append(f"frame lengths {', '.join(map(str, self.lengths))} "
+                         f"(slot {self.slotsize})")
         if True in self.waits:
             parts.append("consumer sleeps" if False not in self.waits else "with/without sleep")
         if self.unplug:
@@ -256,6 +271,12 @@ FAMILIES = (
     Family("unplug", sizes=(2,), max_frames=2, waits=(False,), unplug=True),
     Family("consumer killed", sizes=(2,), max_frames=3, waits=(False,), kill="consumer"),
     Family("batched", sizes=(2, 4), max_frames=3, batch=2, cons_batch=2),
+    # the boundaries (issue 13): empty, slot - 1, slot, slot + 1 (oversize: dropped) and the
+    # model's largest frame; a ring of one slot puts every copy against the ring's end
+    Family("boundary lengths", sizes=(1, 2), max_frames=2, waits=(False,),
+           lengths=(0, 63, 64, 65, 8192)),
+    # one batch loses >= 2 frames to a full ring (size 1: 3 frames -> 2 dropped; size 2: 4 -> 2)
+    Family("batched overflow", sizes=(1, 2), min_frames=3, max_frames=4, batch=4, cons_batch=2),
 )
 
 
@@ -275,10 +296,10 @@ class ProofRow:
 
 
 def prove(protocol: str, mm: str, bound: int, family: Family, max_executions: int = 0,
-          progress: bool = True) -> ProofRow:
+          progress: bool = True, variant: str = "fixed") -> ProofRow:
     row = ProofRow(protocol, mm, bound, family)
     prog = Progress(f"prove {protocol}/{mm} {family.name}", progress)
-    for w in family.workloads(protocol, mm):
+    for w in family.workloads(protocol, mm, variant):
         ex = runtime.explore(w, bound, max_executions)
         row.workloads += 1
         row.executions += ex.stats.executions

@@ -61,7 +61,7 @@ OFF = dict(cur=0, avail=2, size=4, slotsize=6, magic=8, dataoff=12, lock=16, wak
 
 VIOLATIONS = ["none", "invariant", "frame-lost", "frame-corrupt", "accounting", "two-holders",
               "deadlock", "retries", "lost-wakeup", "use-after-free", "step-bound",
-              "consumer-error", "setup"]
+              "consumer-error", "setup", "out-of-bounds"]
 COVERAGE = ["ring-full", "wrap-v2", "wrap-v1", "lock-contended", "killed", "consumer-slept",
             "notified", "drop-full", "drop-oversize", "drop-busy", "drop-error", "unplugged",
             "spin-blocked", "reordered", "forwarded", "not-plugged", "killed-holder",
@@ -91,6 +91,11 @@ VARIANTS: dict[str, str] = {
     "fadd_acqrel": "mn_fetch_add as C11's seq_cst RMW (acquire + release, no fence), the userspace "
                    "mapping before the ARM model: unplug frees a ring an input still uses, under "
                    "ARM (store -> load past the RMW)",
+    # boundary mutants (issue 13): the proof families' boundary workloads must catch them
+    "oversize_plus_one": "producer accepts a frame one byte longer than a slot -> its copy runs "
+                         "into the next slot or past the ring (out of bounds)",
+    "batch_drop_once": "a batch's full-ring drops counted as one drop in sr_drop_full -> "
+                       "accounting",
 }
 
 

@@ -245,6 +245,8 @@ enum mn_model_violation {
 	MN_VIO_STEP_BOUND,       /* max_steps reached (livelock) */
 	MN_VIO_CONSUMER_ERROR,   /* the consumer got -EIO from the ring (corrupt header) */
 	MN_VIO_SETUP,            /* the workload is invalid (message says why); not a bug found */
+	MN_VIO_OUT_OF_BOUNDS,    /* an access outside one element of a registered field (a write to
+				  * ss_len[size], a frame copy running into the next slot) */
 	MN_VIO__COUNT
 };
 

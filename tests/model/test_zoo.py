@@ -16,7 +16,7 @@ BOUND = 2
 ZOO = [
     ("2012-lost-update", "2012_same_offset", W(proto="2012", frames=[[60, 60]]), "sc", "frame-corrupt"),
     ("2012-overwrite-when-full", "2012_same_offset", W(proto="2012", frames=[[60, 60, 60]], consumer=0), "sc", "invariant"),
-    ("2012-data-offset", "fixed", W(proto="2012", nslots=64, frames=[[60]]), "sc", "frame-corrupt"),
+    ("2012-data-offset", "fixed", W(proto="2012", nslots=64, frames=[[60]]), "sc", "out-of-bounds"),
     ("v1-no-lock-lost-update", "v1_no_lock", W(proto="v1", frames=[[60, 60]], lock_retries=2), "sc", "frame-corrupt"),
     ("tas-plain-two-holders", "tas_plain", W(proto="v1", frames=[[60, 60]], lock_retries=2), "sc", "two-holders"),
     ("v2-relaxed-publish", "v2_relaxed_publish", W(proto="v2", frames=[[60]]), "pso", "frame-corrupt"),

@@ -55,6 +55,7 @@ static const struct rt_workload ring_workload = {
 	.vio_deadlock = MN_VIO_DEADLOCK, .vio_step_bound = MN_VIO_STEP_BOUND,
 	.vio_setup = MN_VIO_SETUP,
 	.tag_none = MN_FLD_NONE, .tag_unknown = MN_FLD_OTHER,
+	.vio_bounds = MN_VIO_OUT_OF_BOUNDS,
 };
 
 /* Litmus programs: no oracle beyond rt's own (deadlock, step bound). */

@@ -37,7 +37,7 @@ const char *mn_model_violation_name(int v)
 	static const char *const n[MN_VIO__COUNT] = {
 		"none", "invariant", "frame-lost", "frame-corrupt", "accounting", "two-holders",
 		"deadlock", "retries", "lost-wakeup", "use-after-free", "step-bound",
-		"consumer-error", "setup",
+		"consumer-error", "setup", "out-of-bounds",
 	};
 
 	return NAME_OF(n, v);
@@ -81,6 +81,10 @@ const char *mn_model_variant(void)
 	return "prod_relaxed_cons";
 #elif defined(MN_ZOO_FADD_ACQREL)
 	return "fadd_acqrel";
+#elif defined(MN_ZOO_OVERSIZE_PLUS_ONE)
+	return "oversize_plus_one";
+#elif defined(MN_ZOO_BATCH_DROP_ONCE)
+	return "batch_drop_once";
 #else
 	return "fixed";
 #endif

@@ -194,6 +194,10 @@ struct rt_workload {
 	int32_t vio_deadlock, vio_step_bound, vio_setup;
 	/* Field tags of a step without an address (fence, signal, ...) and of an address in no region. */
 	uint32_t tag_none, tag_unknown;
+	/* Nonzero: the out-of-bounds oracle's verdict code. Every access of an actor must then lie in
+	 * ONE element of ONE registered field: an element of <= 8 bytes accessed whole by a scalar
+	 * operation, a wider one (a byte buffer) any part of it by a region copy. 0: not checked. */
+	int32_t vio_bounds;
 };
 
 /* ---- results --------------------------------------------------------------------------------- */

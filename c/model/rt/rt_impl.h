@@ -193,6 +193,8 @@ void rt_commit(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t 
 	       const unsigned char *bytes, uint64_t val);
 void rt_check_retired(struct rt *rt, struct rt_actor *a, const unsigned char *addr, uint32_t size,
 		      int commit);
+void rt_check_bounds(struct rt *rt, struct rt_actor *a, int op, const unsigned char *addr,
+		     uint32_t size);
 void rt_classify(const struct rt *rt, const unsigned char *addr, uint32_t *tag, uint32_t *index,
 		 uint32_t *off);
 const char *rt_field_name(const struct rt *rt, const unsigned char *addr);
