@@ -213,8 +213,19 @@ def lib(variant: str = "fixed") -> C.CDLL:
                                      C.POINTER(CExploreStats), C.POINTER(C.c_uint32), C.c_uint32,
                                      C.POINTER(C.c_uint32)]
         so.mn_model_dpor.restype = C.c_int
+        U32P = C.POINTER(C.c_uint32)
+        so.mn_model_explore_sub.argtypes = [C.POINTER(CWorkload), C.c_uint32, C.c_uint64, C.c_int,
+                                            U32P, C.c_uint32, C.c_uint32, U32P, C.c_uint32, U32P,
+                                            C.POINTER(CExploreStats), U32P, C.c_uint32, U32P]
+        so.mn_model_explore_sub.restype = C.c_int
+        so.mn_model_dpor_sub.argtypes = [C.POINTER(CWorkload), C.c_uint64, C.c_int, U32P,
+                                         C.c_uint32, C.POINTER(CExploreStats), U32P, C.c_uint32,
+                                         U32P]
+        so.mn_model_dpor_sub.restype = C.c_int
         so.mn_model_dpor_mutate.argtypes = [C.c_int]
         so.mn_model_dpor_mutate.restype = None
+        so.mn_model_dpor_sleep.argtypes = [C.c_int]
+        so.mn_model_dpor_sleep.restype = None
         so.mn_model_set_result_hook.argtypes = [RESULT_HOOK, C.c_void_p]
         so.mn_model_set_result_hook.restype = None
         for fn in ("mn_model_op_name", "mn_model_field_name", "mn_model_violation_name",
@@ -599,13 +610,47 @@ def dpor(workload: Workload, max_executions: int = 0, variant: str = "fixed",
          stop_on_violation: bool = True, cex_cap: int = 65536) -> ExploreStats:
     """DPOR (dpor.c): every interleaving up to reordering of independent steps, no preemption
     bound. exhausted=True with violations=0 is a proof for all interleavings. Needs reduce=False."""
-    so = lib(variant)
-    w = workload.to_c()
-    st = CExploreStats()
-    cex = (C.c_uint32 * cex_cap)()
-    n = C.c_uint32(0)
-    so.mn_model_dpor(C.byref(w), max_executions, int(stop_on_violation), C.byref(st), cex,
-                     cex_cap, C.byref(n))
+    return dpor_sub(workload, (), max_executions, variant, stop_on_violation, cex_cap)
+
+
+def _search(workload: Workload, variant: str, prefix: Sequence[int], cex_cap: int):
+    """What a search call takes: the library, the C workload, stats, counterexample buffer and
+    length, and the prefix as a C array."""
+    return (lib(variant), workload.to_c(), CExploreStats(), (C.c_uint32 * cex_cap)(),
+            C.c_uint32(0), (C.c_uint32 * max(len(prefix), 1))(*prefix))
+
+
+def explore_sub(workload: Workload, preemptions: int, prefix: Sequence[int] = (), depth: int = 0,
+                max_executions: int = 0, variant: str = "fixed", stop_on_violation: bool = True,
+                lists_cap: int = 0, cex_cap: int = 65536) -> tuple[ExploreStats, list]:
+    """A part of explore()'s DFS (mn_model_explore_sub): the lists extending `prefix`, varying
+    positions < depth only (0: any). With lists_cap > 0, also each execution's first
+    min(decisions, depth) choices (the subtrees, when depth > 0 and no prefix). Not ARM."""
+    so, w, st, cex, n, pre = _search(workload, variant, prefix, cex_cap)
+    lists = (C.c_uint32 * max(lists_cap, 1))()
+    nl = C.c_uint32(0)
+    err = so.mn_model_explore_sub(C.byref(w), preemptions, max_executions,
+                                  int(stop_on_violation), pre, len(prefix), depth,
+                                  lists if lists_cap else None, lists_cap, C.byref(nl),
+                                  C.byref(st), cex, cex_cap, C.byref(n))
+    if err == -28:   # -ENOSPC
+        raise OverflowError(f"more subtrees than lists_cap={lists_cap} words hold: lower the depth")
+    out, i = [], 0
+    while i < nl.value:
+        k = lists[i]
+        out.append(tuple(lists[i + 1:i + 1 + k]))
+        i += 1 + k
+    return _stats(st, cex, n.value), out
+
+
+def dpor_sub(workload: Workload, prefix: Sequence[int], max_executions: int = 0,
+             variant: str = "fixed", stop_on_violation: bool = True,
+             cex_cap: int = 65536) -> ExploreStats:
+    """DPOR from the state `prefix` reaches (mn_model_dpor_sub); its decisions are never
+    backtracked."""
+    so, w, st, cex, n, pre = _search(workload, variant, prefix, cex_cap)
+    so.mn_model_dpor_sub(C.byref(w), max_executions, int(stop_on_violation), pre, len(prefix),
+                         C.byref(st), cex, cex_cap, C.byref(n))
     return _stats(st, cex, n.value)
 
 
@@ -643,8 +688,15 @@ def arm_mutate(mutation: str | None, variant: str = "fixed") -> None:
 
 
 def dpor_mutate(mutation: int, variant: str = "fixed") -> None:
-    """Test-only: 0 normal DPOR; 1 every pair of steps independent; 2 no backtracking."""
+    """Test-only: 0 normal DPOR; 1 every pair of steps independent; 2 no backtracking; 3 no
+    branching on rt_choose; 4 sleepers never woken."""
     lib(variant).mn_model_dpor_mutate(mutation)
+
+
+def dpor_sleep(on: bool, variant: str = "fixed") -> None:
+    """DPOR with sleep sets (the default) or without them (the plain FG05 algorithm, which the
+    benchmark compares against)."""
+    lib(variant).mn_model_dpor_sleep(int(on))
 
 
 def coverage_mask(names: Sequence[str]) -> int:

@@ -383,6 +383,22 @@ int mn_model_dpor(const struct mn_model_workload *w, uint64_t max_executions,
 		  int stop_on_violation, struct mn_explore_stats *st, uint32_t *cex, uint32_t cap,
 		  uint32_t *cex_len);
 /*
+ * Split searches (pyharness/distributed.py: one subtree per task). mn_model_explore_sub: the
+ * bounded DFS over the lists extending prefix[0..plen), varying positions < depth only (0: any);
+ * lists (may be NULL) gets each execution's first min(decisions, depth) choices (count, then
+ * them). With depth k and no prefix it enumerates the subtrees; their searches (depth 0) together
+ * run exactly the executions of mn_model_explore. Not ARM (-EINVAL, setup message).
+ * mn_model_dpor_sub: DPOR from the state the prefix reaches (its decisions never backtracked).
+ */
+int mn_model_explore_sub(const struct mn_model_workload *w, uint32_t preemption_bound,
+			 uint64_t max_executions, int stop_on_violation, const uint32_t *prefix,
+			 uint32_t plen, uint32_t depth, uint32_t *lists, uint32_t lists_cap,
+			 uint32_t *nlists, struct mn_explore_stats *st, uint32_t *cex, uint32_t cap,
+			 uint32_t *cex_len);
+int mn_model_dpor_sub(const struct mn_model_workload *w, uint64_t max_executions,
+		      int stop_on_violation, const uint32_t *prefix, uint32_t plen,
+		      struct mn_explore_stats *st, uint32_t *cex, uint32_t cap, uint32_t *cex_len);
+/*
  * ARM: the promise table the last mn_model_explore/mn_model_find ran with (learnt, see arm.c):
  * its counterexample replays with exactly this table as workload.promise_cands/promise_blob.
  * Returns 0, or -ENOSPC when cap/blobcap are too small (*n and *bloblen say what is needed).
@@ -403,6 +419,8 @@ void mn_model_arm_mutate(int mutation);
 /* Test-only: 0 normal; 1 treat every pair of steps as independent; 2 drop the backtrack rule.
  * Either makes DPOR unsound: the soundness tests must catch it. */
 void mn_model_dpor_mutate(int mutation);
+/* DPOR with sleep sets (1, the default) or the plain FG05 algorithm (0), for comparison. */
+void mn_model_dpor_sleep(int on);
 /* Search hook (tests): fn(arg, result) after every execution of mn_model_explore, mn_model_find
  * and mn_model_dpor (NULL: none). */
 typedef void (*mn_model_result_fn)(void *arg, const struct mn_model_result *r);

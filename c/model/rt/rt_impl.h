@@ -138,6 +138,7 @@ struct rt {
 	uint32_t dp_ev;              /* index of the event (scheduler loop iteration) being executed */
 	struct rt_dp *dp;
 	int dp_mutate;
+	int dp_nosleep;              /* 1: FG05 without sleep sets (rt_dpor_sleep) */
 	/* searches */
 	rt_result_fn hook_fn;
 	void *hook_arg;
@@ -260,6 +261,7 @@ void dp_option(struct rt *rt, int drain, int actor, uint32_t entry);
 void dp_event_chosen(struct rt *rt, uint32_t c, uint32_t decision, int drain, int actor,
 		     uint32_t entry);
 void dp_choice(struct rt *rt, uint32_t decision, uint32_t nopt, uint32_t c);
+uint32_t dp_decide(struct rt *rt, uint32_t d, uint32_t n, int sched, uint32_t c, int listed);
 void dp_access(struct rt *rt, const unsigned char *addr, uint32_t size, int write);
 void dp_global(struct rt *rt);
 void dp_wake(struct rt *rt, int actor);
