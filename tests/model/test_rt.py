@@ -19,6 +19,9 @@ CHECKS = {
     "fence-sb-tso-none", "fence-sb-tso-wmb", "fence-sb-tso-release", "fence-sb-tso-acquire",
     "fence-sb-tso-rmb", "fence-sb-tso-full", "fence-sb-pso-wmb", "fence-sb-pso-full",
     "steps",
+    # the out-of-bounds oracle (wl->vio_bounds) on a miniature ring
+    "bounds-ok", "bounds-len-past-end", "bounds-copy-overrun", "bounds-past-region",
+    "bounds-scalar-in-buffer", "bounds-partial-scalar",
 }
 
 

@@ -118,9 +118,9 @@ static const struct rt_field *field_of(const struct rt *rt, const unsigned char 
  * The out-of-bounds oracle (wl->vio_bounds != 0). An actor's access must lie inside ONE element of
  * ONE field of a registered region: a field element of at most 8 bytes is a scalar, accessed whole
  * (offset 0, its size) by a scalar operation; a wider one is a byte buffer, any part of one element
- * accessed by a region copy. So a write one element past an array (ss_len[size]) is flagged where
- * it happens, whatever it lands on (padding, the next field, another region), and so is a copy
- * that runs one byte into the next slot or past the region's end.
+ * accessed by a region copy. So a write one element past an array (a[count]) is flagged where it
+ * happens, whatever it lands on (padding, the next field, another region), and so is a copy that
+ * runs one byte into the next element or past the region's end.
  */
 void rt_check_bounds(struct rt *rt, struct rt_actor *a, int op, const unsigned char *addr,
 		     uint32_t size)
