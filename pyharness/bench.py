@@ -63,7 +63,10 @@ def hypothesis_rates(n: int) -> tuple[float, float]:
 def main(a) -> int:
     quick = getattr(a, "quick", False)
     lines = [f"# Harness figures ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-             f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()})", ""]
+             f"{platform.node()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at "
+             f"start, Python {platform.python_version()})", "",
+             "Times are wall-clock: on a loaded machine every row, the bare Hypothesis test "
+             "included, slows down alike; compare rows of one run.", ""]
     rows = []
     for mm in ("SC", "TSO", "PSO"):
         bound = 4 if quick or mm != "SC" else 5      # TSO/PSO: ~6x more schedules per bound

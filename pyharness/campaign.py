@@ -222,6 +222,7 @@ class Family:
     # so every length is a first frame and the boundaries also follow each other
     lengths: tuple = (8,)
     slotsize: int = 64
+    hostile: int = 0           # > 0: a hostile peer with this many stores replaces the consumer
 
     def workloads(self, protocol: str, mm: str, variant: str = "fixed"):
         starts = self.v2_starts if protocol == "v2" else (0,)
@@ -240,7 +241,8 @@ class Family:
                                            start_index=start, reduce=True,
                                            lock_retries=self.v1_lock_retries
                                            if protocol == "v1" else 0, batch=self.batch,
-                                           cons_batch=self.cons_batch)
+                                           cons_batch=self.cons_batch,
+                                           hostile=self.hostile)
 
     def describe(self, protocol: str) -> str:
         frames = (f"frames {self.min_frames}..{self.max_frames}" if self.min_frames > 1 else
@@ -258,6 +260,11 @@ class Family:
             parts.append(f"{self.kill} killed at any step")
         if self.batch or self.cons_batch:
             parts.append(f"batches of {self.batch} (producer) / {self.cons_batch} (consumer)")
+        if self.hostile:
+            fields = "sr_cur/sr_wake" + ("/sr_avail/sr_lock" if protocol == "v1" else "")
+            parts.append(f"a hostile consumer: {self.hostile} stores of chosen values into "
+                         f"{fields} at any step (no access outside the ring, error flag, every "
+                         f"frame counted, no hang)")
         if protocol == "v1":
             parts.append(f"lock retries {self.v1_lock_retries}")
         if protocol == "v2" and len(self.v2_starts) > 1:
@@ -271,6 +278,7 @@ FAMILIES = (
     Family("unplug", sizes=(2,), max_frames=2, waits=(False,), unplug=True),
     Family("consumer killed", sizes=(2,), max_frames=3, waits=(False,), kill="consumer"),
     Family("batched", sizes=(2, 4), max_frames=3, batch=2, cons_batch=2),
+    Family("hostile peer", sizes=(2, 4), max_frames=3, waits=(False,), hostile=2),
     # the boundaries (issue 13): empty, slot - 1, slot, slot + 1 (oversize: dropped) and the
     # model's largest frame; a ring of one slot puts every copy against the ring's end
     Family("boundary lengths", sizes=(1, 2), max_frames=2, waits=(False,),

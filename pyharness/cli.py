@@ -1,4 +1,4 @@
-"""python -m pyharness {fuzz,explore,pct,replay,zoo,report,bench}: the harness from the shell.
+"""python -m pyharness {fuzz,explore,pct,replay,zoo,report,bench,thirdparty}: the harness from the shell.
 
 Every command prints progress on stderr while it runs and a summary table at the end; a found
 violation is printed as the step table + replay token (see failure.py). Exit status: 0 when every
@@ -82,7 +82,7 @@ def check_workload(w: Workload, what: str = "workload") -> Workload:
         need(isinstance(getattr(w, f), str), f"{f} must be a string, not {getattr(w, f)!r}")
     for f in ("waits", "unplug", "reduce"):
         need(isinstance(getattr(w, f), bool), f"{f} must be true or false, not {getattr(w, f)!r}")
-    for f in ("size", "slotsize", "start_index", "lock_retries", "batch", "cons_batch"):
+    for f in ("size", "slotsize", "start_index", "lock_retries", "batch", "cons_batch", "hostile"):
         need(_is_int(getattr(w, f)), f"{f} must be an integer, not {getattr(w, f)!r}")
     need(w.variant in VARIANTS, f"unknown variant {w.variant!r}; known: {', '.join(VARIANTS)}")
     need(0 <= w.start_index <= 0xFFFF, f"start_index {w.start_index}: want 0..65535 (a u16 index)")
@@ -96,6 +96,10 @@ def check_workload(w: Workload, what: str = "workload") -> Workload:
         for n, seed in frames:
             need(0 <= n <= MAX_FRAME_LEN, f"frame length {n}: want 0..{MAX_FRAME_LEN}")
             need(0 <= seed <= 255, f"frame seed {seed}: want 0..255")
+    need(0 <= w.hostile <= model.MAX_HOSTILE, f"hostile {w.hostile}: want 0..{model.MAX_HOSTILE}")
+    need(not w.hostile or (w.protocol != "2012" and not w.waits and not w.unplug and
+                           w.kill == "none"),
+         "a hostile peer replaces the consumer of a v1/v2 ring: no waits, unplug or kill with it")
     need(not (w.kill == "producer0" and len(w.producers) > 1),
          "killing a producer while another runs is not a scenario the registry promises anything "
          "about (it may die holding the producer lock): kill the consumer, or use one producer")
@@ -133,6 +137,8 @@ def _workload_args(p):
     p.add_argument("--kill", default="none", choices=KILL_TARGETS)
     p.add_argument("--start", type=_int(0, 0xFFFF), default=0,
                    help="initial ring index (wrap coverage)")
+    p.add_argument("--hostile", type=_int(0, model.MAX_HOSTILE), default=0,
+                   help="replace the consumer by a hostile peer making this many stores")
 
 
 def _workload(a) -> Workload:
@@ -141,7 +147,7 @@ def _workload(a) -> Workload:
     try:
         w = Workload(protocol=a.protocol, variant=a.variant, memory_model=a.mm, size=a.size,
                      producers=prods, waits=a.waits, unplug=a.unplug, kill=a.kill,
-                     start_index=a.start)
+                     start_index=a.start, hostile=a.hostile)
     except ValueError as e:
         raise UsageError(f"invalid workload: {e}") from None
     return check_workload(w, "invalid workload")
@@ -245,6 +251,10 @@ def cmd_pct(a) -> int:
 
 
 def cmd_replay(a) -> int:
+    from . import thirdparty
+    if a.token.startswith(thirdparty.TOKEN_PREFIX):
+        from . import tp_replay
+        return tp_replay.main(a, UsageError)
     case = case_from_token(a.token)
     if a.mm:
         case = Case(case.workload.with_(memory_model=a.mm), case.choices)
@@ -255,6 +265,9 @@ def cmd_replay(a) -> int:
     path = _write_svg(ex, Path(a.svg) if a.svg else
                       REPORTS / "tmp" / "replay" / campaign.svg_name(case.token()))
     print(f"timeline: {path}")
+    if a.emit_c:
+        from . import emit, emit_mn
+        emit.write_reproducer(emit_mn.emit, case, a.emit_c, UsageError)
     return 1 if ex.violation else 0
 
 
@@ -411,6 +424,11 @@ def cmd_litmus(a) -> int:
     return 1 if bad else 0
 
 
+def cmd_thirdparty(a) -> int:
+    from . import tp_campaign
+    return tp_campaign.main(full=a.full, only=a.only, verbose=a.verbose)
+
+
 def cmd_bench(a) -> int:
     if a.dpor:
         from . import bench_dpor
@@ -460,6 +478,8 @@ def main(argv=None) -> int:
     p.add_argument("--mm", choices=MEMORY_MODELS, help="replay the schedule under another model")
     p.add_argument("--variant", type=_variant, help="replay on another build variant (e.g. fixed)")
     p.add_argument("--svg", help="where to write the timeline")
+    p.add_argument("--emit-c", metavar="DIR",
+                   help="write a self-contained C reproducer (make builds and runs it) to DIR")
     p.set_defaults(fn=cmd_replay)
 
     p = sub.add_parser("zoo", help="find, shrink and replay the bug-zoo cases")
@@ -494,6 +514,12 @@ def main(argv=None) -> int:
     p.add_argument("--update", action="store_true",
                    help="rerun herd7 on every test and rewrite litmus_expected.json first")
     p.set_defaults(fn=cmd_litmus)
+    p = sub.add_parser("thirdparty", help="other people's rings (ck, Xen, io_uring, virtio): "
+                                          "proofs and rediscovered bugs")
+    p.add_argument("--full", action="store_true", help="bigger bounds and workloads (minutes)")
+    p.add_argument("--only", default="", help="rows whose build or ring contains this")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every counterexample")
+    p.set_defaults(fn=cmd_thirdparty)
 
     p = sub.add_parser("bench", help="harness figures (executions/s, examples/s, zoo times)")
     p.add_argument("--quick", action="store_true")

@@ -51,7 +51,8 @@ MOP_DRAIN, MOP_KILL, MOP_SLEEP, MOP_IDLE, MOP_DELIVER = range(16, 21)
 OPT_RUN, OPT_SWITCH, OPT_DRAIN, OPT_CHOICE, OPT_READ, OPT_PROMISE = range(6)
 MAX_PROMISE_CANDS = 512
 
-ACTOR_KINDS = ["none", "producer", "consumer", "unplugger", "killer", "litmus"]
+ACTOR_KINDS = ["none", "producer", "consumer", "unplugger", "killer", "litmus", "hostile"]
+MAX_HOSTILE = 8
 ACTOR_STATES = ["runnable", "spinning", "sleeping", "idle", "done", "killed"]
 
 # Header offsets (ring.h MN_OFF_*), for litmus programs.
@@ -61,7 +62,7 @@ OFF = dict(cur=0, avail=2, size=4, slotsize=6, magic=8, dataoff=12, lock=16, wak
 
 VIOLATIONS = ["none", "invariant", "frame-lost", "frame-corrupt", "accounting", "two-holders",
               "deadlock", "retries", "lost-wakeup", "use-after-free", "step-bound",
-              "consumer-error", "setup", "out-of-bounds"]
+              "consumer-error", "setup", "out-of-bounds", "error-flag"]
 COVERAGE = ["ring-full", "wrap-v2", "wrap-v1", "lock-contended", "killed", "consumer-slept",
             "notified", "drop-full", "drop-oversize", "drop-busy", "drop-error", "unplugged",
             "spin-blocked", "reordered", "forwarded", "not-plugged", "killed-holder",
@@ -96,6 +97,11 @@ VARIANTS: dict[str, str] = {
                          "into the next slot or past the ring (out of bounds)",
     "batch_drop_once": "a batch's full-ring drops counted as one drop in sr_drop_full -> "
                        "accounting",
+    # scripted edits of c/src/ring.c (c/model/thirdparty/mutants/*.edit, mk/mutants.mk)
+    "hostile_trust_lock": "v1 producer retries sr_lock forever (trusts the peer to release it) "
+                          "-> hangs against a consumer that holds it",
+    "hostile_trust_cur": "v1 producer does not validate sr_cur and wraps slot numbers by one "
+                         "subtraction -> writes outside the ring for a hostile sr_cur",
 }
 
 
@@ -132,6 +138,7 @@ class CWorkload(C.Structure):
         ("nlitmus_final", C.c_uint32), ("litmus_final_off", C.c_uint32 * MAX_LITMUS),
         ("max_promises", C.c_uint32), ("npromise_cands", C.c_uint32),
         ("promise_cands", C.POINTER(CPromiseCand)), ("promise_blob", C.POINTER(C.c_uint8)),
+        ("hostile", C.c_uint32),
     ]
 
 
@@ -226,6 +233,8 @@ def lib(variant: str = "fixed") -> C.CDLL:
         so.mn_model_dpor_mutate.restype = None
         so.mn_model_dpor_sleep.argtypes = [C.c_int]
         so.mn_model_dpor_sleep.restype = None
+        so.mn_model_hostile_mutate.argtypes = [C.c_int]
+        so.mn_model_hostile_mutate.restype = None
         so.mn_model_set_result_hook.argtypes = [RESULT_HOOK, C.c_void_p]
         so.mn_model_set_result_hook.restype = None
         for fn in ("mn_model_op_name", "mn_model_field_name", "mn_model_violation_name",
@@ -287,6 +296,8 @@ class Workload:
     # `promises` = ((actor, region, off, size, value: int | bytes), ...) (see model.h).
     max_promises: int = 2
     promises: Sequence[tuple] = ()
+    hostile: int = 0          # H > 0: a hostile peer makes H stores into the consumer's fields
+                              # (consumer must be CONSUMER_NONE; model.h "hostile")
 
     def to_c(self) -> CWorkload:
         w = CWorkload()
@@ -315,6 +326,7 @@ class Workload:
         w.start_index = self.start_index
         w.reduce = int(self.reduce)
         w.batch, w.cons_batch = self.batch, self.cons_batch
+        w.hostile = self.hostile
         w.nlitmus_actors = len(self.litmus)
         for a, prog in enumerate(self.litmus):
             w.nlitmus[a] = len(prog)
@@ -685,6 +697,11 @@ ARM_MUTATIONS = {"newest": 1, "no-promise": 2, "no-acquire": 3, "no-wmb": 4,
 def arm_mutate(mutation: str | None, variant: str = "fixed") -> None:
     """Test-only: break the ARM model one way (ARM_MUTATIONS), None to restore it."""
     lib(variant).mn_model_arm_mutate(ARM_MUTATIONS[mutation] if mutation else 0)
+
+
+def hostile_mutate(mutation: int, variant: str = "fixed") -> None:
+    """Test-only: 1 makes the hostile runs' out-of-bounds region start at the last slot."""
+    lib(variant).mn_model_hostile_mutate(mutation)
 
 
 def dpor_mutate(mutation: int, variant: str = "fixed") -> None:

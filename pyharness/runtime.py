@@ -61,7 +61,8 @@ def actor_names(kinds: list[str]) -> list[str]:
             names.append(f"P{p}")
             p += 1
         else:
-            names.append({"consumer": "C", "unplugger": "U", "killer": "K"}.get(k, k[:1].upper()))
+            names.append({"consumer": "C", "unplugger": "U", "killer": "K", "hostile": "H"}
+                         .get(k, k[:1].upper()))
     return names
 
 
@@ -75,11 +76,12 @@ def _model_workload(w: Workload, promises: tuple = ()) -> model.Workload:
                           slotsize=w.slotsize,
                           frames=[[n for n, _ in p] for p in w.producers],
                           seeds=[[s for _, s in p] for p in w.producers],
-                          consumer=model.CONSUMER_C, consumer_waits=w.waits, unplugger=w.unplug,
+                          consumer=model.CONSUMER_NONE if w.hostile else model.CONSUMER_C,
+                          consumer_waits=w.waits, unplugger=w.unplug,
                           kill_actor=kill_actor(w), start_index=w.start_index,
                           lock_retries=w.lock_retries, reduce=w.reduce, batch=w.batch,
                           cons_batch=w.cons_batch, max_promises=w.max_promises,
-                          promises=promises)
+                          promises=promises, hostile=w.hostile)
 
 
 # ---- ARM promise tables: the model's form <-> the token's (frames by reference) ------------------

@@ -55,6 +55,9 @@ class Workload:
     # runtime.promise_table() learns from the workload (deterministic).
     max_promises: int = 2
     promises: tuple = ()
+    # H > 0: instead of the consumer, a hostile peer makes H stores of values the search chooses
+    # into the fields the consumer may write (model.h "hostile"). Last field: older tokens replay.
+    hostile: int = 0
 
     def __post_init__(self):
         if self.protocol not in PROTOCOLS:
@@ -83,7 +86,8 @@ class Workload:
 
     def label(self) -> str:
         """One line naming the workload, litmus style: v2/PSO P2x3 C w size=2."""
-        actors = f"P{len(self.producers)}x{self.max_frames_per_producer} C"
+        actors = f"P{len(self.producers)}x{self.max_frames_per_producer} " + \
+            (f"H{self.hostile}" if self.hostile else "C")
         if self.waits:
             actors += " wait"
         if self.unplug:

@@ -13,6 +13,7 @@ APT_PKGS=(
   redis-server
   libipaddr-ocaml-dev iputils-ping iputils-arping tcpdump
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-arm64-cross libc6-dev-riscv64-cross
+  libxen-dev
 )
 
 missing=()

@@ -30,6 +30,15 @@
  *                               mn_model_consumer_fn below)
  *   unplugger (optional)        mn_unplug() of that interface
  *   killer (optional)           one step: ends actor kill_actor where it stands (even holding a lock)
+ *   hostile (workload.hostile = H > 0, instead of the consumer): the other side as an adversary.
+ *                               H stores, each a visible operation the scheduler places anywhere,
+ *                               of a value the search chooses (one rt_choose among fields x
+ *                               values: 0, 1, size, size + 1, 0x7fff, all ones) into a field the
+ *                               consumer may write: sr_cur, sr_wake, and for v1 sr_lock and
+ *                               sr_avail. Its oracles replace the consumer's (see "Oracles").
+ *                               Each store's (field, value) decision is taken on its fiber when
+ *                               the actor reaches that store (at the start, or after its previous
+ *                               store), before the scheduler decides when the store runs
  *   litmus actors               proto == MN_MODEL_LITMUS: tiny programs of ordering-layer operations
  *                               on the ring buffer (litmus tests), instead of all of the above; a
  *                               FENCE's order is its kind (rt.h "Fences": acquire 2, release 3,
@@ -96,6 +105,13 @@
  *   frames' fates are unknown (a frame of it may still be dropped), so a delivery may skip them;
  *   when the batch returns, a published frame of it that was skipped is a lost frame;
  *   lock: never two holders of sr_lock / the entry's plock; bounded producer retries;
+ *   against a hostile peer (instead of the header invariants, the reference model and the lost
+ *   wakeup, which it breaks on purpose): no access outside the ring buffer (the rest of the model's
+ *   ring memory is a retired region: an access there is "out-of-bounds"); a push that returned
+ *   -EIO left sr_error set (committed, at quiescence) and never happened before the hostile
+ *   wrote anything ("error-flag"); every frame is counted (each push's result in exactly one
+ *   counter, the header's copies equal to the private ones: "accounting"); no hang (deadlock, step
+ *   bound, bounded retries);
  *   no deadlock (rt: an actor spinning at quiescence; the message names the actor's kind); no lost
  *   wakeup (consumer asleep at quiescence while frames are in the ring and no notification is
  *   pending); lifecycle (after mn_os_released() the ring is retired: a producer's/unplugger's access
@@ -127,8 +143,9 @@ enum mn_mm { MN_MM_SC = 0, MN_MM_TSO = 1, MN_MM_PSO = 2, MN_MM_ARM = 3 };
 enum mn_model_consumer { MN_CONSUMER_NONE = 0, MN_CONSUMER_C = 1, MN_CONSUMER_EXTERNAL = 2 };
 enum mn_actor_kind {
 	MN_ACTOR_NONE = 0, MN_ACTOR_PRODUCER, MN_ACTOR_CONSUMER, MN_ACTOR_UNPLUGGER, MN_ACTOR_KILLER,
-	MN_ACTOR_LITMUS
+	MN_ACTOR_LITMUS, MN_ACTOR_HOSTILE
 };
+#define MN_MODEL_MAX_HOSTILE 8       /* stores of the hostile peer */
 /* Final state of an actor. */
 enum mn_actor_state {
 	MN_AS_RUNNABLE = 0, MN_AS_SPINNING, MN_AS_SLEEPING, MN_AS_IDLE, MN_AS_DONE, MN_AS_KILLED
@@ -187,6 +204,8 @@ struct mn_model_workload {
 	uint32_t npromise_cands;         /* entries of promise_cands */
 	const struct mn_promise_cand *promise_cands;
 	const unsigned char *promise_blob;  /* bytes of the candidates with size > 8 */
+	uint32_t hostile;                /* 0, or H <= MN_MODEL_MAX_HOSTILE stores of a hostile peer
+	                                  * (needs consumer NONE, no unplugger, no killer) */
 };
 
 /* Step kinds beyond enum mn_op (atomic.h); the same values as rt's enum rt_op (10 is rt's
@@ -246,7 +265,9 @@ enum mn_model_violation {
 	MN_VIO_CONSUMER_ERROR,   /* the consumer got -EIO from the ring (corrupt header) */
 	MN_VIO_SETUP,            /* the workload is invalid (message says why); not a bug found */
 	MN_VIO_OUT_OF_BOUNDS,    /* an access outside one element of a registered field (a write to
-				  * ss_len[size], a frame copy running into the next slot) */
+				  * ss_len[size], a frame copy into the next slot), or outside the ring
+				  * buffer in hostile peer runs */
+	MN_VIO_ERROR_FLAG,       /* -EIO without sr_error set, or with nothing corrupt (hostile) */
 	MN_VIO__COUNT
 };
 
@@ -421,6 +442,9 @@ void mn_model_arm_mutate(int mutation);
 void mn_model_dpor_mutate(int mutation);
 /* DPOR with sleep sets (1, the default) or the plain FG05 algorithm (0), for comparison. */
 void mn_model_dpor_sleep(int on);
+/* Test-only: 1 makes the hostile runs' out-of-bounds region start at the last slot (so the
+ * producer's own writes there are reported: the oracle must fire); 0 normal. */
+void mn_model_hostile_mutate(int mutation);
 /* Search hook (tests): fn(arg, result) after every execution of mn_model_explore, mn_model_find
  * and mn_model_dpor (NULL: none). */
 typedef void (*mn_model_result_fn)(void *arg, const struct mn_model_result *r);

@@ -134,6 +134,36 @@ static void unplugger_body(struct rt *rt, int id, void *arg)
 	m->r->unplug_result = mn_unplug(MN_MODEL_IFNAME);
 }
 
+/*
+ * The hostile peer (model.h): the consumer's side as an adversary. Each of its stores is one
+ * decision of the search among (field, value) pairs (one rt_choose, so a store costs at most one
+ * non-zero choice of the preemption bound) and one visible store the scheduler places anywhere.
+ * The fields are those ring.h lets the consumer write: sr_cur and sr_wake (v2), plus sr_avail
+ * and sr_lock (v1); the values are the ones index checks hinge on.
+ */
+static void hostile_body(struct rt *rt, int id, void *arg)
+{
+	struct mn_ctx *m = arg;
+	struct mn_ring_hdr *h = (struct mn_ring_hdr *)m->ring;
+	const struct { volatile void *addr; unsigned size; } fields[] = {
+		{ &h->sr_cur, 2 }, { &h->sr_wake, 4 }, { &h->sr_avail, 2 }, { &h->sr_lock, 4 },
+	};
+	const uint64_t values[] = { 0, 1, m->geom.size, m->geom.size + 1u, 0x7fff, ~0ull };
+	const uint32_t nv = sizeof(values) / sizeof(values[0]);
+	uint32_t nf = m->w.proto == MN_PROTO_V2 ? 2 : 4, k;
+
+	(void)id;
+	for (k = 0; k < m->w.hostile; k++) {
+		uint32_t c = rt_choose(rt, nf * nv);
+		unsigned size = fields[c / nv].size;
+
+		rt_store(rt, fields[c / nv].addr, size, RT_RELAXED,
+			 values[c % nv] & (size == 2 ? 0xffffu : 0xffffffffu));
+		rt_dep_pseudo(rt, MN_DEP_ORACLE, 1, 1);   /* the error-flag oracle reads the count */
+		m->hostile_done++;
+	}
+}
+
 /* One step: ends actor kill_actor where it stands. Killing a lock holder is a state of its own
  * (the holders cannot change between the kill and this fiber's resumption). */
 static void killer_body(struct rt *rt, int id, void *arg)
@@ -181,7 +211,7 @@ void mn_model_consumer_error(const char *msg)
 /* ---- spawning ------------------------------------------------------------------------------------ */
 
 static const char *const kind_names[] = { "none", "producer", "consumer", "unplugger", "killer",
-					  "litmus" };
+					  "litmus", "hostile" };
 
 /* The next actor (ids in spawn order): rt's, and mnetif's record of it. The kill target gets
  * RT_ACTOR_NO_REDUCE (a kill does not commute with anything its target does); the external
@@ -216,6 +246,8 @@ int mn_spawn_ring_actors(struct mn_ctx *m)
 	    (m->consumer_id = spawn(m, MN_ACTOR_CONSUMER, -1, consumer_body)) < 0)
 		return -1;
 	if (w->unplugger && (m->unplugger_id = spawn(m, MN_ACTOR_UNPLUGGER, -1, unplugger_body)) < 0)
+		return -1;
+	if (w->hostile && (m->hostile_id = spawn(m, MN_ACTOR_HOSTILE, -1, hostile_body)) < 0)
 		return -1;
 	return 0;
 }

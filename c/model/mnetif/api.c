@@ -370,6 +370,11 @@ void mn_model_dpor_sleep(int on)
 		rt_dpor_sleep(ctx.rt, on);
 }
 
+void mn_model_hostile_mutate(int mutation)
+{
+	ctx.hostile_mutate = mutation;
+}
+
 void mn_model_set_external_consumer(mn_model_consumer_fn fn, void *arg)
 {
 	ctx.ext_fn = fn;

@@ -79,6 +79,22 @@ void mn_layout_ring(struct mn_ctx *m)
 	rt_oracle_reads(rt, m->ring + MN_HDR_SIZE, 2ull * g->size);
 }
 
+/* Against a hostile peer: the model's ring memory past the ring (MN_MODEL_RING_BYTES in all) is a
+ * region nobody may access (retired, no keeper): oracles.c reports any access as out of bounds.
+ * Test-only mutation 1 starts it at the last slot, where the producer writes. */
+void mn_layout_beyond(struct mn_ctx *m)
+{
+	uint64_t lo = m->ringlen;
+
+	if (m->hostile_mutate == 1)
+		lo = m->geom.dataoff + (uint64_t)(m->geom.size - 1) * m->geom.slotsize;
+	m->beyond_rg = (struct rt_region){ "beyond the ring", m->ring + lo, MN_MODEL_RING_BYTES - lo,
+					   NULL, 0, MN_FLD_OTHER, "(beyond the ring)" };
+	m->beyond_region = rt_add_region(m->rt, &m->beyond_rg);
+	if (m->beyond_region >= 0)
+		rt_retire(m->rt, m->beyond_region, -1);
+}
+
 /* ---- reduction: private locations (model.h "Reduction") ------------------------------------ */
 
 enum mn_red_loc {
@@ -89,14 +105,15 @@ enum mn_red_loc {
 void mn_reduction_setup(struct mn_ctx *m)
 {
 	const struct mn_model_workload *w = &m->w;
-	int multi = w->nproducers > 1, unplug = w->unplugger != 0, cons = w->consumer != 0;
+	int multi = w->nproducers > 1, unplug = w->unplugger != 0;
+	int cons = w->consumer != 0 || w->hostile != 0;     /* the hostile peer writes consumer fields */
 	uint32_t p = 0;
 
 	if (!cons && !multi && !unplug)
 		p |= RED_RING_ALL;
 	if (!multi && !unplug)
 		p |= RED_COUNTERS;
-	if (!(cons && w->consumer_waits) && !unplug)
+	if (!(cons && w->consumer_waits) && !unplug && !w->hostile)
 		p |= RED_WAKE;
 	if (!unplug)
 		p |= RED_STATE;

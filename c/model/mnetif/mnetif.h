@@ -35,7 +35,7 @@ struct mn_ctx {
 	struct mn_model_workload w;
 	struct mn_model_result *r;
 	/* actors */
-	int nactors, consumer_id, unplugger_id, killer_id;
+	int nactors, consumer_id, unplugger_id, killer_id, hostile_id;
 	struct mn_actor_info act[MN_MODEL_MAX_ACTORS];
 	/* shared memory and its names */
 	unsigned char *ring;
@@ -47,6 +47,11 @@ struct mn_ctx {
 	int ring_region;
 	struct rt_field ring_fields[MN_NFIELDS_RING];
 	struct rt_region ring_rg, table_rg;
+	/* hostile peer runs: the ring memory beyond the ring (a retired region), stores done */
+	struct rt_region beyond_rg;
+	int beyond_region;
+	uint32_t hostile_done;
+	int hostile_mutate;
 	/* oracles */
 	int holder[2];               /* lock holders: 0 sr_lock, 1 entry plock; -1 free */
 	uint32_t red_private;        /* bits of enum mn_red_loc: locations no other actor accesses */
@@ -77,6 +82,7 @@ struct mn_ctx *mn_running(void);
 int mn_spawn_ring_actors(struct mn_ctx *m);
 void mn_note_litmus_actors(struct mn_ctx *m, uint32_t n);
 int mn_spawn_killer(struct mn_ctx *m);
+int mn_spawn_hostile(struct mn_ctx *m);
 
 /* setup.c: one execution's setup and teardown */
 int mn_setup_ring(struct mn_ctx *m);
@@ -100,6 +106,7 @@ void mn_finishing(struct rt *rt, void *ctx, int done);
 
 /* layout.c: regions, field names, reduction */
 void mn_layout_ring(struct mn_ctx *m);
+void mn_layout_beyond(struct mn_ctx *m);
 const struct rt_field *mn_header_fields(void);
 void mn_reduction_setup(struct mn_ctx *m);
 int mn_is_private(void *ctx, const void *addr, uint32_t size);

@@ -37,7 +37,7 @@ const char *mn_model_violation_name(int v)
 	static const char *const n[MN_VIO__COUNT] = {
 		"none", "invariant", "frame-lost", "frame-corrupt", "accounting", "two-holders",
 		"deadlock", "retries", "lost-wakeup", "use-after-free", "step-bound",
-		"consumer-error", "setup", "out-of-bounds",
+		"consumer-error", "setup", "out-of-bounds", "error-flag",
 	};
 
 	return NAME_OF(n, v);
@@ -57,7 +57,9 @@ const char *mn_model_coverage_name(int bit)
 
 const char *mn_model_variant(void)
 {
-#if defined(MN_ZOO_V1_NO_LOCK)
+#if defined(MN_MODEL_MUTANT)      /* a scripted edit of the ring code (mk/mutants.mk) */
+	return MN_MODEL_MUTANT;
+#elif defined(MN_ZOO_V1_NO_LOCK)
 	return "v1_no_lock";
 #elif defined(MN_ZOO_TAS_PLAIN)
 	return "tas_plain";

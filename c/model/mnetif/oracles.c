@@ -14,15 +14,18 @@
 static const char *actor_kind_name(int kind)
 {
 	static const char *const n[] = { "none", "producer", "consumer", "unplugger", "killer",
-					 "litmus" };
+					 "litmus", "hostile" };
 
-	return kind >= 0 && kind <= MN_ACTOR_LITMUS ? n[kind] : "?";
+	return kind >= 0 && kind <= MN_ACTOR_HOSTILE ? n[kind] : "?";
 }
 
 void oracle_push_result(struct mn_ctx *m, int p, int k, int err)
 {
 	rt_dep_pseudo(m->rt, MN_DEP_ORACLE, 1, 1);   /* the reference model: shared by all actors */
 	m->r->push_result[p][k] = err;
+	if (err == -EIO && m->w.hostile && !m->hostile_done)
+		rt_violation(m->rt, MN_VIO_ERROR_FLAG, "error flag: producer %d's frame %d dropped as "
+			     "corrupt (-EIO) before the hostile peer wrote anything", p, k);
 	switch (err) {
 	case -ENOBUFS: COV(m, MN_COV_DROP_FULL); break;
 	case -EMSGSIZE: COV(m, MN_COV_DROP_OVERSIZE); break;
@@ -158,6 +161,8 @@ void oracle_lock_op(struct rt *rt, void *ctx, int a, int op, const void *addr, u
 	uint32_t retries = m->w.lock_retries ? m->w.lock_retries : MN_LOCK_RETRIES;
 	int w;
 
+	if (m->w.hostile && a == m->hostile_id)
+		return;         /* the hostile peer is not bound by the lock protocol */
 	if (addr == m->ring + MN_OFF_LOCK)
 		w = 0;
 	else if (m->entry && addr == (const void *)&m->entry->plock)
@@ -229,8 +234,11 @@ void oracle_commit(struct rt *rt, void *ctx, int actor, const void *addr, uint32
 void oracle_header(struct rt *rt, void *ctx)
 {
 	struct mn_ctx *m = ctx;
-	int inv = mn_ring_check(m->ring, &m->geom);
+	int inv;
 
+	if (m->w.hostile)
+		return;         /* the hostile peer breaks the invariants on purpose */
+	inv = mn_ring_check(m->ring, &m->geom);
 	if (inv)
 		rt_violation(rt, MN_VIO_INVARIANT, "header invariant %s violated",
 			     mn_invariant_name(inv));
@@ -243,7 +251,14 @@ void oracle_lifecycle(struct rt *rt, void *ctx, int a, const void *addr, uint32_
 {
 	struct mn_ctx *m = ctx;
 
-	(void)addr, (void)size;
+	if (m->beyond_region >= 0 && (const unsigned char *)addr >= (const unsigned char *)m->beyond_rg.base) {
+		rt_violation(rt, MN_VIO_OUT_OF_BOUNDS, "no access outside the ring: actor %d (%s) %s "
+			     "%u bytes at ring offset %llu (the ring has %llu bytes)", a,
+			     actor_kind_name(m->act[a].kind), commit ? "commits" : "accesses", size,
+			     (unsigned long long)((const unsigned char *)addr - m->ring),
+			     (unsigned long long)m->ringlen);
+		return;
+	}
 	if (commit)
 		rt_violation(rt, MN_VIO_USE_AFTER_FREE,
 			     "lifecycle: actor %d's store reached the ring after mn_os_released() "
@@ -255,19 +270,82 @@ void oracle_lifecycle(struct rt *rt, void *ctx, int a, const void *addr, uint32_
 			     m->act[a].kind == MN_ACTOR_PRODUCER ? "producer" : "unplugger");
 }
 
+/* Each push's result in exactly one counter, the header's copies equal the private ones. */
+static void check_counters(struct mn_ctx *m, uint32_t published, uint32_t full, uint32_t oversize,
+			   uint32_t busy, uint32_t error)
+{
+	const struct mn_ring_hdr *h = (const struct mn_ring_hdr *)m->ring;
+	const struct mn_counters *c = &m->entry->prod.c;
+
+	if (c->frames != published || c->drop_full != full || c->drop_oversize != oversize ||
+	    c->drop_busy != busy || c->drop_error != error)
+		rt_violation(m->rt, MN_VIO_ACCOUNTING,
+				"counters: frames/full/oversize/busy/error = %u/%u/%u/%u/%u but "
+				"the pushes returned %u/%u/%u/%u/%u (each frame in exactly one "
+				"counter)", (uint32_t)c->frames, c->drop_full, c->drop_oversize,
+				c->drop_busy, c->drop_error, published, full, oversize, busy,
+				error);
+	else if (mn_observe(&h->sr_frames) != c->frames ||
+		 mn_observe(&h->sr_drop_full) != c->drop_full ||
+		 mn_observe(&h->sr_drop_busy) != c->drop_busy ||
+		 mn_observe(&h->sr_drop_oversize) != c->drop_oversize ||
+		 mn_observe(&h->sr_drop_error) != c->drop_error)
+		rt_violation(m->rt, MN_VIO_ACCOUNTING,
+				"counters: the shared copies in the header differ from the "
+				"producer's private counters at quiescence");
+}
+
+/* The push results by kind: published, full, oversize, busy, error. */
+static void tally(const struct mn_ctx *m, uint32_t t[5])
+{
+	uint32_t p, k;
+
+	memset(t, 0, 5 * sizeof(t[0]));
+	for (p = 0; p < m->w.nproducers; p++)
+		for (k = 0; k < m->w.nframes[p]; k++)
+			switch (m->r->push_result[p][k]) {
+			case 0: t[0]++; break;
+			case -ENOBUFS: t[1]++; break;
+			case -EMSGSIZE: t[2]++; break;
+			case -EBUSY: t[3]++; break;
+			case -EIO: t[4]++; break;
+			}
+}
+
+/* At quiescence against a hostile peer: every frame counted, the error flag raised for -EIO. */
+static void hostile_end(struct mn_ctx *m)
+{
+	const struct mn_ring_hdr *h = (const struct mn_ring_hdr *)m->ring;
+	uint32_t t[5];
+
+	if (!m->entry)
+		return;
+	tally(m, t);
+	if (t[4] && (m->entry->prod.c.error == MN_ERR_NONE ||
+		     mn_observe(&h->sr_error) != m->entry->prod.c.error)) {
+		rt_violation(m->rt, MN_VIO_ERROR_FLAG, "error flag: %u frame(s) dropped as corrupt but "
+			     "sr_error is %u (the producer's first cause: %u)", t[4],
+			     mn_observe(&h->sr_error), m->entry->prod.c.error);
+		return;
+	}
+	check_counters(m, t[0], t[1], t[2], t[3], t[4]);
+}
+
 /* rt's at_end hook, at quiescence: lost wakeup, then conservation of frames and the drop
  * counters. */
 void oracle_end(struct rt *rt, void *ctx)
 {
 	struct mn_ctx *m = ctx;
 	struct mn_model_result *r = m->r;
-	const struct mn_ring_hdr *h = (const struct mn_ring_hdr *)m->ring;
-	uint32_t p, k, published = 0, delivered = 0, inflight = 0, in_ring;
-	uint32_t full = 0, oversize = 0, busy = 0, error = 0;
+	uint32_t k, delivered = 0, inflight = 0, in_ring, t[5];
 	int known, killed_producer = 0, i;
 
 	in_ring = committed_fill(m, &known);
 	r->still_in_ring = in_ring;
+	if (m->w.hostile) {
+		hostile_end(m);
+		return;
+	}
 	if (m->consumer_id >= 0 && rt_actor_state(rt, m->consumer_id) == RT_WAITING &&
 	    known && in_ring > 0 && rt_channel_pending(rt, 0) == 0) {
 		rt_violation(rt, MN_VIO_LOST_WAKEUP,
@@ -285,46 +363,18 @@ void oracle_end(struct rt *rt, void *ctx)
 					    MN_MODEL_NOT_PUSHED;
 		}
 	}
-	for (p = 0; p < m->w.nproducers; p++) {
-		for (k = 0; k < m->w.nframes[p]; k++) {
-			switch (r->push_result[p][k]) {
-			case 0: published++; break;
-			case -ENOBUFS: full++; break;
-			case -EMSGSIZE: oversize++; break;
-			case -EBUSY: busy++; break;
-			case -EIO: error++; break;
-			}
-		}
-	}
+	tally(m, t);
 	for (k = 0; k < r->ndelivered; k++)
 		delivered += r->delivered[k].released;
-	if (known && (delivered + in_ring < published || delivered + in_ring > published + inflight)) {
+	if (known && (delivered + in_ring < t[0] || delivered + in_ring > t[0] + inflight)) {
 		rt_violation(rt, MN_VIO_ACCOUNTING,
 				"reference model: %u frame(s) published but %u delivered + %u still in the "
-				"ring (frames lost or duplicated)", published, delivered, in_ring);
+				"ring (frames lost or duplicated)", t[0], delivered, in_ring);
 		return;
 	}
 	if (killed_producer || !m->entry)
 		return;
-	{
-		const struct mn_counters *c = &m->entry->prod.c;
-
-		if (c->frames != published || c->drop_full != full || c->drop_oversize != oversize ||
-		    c->drop_busy != busy || c->drop_error != error)
-			rt_violation(rt, MN_VIO_ACCOUNTING,
-					"counters: frames/full/oversize/busy/error = %u/%u/%u/%u/%u but "
-					"the pushes returned %u/%u/%u/%u/%u (each frame in exactly one "
-					"counter)", (uint32_t)c->frames, c->drop_full, c->drop_oversize,
-					c->drop_busy, c->drop_error, published, full, oversize, busy,
-					error);
-		else if (mn_observe(&h->sr_frames) != c->frames ||
-			 mn_observe(&h->sr_drop_full) != c->drop_full ||
-			 mn_observe(&h->sr_drop_busy) != c->drop_busy ||
-			 mn_observe(&h->sr_drop_oversize) != c->drop_oversize)
-			rt_violation(rt, MN_VIO_ACCOUNTING,
-					"counters: the shared copies in the header differ from the "
-					"producer's private counters at quiescence");
-	}
+	check_counters(m, t[0], t[1], t[2], t[3], t[4]);
 }
 
 /* rt's finishing hook: while an external consumer runs on to its end after the verdict, what it

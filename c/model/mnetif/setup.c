@@ -68,6 +68,13 @@ static int validate(struct mn_ctx *m)
 		return bad(m, "consumer is 0 (none), 1 (C) or 2 (external)");
 	if (w->consumer == MN_CONSUMER_EXTERNAL && !m->ext_fn)
 		return bad(m, "external consumer requested but mn_model_set_external_consumer() not called");
+	if (w->hostile > MN_MODEL_MAX_HOSTILE)
+		return bad(m, "hostile: at most 8 stores");
+	if (w->hostile && (w->consumer != MN_CONSUMER_NONE || w->consumer_waits || w->unplugger ||
+			   w->kill_actor >= 0 ||
+			   w->proto == MN_PROTO_2012))
+		return bad(m, "hostile: the hostile peer is the other side (consumer none, no unplugger, "
+			   "no killer) of a v1 or v2 ring");
 	return 0;
 }
 
@@ -115,7 +122,9 @@ static void begin(struct mn_ctx *m)
 	m->r->violation_step = -1;
 	m->r->unplug_result = MN_MODEL_NOT_PUSHED;
 	m->nactors = 0;
-	m->consumer_id = m->unplugger_id = m->killer_id = -1;
+	m->consumer_id = m->unplugger_id = m->killer_id = m->hostile_id = -1;
+	m->beyond_region = -1;
+	m->hostile_done = 0;
 	m->holder[0] = m->holder[1] = -1;
 	m->entry = NULL;
 	m->ring = ring_mem;
@@ -159,6 +168,8 @@ int mn_setup_ring(struct mn_ctx *m)
 	if (err)
 		return err;
 	mn_layout_ring(m);
+	if (w->hostile)
+		mn_layout_beyond(m);
 	if (mn_spawn_ring_actors(m))
 		return bad(m, "cannot start the actors");
 	err = killer(m);

@@ -859,6 +859,9 @@ static void arm_fence(struct rt *rt, struct rt_actor *a, int kind)
 		t->vr_new = umax(t->vr_new, t->vr_old);
 		t->vw_new = umax(t->vw_new, t->vr_old);
 		break;
+	case RT_FENCE_LDLD:           /* earlier loads before later loads; stores unordered */
+		t->vr_new = umax(t->vr_new, t->vr_old);
+		break;
 	case RT_FENCE_WMB:
 		if (rt->arm_mutate == 4)
 			break;

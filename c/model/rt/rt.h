@@ -85,10 +85,14 @@ enum rt_order { RT_PLAIN = 0, RT_RELAXED = 1, RT_ACQUIRE = 2, RT_RELEASE = 3, RT
  *                                                          barrier in the buffer (no drain)
  *   WMB      earlier stores / later stores (smp_wmb)       same as RELEASE
  *   RMB      earlier loads / later loads (smp_rmb)         SC/TSO/PSO: nothing
- * A model that reorders loads (ARM, mm_arm.c) gives ACQUIRE and RMB their meaning.
+ *   LDLD     earlier loads / later loads ONLY              SC/TSO/PSO: nothing
+ * A model that reorders loads (ARM, mm_arm.c) gives ACQUIRE and RMB their meaning: ARMv8 compiles
+ * both to dmb ishld, which also orders earlier loads before later stores. LDLD is the strict
+ * load-load contract of a portable fence (Concurrency Kit's ck_pr_fence_load, SPARC RMO's
+ * membar #LoadLoad), which a port may implement with nothing stronger.
  */
 enum rt_fence { RT_FENCE_ACQUIRE = 2, RT_FENCE_RELEASE = 3, RT_FENCE_FULL = 4, RT_FENCE_WMB = 5,
-		RT_FENCE_RMB = 6 };
+		RT_FENCE_RMB = 6, RT_FENCE_LDLD = 8 };
 
 /* Step kinds. 1..15: visible operations of an actor; 16..19: the runtime's; from RT_OP_NOTE on:
  * the workload's own (rt_note). */
