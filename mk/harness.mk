@@ -19,7 +19,7 @@ RT_SELFTEST := $(BUILD)/model/rt_selftest
 MODEL_CFLAGS := $(CFLAGS_BASE) $(OPT) -I$(MODEL_DIR) -DMNETIF_MODEL -DMNETIF_WITH_2012 -DMN_MAX_PLUGS=4
 MODEL_VARIANTS := v1_no_lock tas_plain v2_relaxed_publish no_prod_fence no_cons_fence \
                   unplug_no_wait 2012_same_offset wake_eq v2_relaxed_consume cons_wmb_release \
-                  prod_relaxed_cons fadd_acqrel oversize_plus_one batch_drop_once
+                  prod_relaxed_cons fadd_acqrel
 MODEL_LIB := $(BUILD)/model/libmnetif_model.so
 MODEL_VARIANT_LIBS := $(foreach v,$(MODEL_VARIANTS),$(BUILD)/model/libmnetif_model_$(v).so)
 MODEL_BENCH := $(BUILD)/model/bench_explore

@@ -92,7 +92,8 @@ VARIANTS: dict[str, str] = {
     "fadd_acqrel": "mn_fetch_add as C11's seq_cst RMW (acquire + release, no fence), the userspace "
                    "mapping before the ARM model: unplug frees a ring an input still uses, under "
                    "ARM (store -> load past the RMW)",
-    # boundary mutants (issue 13): the proof families' boundary workloads must catch them
+    # boundary mutants (issue 13; c/model/thirdparty/mutants/*.edit): the proof families'
+    # boundary workloads must catch them
     "oversize_plus_one": "producer accepts a frame one byte longer than a slot -> its copy runs "
                          "into the next slot or past the ring (out of bounds)",
     "batch_drop_once": "a batch's full-ring drops counted as one drop in sr_drop_full -> "

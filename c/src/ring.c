@@ -13,10 +13,6 @@
  *   MN_ZOO_WAKE_EQ             producer signals iff sr_wake == frames   -> lost wakeup when a batch
  *                              (the per-frame rule, not the range rule)    jumps over sr_wake
  *   MN_ZOO_2012_SAME_OFFSET    2012 model with the data-offset bug fixed (isolates its other bugs)
- * Boundary mutants (issue 13: the proof families must reach the boundaries to catch them):
- *   MN_ZOO_OVERSIZE_PLUS_ONE   producer accepts a frame one byte longer than a slot -> the copy
- *                              runs into the next slot / past the ring (out of bounds)
- *   MN_ZOO_BATCH_DROP_ONCE     a batch's full-ring drops counted as one drop -> accounting
  * Found only by the ARM model (load reordering, load buffering; correct under SC/TSO/PSO):
  *   MN_ZOO_V2_RELAXED_CONSUME  v2 consumer loads prod relaxed (not acquire)  -> reads a stale
  *                              length or frame (load -> load)
@@ -269,11 +265,7 @@ static void prod_count_drops(struct mn_prod *p, const struct push_tally *t)
 	prod_count(&p->c.drop_oversize, &h->sr_drop_oversize, t->oversize);
 	switch (t->err) {
 	case -ENOBUFS:
-#ifdef MN_ZOO_BATCH_DROP_ONCE
-		prod_count(&p->c.drop_full, &h->sr_drop_full, t->dropped ? 1 : 0);  /* the mutant */
-#else
 		prod_count(&p->c.drop_full, &h->sr_drop_full, t->dropped);
-#endif
 		break;
 	case -EBUSY:
 		prod_count(&p->c.drop_busy, &h->sr_drop_busy, t->dropped);
@@ -282,16 +274,6 @@ static void prod_count_drops(struct mn_prod *p, const struct push_tally *t)
 		prod_count(&p->c.drop_error, &h->sr_drop_error, t->dropped);
 		break;
 	}
-}
-
-/* A frame longer than a slot is never offered to the ring (counted in sr_drop_oversize). */
-static inline int prod_oversize(const struct mn_prod *p, uint64_t len)
-{
-#ifdef MN_ZOO_OVERSIZE_PLUS_ONE
-	return len > (uint64_t)p->g.slotsize + 1;   /* the mutant: one byte too many fits */
-#else
-	return len > p->g.slotsize;
-#endif
 }
 
 static unsigned char *prod_slot(struct mn_prod *p, uint32_t i)
@@ -342,7 +324,7 @@ static inline uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t ro
 	for (j = 0; j < n && k < room; j++) {
 		uint32_t i = (first + k) & p->g.mask;
 
-		if (prod_oversize(p, f[j].len))
+		if (f[j].len > p->g.slotsize)
 			continue;
 		/* len <= slotsize <= MN_MAX_SLOTSZ: the narrowing below loses nothing. */
 		mn_write_once(&h->ss_len[i], (uint16_t)f[j].len);
@@ -429,7 +411,7 @@ static int push_2012(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn
 		uint16_t avail = mn_plain_load(&h->sr_avail);
 		uint32_t i = (uint32_t)(cur + avail) & p->g.mask;
 
-		if (prod_oversize(p, f[j].len))
+		if (f[j].len > p->g.slotsize)
 			continue;
 		mn_plain_store(&h->ss_len[i], (uint16_t)f[j].len);
 		if (copy)
@@ -453,7 +435,7 @@ static inline int prod_push(struct mn_prod *p, const struct mn_frame *f, uint32_
 	int k = 0;
 
 	for (j = 0; j < n; j++)
-		t->oversize += (uint32_t)prod_oversize(p, f[j].len);
+		t->oversize += f[j].len > p->g.slotsize;
 	/* Only frames that fit a slot touch the ring (an oversize frame costs no shared access). */
 	if (n > t->oversize) {
 		switch (p->g.proto) {

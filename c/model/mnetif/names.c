@@ -83,10 +83,6 @@ const char *mn_model_variant(void)
 	return "prod_relaxed_cons";
 #elif defined(MN_ZOO_FADD_ACQREL)
 	return "fadd_acqrel";
-#elif defined(MN_ZOO_OVERSIZE_PLUS_ONE)
-	return "oversize_plus_one";
-#elif defined(MN_ZOO_BATCH_DROP_ONCE)
-	return "batch_drop_once";
 #else
 	return "fixed";
 #endif
