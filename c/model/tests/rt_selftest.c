@@ -444,12 +444,13 @@ static void steps(struct rt *rt)
 
 /* ---- the out-of-bounds oracle (wl->vio_bounds) -------------------------------------------------- */
 
-/* A ring in miniature: len[2] (u16) at 0, padding, slot[2] (16 bytes) at 8. */
-static unsigned char oob_mem[40];
+/* A ring in miniature: len[2] (u16) at 0, padding, slot[2] (16 bytes) at 8; the region is the
+ * first 40 bytes (the copy past its end still lands in this array). */
+static unsigned char oob_mem[64];
 static const struct rt_field oob_fields[2] = {
 	{ "len[]", 1, 0, 2, 2, 2 }, { "slot[]", 2, 8, 16, 2, 16 },
 };
-static const struct rt_region oob_region = { "ring", oob_mem, sizeof(oob_mem), oob_fields, 2, 9,
+static const struct rt_region oob_region = { "ring", oob_mem, 40, oob_fields, 2, 9,
 					      "ring(other)" };
 static int oob_case;
 
