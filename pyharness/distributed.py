@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import model, runtime
 from .workload import Case, Workload
@@ -125,8 +126,10 @@ def run_subtrees(token_workload: str, engine: str, bound: int, prefixes: list,
     """One task (runs on a worker): the subtree of each prefix. The workload travels as a replay
     token (a string), so a task is self-contained."""
     w = Case.from_token(token_workload).workload
-    out = dict(executions=0, violations=0, exhausted=True, coverage=0, tokens=[], outcomes=set())
-    seen = out["outcomes"]
+    seen: set = set()
+    tokens: list[str] = []
+    out: dict[str, Any] = dict(executions=0, violations=0, exhausted=True, coverage=0,
+                               tokens=tokens, outcomes=seen)
 
     def one(p):
         if engine == "dpor":
@@ -142,7 +145,7 @@ def run_subtrees(token_workload: str, engine: str, bound: int, prefixes: list,
         out["exhausted"] &= st.exhausted
         out["coverage"] |= st.coverage
         if st.violations and st.counterexample:
-            out["tokens"].append(Case(w, tuple(st.counterexample)).token())
+            tokens.append(Case(w, tuple(st.counterexample)).token())
     return out
 
 

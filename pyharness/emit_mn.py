@@ -27,7 +27,7 @@ def _init(v) -> str:
     if isinstance(v, C.Array):
         return "{ " + ", ".join(_init(x) for x in v) + " }"
     if isinstance(v, C.Structure):
-        return "{ " + ", ".join(_init(getattr(v, f)) for f, _ in v._fields_) + " }"
+        return "{ " + ", ".join(_init(getattr(v, f)) for f, *_ in v._fields_) + " }"
     if isinstance(v, bytes):                     # c_char arrays read back as bytes
         return _c_string(v.decode("latin-1"))
     if isinstance(v, int):
@@ -37,7 +37,7 @@ def _init(v) -> str:
 
 def _workload_init(w: model.CWorkload) -> str:
     parts = []
-    for f, _ in w._fields_:
+    for f, *_ in w._fields_:
         if f in ("promise_cands", "promise_blob", "npromise_cands"):
             continue                              # set in main() from the arrays below
         parts.append(f"\t.{f} = {_init(getattr(w, f))},")
