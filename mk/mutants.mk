@@ -25,3 +25,14 @@ $(foreach m,$(MUTANTS),$(eval $(call MUTANT_LIB,$(m))))
 MUTANT_LIBS := $(foreach m,$(MUTANTS),$(BUILD)/model/libmnetif_model_$(m).so)
 ALL_TARGETS += $(MUTANT_LIBS)
 test-model: $(MUTANT_LIBS)
+
+# The same mutants under ASan + UBSan for test-model-asan (it runs the tests that load them).
+define MUTANT_ASAN_LIB
+$(MODEL_ASAN_DIR)/model/libmnetif_model_$(1).so: $(BUILD)/model/mutants/$(1)/ring.c $(MODEL_SRCS) \
+		$(MODEL_HDRS) $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $$(@D)
+	$(CC) $(MODEL_ASAN_CFLAGS) -DMN_MODEL_MUTANT='"$(1)"' -shared -o $$@ $(MODEL_SRCS) \
+		$(BUILD)/model/mutants/$(1)/ring.c $(filter-out c/src/ring.c,$(CORE_SRCS))
+endef
+$(foreach m,$(MUTANTS),$(eval $(call MUTANT_ASAN_LIB,$(m))))
+test-model-asan: $(foreach m,$(MUTANTS),$(MODEL_ASAN_DIR)/model/libmnetif_model_$(m).so)

@@ -19,7 +19,7 @@ import time
 
 from hypothesis import HealthCheck, Phase, given, settings
 
-from . import campaign, hypo, runtime, zoo
+from . import bench_dpor, campaign, hypo, runtime, zoo
 from .progress import table
 from .strategies import cases
 from .workload import Workload
@@ -132,6 +132,7 @@ def main(a) -> int:
                          "ok" if worst < target else "MISSED"))
             print(rows[-1], flush=True)
     text = "\n".join(lines + [table(rows, ("figure", "work", "measured", "target", "verdict"))])
+    text += bench_dpor.kept_section(OUT)   # `bench --dpor` writes that section
     print(text)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(text + "\n")

@@ -204,6 +204,12 @@ def _counting(search, variant: str, label: str):
 
 def cmd_explore(a) -> int:
     w = _workload(a)
+    if a.dask:
+        from . import distributed
+        try:
+            return distributed.cmd_explore(a, w)
+        except (distributed.DaskSpecError, ValueError) as e:
+            raise UsageError(str(e)) from None
     t0 = time.perf_counter()
     if a.dpor:
         # All interleavings (no preemption bound), one per equivalence class or so.
@@ -352,6 +358,9 @@ def cmd_thirdparty(a) -> int:
 
 
 def cmd_bench(a) -> int:
+    if a.dpor:
+        from . import bench_dpor
+        return bench_dpor.main(a.budget)
     from . import bench
     return bench.main(a)
 
@@ -378,6 +387,11 @@ def main(argv=None) -> int:
     p.add_argument("--dpor", action="store_true",
                    help="dynamic partial-order reduction: all interleavings, no preemption bound "
                         "(--preemptions is ignored; runs unreduced)")
+    p.add_argument("--dask", metavar="SPEC",
+                   help="split the search by schedule prefix over Dask workers: local:N (a "
+                        "LocalCluster) or tcp://HOST:8786 (a running dask scheduler)")
+    p.add_argument("--split-depth", type=_int(1, 64), default=6,
+                   help="--dask: decisions fixed per subtree (more: more, smaller tasks)")
     p.set_defaults(fn=cmd_explore)
 
     p = sub.add_parser("pct", help="PCT runs (random priorities + d-1 change points)")
@@ -438,6 +452,10 @@ def main(argv=None) -> int:
 
     p = sub.add_parser("bench", help="harness figures (executions/s, examples/s, zoo times)")
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--dpor", action="store_true",
+                   help="only the DPOR figures: sleep sets vs plain FG05 (section of the report)")
+    p.add_argument("--budget", type=int, default=1_000_000,
+                   help="--dpor: executions per workload and algorithm")
     p.set_defaults(fn=cmd_bench)
 
     a = ap.parse_args(argv)

@@ -94,6 +94,12 @@ VARIANTS: dict[str, str] = {
                 "under TSO (the light producer is not fenced)",
     "light_hoisted": "v3 producer reads sr_wake before publishing (a compiler's freedom without "
                      "the compiler barrier) -> lost wakeup even under SC",
+    # boundary mutants (issue 13; c/model/thirdparty/mutants/*.edit): the proof families'
+    # boundary workloads must catch them
+    "oversize_plus_one": "producer accepts a frame one byte longer than a slot -> its copy runs "
+                         "into the next slot or past the ring (out of bounds)",
+    "batch_drop_once": "a batch's full-ring drops counted as one drop in sr_drop_full -> "
+                       "accounting",
     # scripted edits of c/src/ring.c (c/model/thirdparty/mutants/*.edit, mk/mutants.mk)
     "hostile_trust_lock": "v1 producer retries sr_lock forever (trusts the peer to release it) "
                           "-> hangs against a consumer that holds it",
@@ -213,6 +219,17 @@ def lib(variant: str = "fixed") -> C.CDLL:
                                      C.POINTER(CExploreStats), C.POINTER(C.c_uint32), C.c_uint32,
                                      C.POINTER(C.c_uint32)]
         so.mn_model_dpor.restype = C.c_int
+        U32P = C.POINTER(C.c_uint32)
+        so.mn_model_explore_sub.argtypes = [C.POINTER(CWorkload), C.c_uint32, C.c_uint64, C.c_int,
+                                            U32P, C.c_uint32, C.c_uint32, U32P, C.c_uint32, U32P,
+                                            C.POINTER(CExploreStats), U32P, C.c_uint32, U32P]
+        so.mn_model_explore_sub.restype = C.c_int
+        so.mn_model_dpor_sub.argtypes = [C.POINTER(CWorkload), C.c_uint64, C.c_int, U32P,
+                                         C.c_uint32, C.POINTER(CExploreStats), U32P, C.c_uint32,
+                                         U32P]
+        so.mn_model_dpor_sub.restype = C.c_int
+        so.mn_model_dpor_sleep.argtypes = [C.c_int]
+        so.mn_model_dpor_sleep.restype = None
         so.mn_model_dpor_mutate.argtypes = [C.c_int]
         so.mn_model_dpor_mutate.restype = None
         so.mn_model_hostile_mutate.argtypes = [C.c_int]
@@ -365,8 +382,15 @@ def hostile_mutate(mutation: int, variant: str = "fixed") -> None:
 
 
 def dpor_mutate(mutation: int, variant: str = "fixed") -> None:
-    """Test-only: 0 normal DPOR; 1 every pair of steps independent; 2 no backtracking."""
+    """Test-only: 0 normal DPOR; 1 every pair of steps independent; 2 no backtracking; 3 no
+    branching on rt_choose; 4 sleepers never woken."""
     lib(variant).mn_model_dpor_mutate(mutation)
+
+
+def dpor_sleep(on: bool, variant: str = "fixed") -> None:
+    """DPOR with sleep sets (the default) or without them (the plain FG05 algorithm, which the
+    benchmark compares against)."""
+    lib(variant).mn_model_dpor_sleep(int(on))
 
 
 _NAMES: dict[str, list[str]] = {}

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import ctypes as C
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence, TypeVar
 
 from . import model
 from .chooser import c_chooser
 from .workload import Case, Workload
+
+R = TypeVar("R")      # what a search passed to each_result returns
 
 
 @dataclass(frozen=True)
@@ -345,6 +347,49 @@ def dpor(w: Workload, max_executions: int = 0, stop: bool = True,
     return _exploration(w, -1, _stats(w, st, cex, n.value))
 
 
+def _prefix(prefix: Sequence[int]):
+    return (C.c_uint32 * max(len(prefix), 1))(*prefix)
+
+
+def explore_sub(w: Workload, bound: int, prefix: Sequence[int] = (), depth: int = 0,
+                max_executions: int = 0, stop: bool = True, lists_cap: int = 0,
+                cex_cap: int = 65536) -> tuple[ExploreStats, list]:
+    """A part of explore()'s DFS (mn_model_explore_sub): the lists extending `prefix`, varying
+    positions < depth only (0: any). With lists_cap > 0, also each execution's first
+    min(decisions, depth) choices (the subtrees, when depth > 0 and no prefix). Not ARM."""
+    so = model.lib(w.variant)
+    st = model.CExploreStats()
+    cex = (C.c_uint32 * cex_cap)()
+    n = C.c_uint32(0)
+    lists = (C.c_uint32 * max(lists_cap, 1))()
+    nl = C.c_uint32(0)
+    err = so.mn_model_explore_sub(C.byref(to_c(w)), bound, max_executions, int(stop),
+                                  _prefix(prefix), len(prefix), depth,
+                                  lists if lists_cap else None, lists_cap, C.byref(nl),
+                                  C.byref(st), cex, cex_cap, C.byref(n))
+    if err == -28:   # -ENOSPC
+        raise OverflowError(f"more subtrees than lists_cap={lists_cap} words hold: lower the depth")
+    out, i = [], 0
+    while i < nl.value:
+        k = lists[i]
+        out.append(tuple(lists[i + 1:i + 1 + k]))
+        i += 1 + k
+    return _stats(w, st, cex, n.value), out
+
+
+def dpor_sub(w: Workload, prefix: Sequence[int], max_executions: int = 0, stop: bool = True,
+             cex_cap: int = 65536) -> ExploreStats:
+    """DPOR from the state `prefix` reaches (mn_model_dpor_sub); its decisions are never
+    backtracked. w must have reduce=False (dpor() does that)."""
+    so = model.lib(w.variant)
+    st = model.CExploreStats()
+    cex = (C.c_uint32 * cex_cap)()
+    n = C.c_uint32(0)
+    so.mn_model_dpor_sub(C.byref(to_c(w)), max_executions, int(stop), _prefix(prefix),
+                         len(prefix), C.byref(st), cex, cex_cap, C.byref(n))
+    return _stats(w, st, cex, n.value)
+
+
 def find(w: Workload, coverage: Sequence[str], bound: int = 2, max_executions: int = 0,
          cap: int = 65536) -> tuple[Optional[Case], ExploreStats]:
     """DFS for the first schedule whose execution reaches every state in `coverage` (names from
@@ -365,8 +410,8 @@ def find(w: Workload, coverage: Sequence[str], bound: int = 2, max_executions: i
     return Case(cw, tuple(out[:n.value])), stats
 
 
-def each_result(search: Callable[[], Exploration], on_result: Callable[[model.CResult], None],
-                variant: str = "fixed") -> Exploration:
+def each_result(search: Callable[[], R], on_result: Callable[[model.CResult], None],
+                variant: str = "fixed") -> R:
     """Runs search() (explore / find / dpor on `variant`) with on_result(raw model.CResult)
     called after every execution (the C result hook: outcome sets, progress counters)."""
     so = model.lib(variant)

@@ -50,7 +50,8 @@ class Stats(C.Structure):
     _fields_ = [("executions", C.c_uint64), ("violations", C.c_uint64), ("exhausted", C.c_uint32),
                 ("max_decisions", C.c_uint32), ("max_steps", C.c_uint64), ("elapsed_ns", C.c_uint64),
                 ("coverage", C.c_uint32), ("first_violation", C.c_int32), ("message", C.c_char * 256),
-                ("pruned", C.c_uint64), ("rounds", C.c_uint32), ("npromises", C.c_uint32)]
+                ("pruned", C.c_uint64), ("rounds", C.c_uint32), ("npromises", C.c_uint32),
+                ("blocked", C.c_uint64)]   # DPOR: sleep-set blocked executions
 
 
 class ThirdPartyError(ValueError):

@@ -86,7 +86,8 @@ ZOO: tuple[ZooCase, ...] = (
             "The C producer puts slot data at 2*size + i*slotsize (forgetting the 64-byte header), "
             "the OCaml consumer reads at 64 + 2*size + i*slotsize: every frame is read 64 bytes off "
             "(reference model: bytes differ) and slot 0 overwrites the length table.",
-            "fixed", "2012", ("SC",), props=("frame-corrupt", "invariant", "consumer-error")),
+            "fixed", "2012", ("SC",),
+            props=("frame-corrupt", "invariant", "consumer-error", "out-of-bounds")),
     ZooCase("LU+v1-nolock: v1 with the lock removed", "v1: lock acquire/release are no-ops",
             "Without the test-and-set lock the producer's avail+1 and the consumer's avail-1 race "
             "like in 2012: a lost update on sr_avail.",

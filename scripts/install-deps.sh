@@ -30,7 +30,7 @@ fi
 PY=${PYTHON:-python3}
 if ! $PY - <<'PYEOF' 2>/dev/null
 import importlib.metadata as m, sys
-need = {l.split("==")[0].split(">=")[0].strip() for l in open("requirements.txt") if l.strip() and not l.startswith("#")}
+need = {l.split("==")[0].split(">=")[0].split("[")[0].strip() for l in open("requirements.txt") if l.strip() and not l.startswith("#")}
 have = {d.metadata["Name"].lower() for d in m.distributions()}
 sys.exit(0 if all(n.lower() in have for n in need) else 1)
 PYEOF

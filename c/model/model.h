@@ -265,7 +265,9 @@ enum mn_model_violation {
 	MN_VIO_STEP_BOUND,       /* max_steps reached (livelock) */
 	MN_VIO_CONSUMER_ERROR,   /* the consumer got -EIO from the ring (corrupt header) */
 	MN_VIO_SETUP,            /* the workload is invalid (message says why); not a bug found */
-	MN_VIO_OUT_OF_BOUNDS,    /* an access outside the ring buffer (hostile peer runs) */
+	MN_VIO_OUT_OF_BOUNDS,    /* an access outside one element of a registered field (a write to
+				  * ss_len[size], a frame copy into the next slot), or outside the ring
+				  * buffer in hostile peer runs */
 	MN_VIO_ERROR_FLAG,       /* -EIO without sr_error set, or with nothing corrupt (hostile) */
 	MN_VIO__COUNT
 };
@@ -403,6 +405,22 @@ int mn_model_dpor(const struct mn_model_workload *w, uint64_t max_executions,
 		  int stop_on_violation, struct mn_explore_stats *st, uint32_t *cex, uint32_t cap,
 		  uint32_t *cex_len);
 /*
+ * Split searches (pyharness/distributed.py: one subtree per task). mn_model_explore_sub: the
+ * bounded DFS over the lists extending prefix[0..plen), varying positions < depth only (0: any);
+ * lists (may be NULL) gets each execution's first min(decisions, depth) choices (count, then
+ * them). With depth k and no prefix it enumerates the subtrees; their searches (depth 0) together
+ * run exactly the executions of mn_model_explore. Not ARM (-EINVAL, setup message).
+ * mn_model_dpor_sub: DPOR from the state the prefix reaches (its decisions never backtracked).
+ */
+int mn_model_explore_sub(const struct mn_model_workload *w, uint32_t preemption_bound,
+			 uint64_t max_executions, int stop_on_violation, const uint32_t *prefix,
+			 uint32_t plen, uint32_t depth, uint32_t *lists, uint32_t lists_cap,
+			 uint32_t *nlists, struct mn_explore_stats *st, uint32_t *cex, uint32_t cap,
+			 uint32_t *cex_len);
+int mn_model_dpor_sub(const struct mn_model_workload *w, uint64_t max_executions,
+		      int stop_on_violation, const uint32_t *prefix, uint32_t plen,
+		      struct mn_explore_stats *st, uint32_t *cex, uint32_t cap, uint32_t *cex_len);
+/*
  * ARM: the promise table the last mn_model_explore/mn_model_find ran with (learnt, see arm.c):
  * its counterexample replays with exactly this table as workload.promise_cands/promise_blob.
  * Returns 0, or -ENOSPC when cap/blobcap are too small (*n and *bloblen say what is needed).
@@ -423,6 +441,8 @@ void mn_model_arm_mutate(int mutation);
 /* Test-only: 0 normal; 1 treat every pair of steps as independent; 2 drop the backtrack rule.
  * Either makes DPOR unsound: the soundness tests must catch it. */
 void mn_model_dpor_mutate(int mutation);
+/* DPOR with sleep sets (1, the default) or the plain FG05 algorithm (0), for comparison. */
+void mn_model_dpor_sleep(int on);
 /* Test-only: 1 makes the hostile runs' out-of-bounds region start at the last slot (so the
  * producer's own writes there are reported: the oracle must fire); 0 normal. */
 void mn_model_hostile_mutate(int mutation);

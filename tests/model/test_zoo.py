@@ -15,7 +15,7 @@ BOUND = 2
 ZOO = [
     ("2012-lost-update", "2012_same_offset", Workload(protocol='2012', producers=F([60, 60])), "sc", "frame-corrupt"),
     ("2012-overwrite-when-full", "2012_same_offset", Workload(protocol='2012', producers=F([60, 60, 60]), consumer="none"), "sc", "invariant"),
-    ("2012-data-offset", "fixed", Workload(protocol='2012', size=64, producers=F([60])), "sc", "frame-corrupt"),
+    ("2012-data-offset", "fixed", Workload(protocol='2012', size=64, producers=F([60])), "sc", "out-of-bounds"),
     ("v1-no-lock-lost-update", "v1_no_lock", Workload(protocol='v1', producers=F([60, 60]), lock_retries=2), "sc", "frame-corrupt"),
     ("tas-plain-two-holders", "tas_plain", Workload(protocol='v1', producers=F([60, 60]), lock_retries=2), "sc", "two-holders"),
     ("v2-relaxed-publish", "v2_relaxed_publish", Workload(protocol='v2', producers=F([60])), "pso", "frame-corrupt"),

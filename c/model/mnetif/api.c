@@ -7,6 +7,7 @@
 #include "mnetif.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,7 @@ static const struct rt_workload ring_workload = {
 	.vio_deadlock = MN_VIO_DEADLOCK, .vio_step_bound = MN_VIO_STEP_BOUND,
 	.vio_setup = MN_VIO_SETUP,
 	.tag_none = MN_FLD_NONE, .tag_unknown = MN_FLD_OTHER,
+	.vio_bounds = MN_VIO_OUT_OF_BOUNDS,
 };
 
 /* Litmus programs: no oracle beyond rt's own (deadlock, step bound). */
@@ -246,6 +248,39 @@ int mn_model_explore(const struct mn_model_workload *w, uint32_t preemption_boun
 	return err;
 }
 
+/* A search this workload cannot run: a setup verdict with the reason, *zero (a length) = 0. */
+static int refuse(struct mn_explore_stats *st, uint32_t *zero, const char *why)
+{
+	memset(st, 0, sizeof(*st));
+	if (zero)
+		*zero = 0;
+	st->first_violation = MN_VIO_SETUP;
+	snprintf(st->message, sizeof(st->message), "%s", why);
+	return -EINVAL;
+}
+
+int mn_model_explore_sub(const struct mn_model_workload *w, uint32_t preemption_bound,
+			 uint64_t max_executions, int stop_on_violation, const uint32_t *prefix,
+			 uint32_t plen, uint32_t depth, uint32_t *lists, uint32_t lists_cap,
+			 uint32_t *nlists, struct mn_explore_stats *st, uint32_t *cex, uint32_t cap,
+			 uint32_t *cex_len)
+{
+	const struct rt_workload *wl;
+	struct mn_ctx *m;
+	struct rt_stats s;
+	int err;
+
+	if (w->mm == MN_MM_ARM)
+		return refuse(st, nlists, "setup: a split search does not support ARM (its rounds "
+			      "learn the promise table over the whole search): use mn_model_explore");
+	if (!(m = search_begin(w, &wl)))
+		return search_oom(st);
+	err = rt_explore_sub(m->rt, wl, m, preemption_bound, max_executions, stop_on_violation,
+			     prefix, plen, depth, lists, lists_cap, nlists, &s, cex, cap, cex_len);
+	stats(st, &s);
+	return err;
+}
+
 int mn_model_find(const struct mn_model_workload *w, uint32_t preemption_bound,
 		  uint64_t max_executions, uint32_t coverage, struct mn_explore_stats *st,
 		  uint32_t *choices, uint32_t cap, uint32_t *len)
@@ -269,23 +304,26 @@ int mn_model_dpor(const struct mn_model_workload *w, uint64_t max_executions,
 		  int stop_on_violation, struct mn_explore_stats *st, uint32_t *cex, uint32_t cap,
 		  uint32_t *cex_len)
 {
+	return mn_model_dpor_sub(w, max_executions, stop_on_violation, NULL, 0, st, cex, cap,
+				 cex_len);
+}
+
+int mn_model_dpor_sub(const struct mn_model_workload *w, uint64_t max_executions,
+		      int stop_on_violation, const uint32_t *prefix, uint32_t plen,
+		      struct mn_explore_stats *st, uint32_t *cex, uint32_t cap, uint32_t *cex_len)
+{
 	const struct rt_workload *wl;
 	struct mn_ctx *m;
 	struct rt_stats s;
 	int err;
 
-	if (w->reduce || w->consumer == MN_CONSUMER_EXTERNAL || w->mm == MN_MM_ARM) {
-		memset(st, 0, sizeof(*st));
-		if (cex_len)
-			*cex_len = 0;
-		st->first_violation = MN_VIO_SETUP;
-		strcpy(st->message, "setup: DPOR needs reduce = 0, no external consumer and SC/TSO/PSO "
-		       "(ARM: the bounded search)");
-		return -EINVAL;
-	}
+	if (w->reduce || w->consumer == MN_CONSUMER_EXTERNAL || w->mm == MN_MM_ARM)
+		return refuse(st, cex_len, "setup: DPOR needs reduce = 0, no external consumer and "
+			      "SC/TSO/PSO (ARM: the bounded search)");
 	if (!(m = search_begin(w, &wl)))
 		return search_oom(st);
-	err = rt_dpor(m->rt, wl, m, max_executions, stop_on_violation, &s, cex, cap, cex_len);
+	err = rt_dpor_sub(m->rt, wl, m, max_executions, stop_on_violation, prefix, plen, &s, cex,
+			  cap, cex_len);
 	stats(st, &s);
 	return err;
 }
@@ -324,6 +362,12 @@ void mn_model_dpor_mutate(int mutation)
 {
 	if (ctx.rt || (ctx.rt = rt_new()))
 		rt_dpor_mutate(ctx.rt, mutation);
+}
+
+void mn_model_dpor_sleep(int on)
+{
+	if (ctx.rt || (ctx.rt = rt_new()))
+		rt_dpor_sleep(ctx.rt, on);
 }
 
 void mn_model_hostile_mutate(int mutation)

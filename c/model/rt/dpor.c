@@ -51,13 +51,29 @@
  * quiescence anything left) never executes it, so its races are checked there with that
  * transition taken as GLOBAL (FG05 checks every thread, enabled or not, at every state).
  * A state with one option has no decision and nothing to add (its only thread is the one run).
- * No sleep sets (they only prune; soundness does not need them): the number of executions is
- * higher than one per Mazurkiewicz trace, never lower than needed.
+ *
+ * Sleep sets (Godefroid 1996; FG05 section 4), on by default (rt_dpor_sleep(rt, 0): plain FG05).
+ * A state's sleep set holds threads whose next transition need not be explored from it: every
+ * execution starting with it is equivalent to one already explored. Stored per decision of the
+ * current prefix: the sleepers on arrival, then the event each explored option performed there.
+ * Taking option p at state s, the child starts with every sleeper of s and every option explored
+ * from s before p, and each event executed from then on wakes (removes) the sleepers dependent
+ * with it (the same relation as the race analysis; a sleeper is compared through the event it
+ * performed when it was explored, whose accesses are those of its pending operation: it has not
+ * run since). At a new state the first option not asleep is taken (not necessarily 0, so a
+ * violation's token is the whole list of the run); a backtrack option asleep at its state is
+ * skipped. A state where every option is asleep is sleep-set blocked: the run goes on with
+ * option 0 to its end (a real execution: its verdict counts, the result hook sees it), but only
+ * the events before the block are analysed and only its decisions are kept (st->blocked counts
+ * such runs). Sleep sets only prune executions equivalent to explored ones; a memory operation's
+ * own decision (rt_choose) passes the sleep set on unchanged (its alternatives are not threads).
+ * Not done: source sets and wakeup trees (optimal DPOR), so blocked runs remain.
  *
  * Exploration order: the deepest decision with a backtrack option not yet done is taken next (its
- * option index becomes the last choice of the list); decisions past the list choose 0, as in any
- * replay. Exhausted (st->exhausted) = no decision has a pending backtrack option: every trace of
- * the workload (any number of preemptions) is represented by an explored execution.
+ * option index becomes the last choice of the list); decisions past the list choose 0 (or, with
+ * sleep sets, the first option not asleep). Exhausted (st->exhausted) = no decision has a pending
+ * backtrack option: every trace of the workload (any number of preemptions) is represented by an
+ * explored execution.
  *
  * Restrictions: reduction must be off (its decision-less steps would hide states DPOR must
  * revisit; DPOR subsumes it) and every shared access of the actors must go through rt.
@@ -93,6 +109,15 @@ struct dp_choice {
 	uint32_t dec, nopt, chosen;
 };
 
+/* A state's sleep set: e[0 .. ninh) asleep on arrival (never explored from here), then the
+ * events of the options already explored from it (asleep for the later ones when independent).
+ * sched = 0: a memory operation's own decision (no siblings join the sleep set). */
+struct dp_sleep {
+	struct dp_event *e;
+	uint32_t n, cap, ninh;
+	uint8_t sched;
+};
+
 /* The recorder: the events of the execution being run. */
 struct rt_dp {
 	struct dp_event *ev;
@@ -105,11 +130,25 @@ struct rt_dp {
 	int32_t wake_src[RT_MAX_ACTORS];
 	int in_event, oom;
 	unsigned char pseudo[RT_DPL__COUNT];   /* the pseudo-locations' addresses */
+	/* sleep sets (see "Sleep sets" above) */
+	struct dp_sleep *sl;      /* per decision of the current prefix: its state's sleep set */
+	uint32_t slcap;
+	struct dp_event *on;      /* the sleep set now (online, from the backtrack decision on) */
+	uint32_t non, oncap;
+	uint32_t prefix;          /* decisions replayed from the list */
+	uint32_t bt_dec;          /* the decision taken differently this run (~0u: the first run) */
+	int online, blocked;
+	uint32_t blocked_dec, blocked_ev;   /* every option asleep from here: nothing new after */
 };
 
 void rt_dpor_mutate(struct rt *rt, int m)
 {
 	rt->dp_mutate = m;
+}
+
+void rt_dpor_sleep(struct rt *rt, int on)
+{
+	rt->dp_nosleep = !on;
 }
 
 void rt_dpor_release(struct rt *rt)
@@ -122,6 +161,10 @@ void rt_dpor_release(struct rt *rt)
 	free(R->opts);
 	free(R->optr);
 	free(R->ch);
+	for (uint32_t d = 0; d < R->slcap; d++)
+		free(R->sl[d].e);
+	free(R->sl);
+	free(R->on);
 	free(R);
 	rt->dp = NULL;
 }
@@ -202,10 +245,17 @@ static void dp_oom(struct rt *rt)
 	rt->dp_on = 0;
 }
 
+static void sleep_filter(struct rt *rt, const struct dp_event *x);
+static int asleep(const struct rt_dp *R, uint64_t key);
+
 void dp_event_begin(struct rt *rt, uint32_t nopt)
 {
 	struct rt_dp *R = rt->dp;
 	struct dp_event *e;
+
+	/* the event just completed wakes the sleepers it is dependent with */
+	if (R->online && !R->blocked && R->nev)
+		sleep_filter(rt, &R->ev[R->nev - 1]);
 
 	if (grow((void **)&R->ev, &R->evcap, R->nev + 1, sizeof(*R->ev)) ||
 	    grow((void **)&R->opts, &R->optcap, R->nopts + nopt, sizeof(*R->opts)) ||
@@ -250,6 +300,12 @@ void dp_event_chosen(struct rt *rt, uint32_t c, uint32_t decision, int drain, in
 	e->chosen = c;
 	e->tid = R->opts[e->opt + c];
 	e->dec = decision;
+	/* a state whose only option is asleep is sleep-set blocked as well */
+	if (decision == ~0u && R->online && !R->blocked && !rt->dp_nosleep && asleep(R, e->tid)) {
+		R->blocked = 1;
+		R->blocked_dec = rt->res.ndecisions;
+		R->blocked_ev = R->nev - 1;
+	}
 	if (drain) {
 		e->src = (int32_t)rt->a[actor]->sb[entry].ev;
 	} else {
@@ -374,6 +430,103 @@ static int dependent(int mutate, const struct dp_event *x, const struct dp_event
 	return 0;
 }
 
+/* ---- sleep sets -------------------------------------------------------------------------------- */
+
+static int in_set(const struct dp_event *e, uint32_t n, uint64_t key)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (e[i].tid == key)
+			return 1;
+	return 0;
+}
+
+static int asleep(const struct rt_dp *R, uint64_t key)
+{
+	return in_set(R->on, R->non, key);
+}
+
+static int sleep_push(struct dp_event **v, uint32_t *n, uint32_t *cap, const struct dp_event *e)
+{
+	if (grow((void **)v, cap, *n + 1, sizeof(**v)))
+		return -1;
+	(*v)[(*n)++] = *e;
+	return 0;
+}
+
+/* The sleepers dependent with the event just executed wake up (test-only mutation 4: never). */
+static void sleep_filter(struct rt *rt, const struct dp_event *x)
+{
+	struct rt_dp *R = rt->dp;
+	uint32_t i, k = 0;
+
+	if (rt->dp_mutate == 4)
+		return;
+	for (i = 0; i < R->non; i++)
+		if (R->on[i].tid != x->tid && !dependent(rt->dp_mutate, &R->on[i], x))
+			R->on[k++] = R->on[i];
+	R->non = k;
+}
+
+/* Decision d (sched: a scheduling one; listed: c comes from the list). At the decision taken
+ * differently this run, the sleep set becomes the one stored for its state; at a new state the
+ * current sleep set is stored and the first option not asleep is taken (none: blocked). */
+uint32_t dp_decide(struct rt *rt, uint32_t d, uint32_t n, int sched, uint32_t c, int listed)
+{
+	struct rt_dp *R = rt->dp;
+	const struct dp_event *e = cur_event(R);
+	struct dp_sleep *S;
+	uint32_t k;
+
+	if (rt->dp_nosleep || R->oom)
+		return c;
+	if (listed) {
+		if (d != R->bt_dec)
+			return c;
+		S = &R->sl[d];
+		R->non = 0;
+		for (k = 0; k < S->n; k++)
+			if (sleep_push(&R->on, &R->non, &R->oncap, &S->e[k]))
+				dp_oom(rt);
+		R->online = 1;
+		return c;
+	}
+	if (!R->online || R->blocked)
+		return c;
+	if (d >= R->slcap) {
+		uint32_t old = R->slcap;
+
+		if (grow((void **)&R->sl, &R->slcap, d + 1, sizeof(*R->sl))) {
+			dp_oom(rt);
+			return c;
+		}
+		memset(R->sl + old, 0, (R->slcap - old) * sizeof(*R->sl));
+	}
+	S = &R->sl[d];
+	S->n = 0;
+	for (k = 0; k < R->non; k++)
+		if (sleep_push(&S->e, &S->n, &S->cap, &R->on[k]))
+			dp_oom(rt);
+	S->ninh = S->n;
+	S->sched = (uint8_t)(sched && e);
+	if (!S->sched)
+		return c;
+	for (k = 0; k < n; k++)
+		if (!asleep(R, R->opts[e->opt + k]))
+			return k;
+	R->blocked = 1;
+	R->blocked_dec = d;
+	R->blocked_ev = R->nev - 1;
+	return c;
+}
+
+/* Was `key` asleep when state d was first reached (never to be explored from d)? */
+static int asleep_at(const struct dp_sleep *S, uint64_t key)
+{
+	return in_set(S->e, S->ninh, key);
+}
+
 /* ---- the search ---------------------------------------------------------------------------- */
 
 struct search {
@@ -383,6 +536,8 @@ struct search {
 	uint32_t flcap;
 	uint32_t *doff, doffcap;
 	uint32_t *dn, *dc;        /* options and choice at decision d */
+	uint32_t *dev;            /* the event of scheduling decision d */
+	uint32_t nev;             /* events analysed (a sleep-set blocked run: those before it) */
 	uint8_t *internal;        /* 1: decision d is a memory operation's own (rt_choose) */
 	uint32_t dcap;
 	uint64_t *keys;           /* thread key of each clock column */
@@ -440,7 +595,7 @@ static int enabled_in(const struct rt_dp *R, const struct dp_event *e, uint64_t 
 static int analyze(struct search *s)
 {
 	const struct rt_dp *R = s->R;
-	uint32_t n = R->nev, j, i, t, T, k;
+	uint32_t n = s->nev, j, i, t, T, k;
 	uint32_t *P;
 
 	s->nkeys = 0;
@@ -505,7 +660,7 @@ static int analyze(struct search *s)
 			uint32_t qs;
 			const uint32_t *Q;
 
-			if (q == e->tid || (j + 1 < n && enabled_in(R, &R->ev[j + 1], q)))
+			if (q == e->tid || (j + 1 < R->nev && enabled_in(R, &R->ev[j + 1], q)))
 				continue;
 			qs = (uint32_t)column_of(s, q);
 			Q = s->last[qs] >= 0 ? s->clk + (size_t)s->last[qs] * T : NULL;
@@ -532,11 +687,14 @@ static int decisions(struct search *s, uint32_t nd)
 		return -ENOMEM;
 	if (s->dcap != cap || !s->dc) {
 		uint32_t *dc = realloc(s->dc, (size_t)s->dcap * sizeof(uint32_t));
-		uint8_t *in = dc ? realloc(s->internal, s->dcap) : NULL;
+		uint32_t *dev = dc ? realloc(s->dev, (size_t)s->dcap * sizeof(uint32_t)) : NULL;
+		uint8_t *in = dev ? realloc(s->internal, s->dcap) : NULL;
 
 		if (dc)
 			s->dc = dc;
-		if (!dc || !in)
+		if (dev)
+			s->dev = dev;
+		if (!dc || !dev || !in)
 			return -ENOMEM;
 		s->internal = in;
 	}
@@ -547,6 +705,7 @@ static int decisions(struct search *s, uint32_t nd)
 		if (d != ~0u && d < nd) {
 			s->dn[d] = R->ev[j].nopt;
 			s->dc[d] = R->ev[j].chosen;
+			s->dev[d] = j;
 			s->internal[d] = 0;
 			seen++;
 		}
@@ -572,6 +731,7 @@ static void search_free(struct search *s)
 	free(s->doff);
 	free(s->dn);
 	free(s->dc);
+	free(s->dev);
 	free(s->internal);
 	free(s->keys);
 	free(s->col);
@@ -582,6 +742,14 @@ static void search_free(struct search *s)
 int rt_dpor(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max_executions,
 	    int stop_on_violation, struct rt_stats *st, uint32_t *cex, uint32_t cap,
 	    uint32_t *cex_len)
+{
+	return rt_dpor_sub(rt, wl, ctx, max_executions, stop_on_violation, NULL, 0, st, cex, cap,
+			   cex_len);
+}
+
+int rt_dpor_sub(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max_executions,
+		int stop_on_violation, const uint32_t *prefix, uint32_t plen, struct rt_stats *st,
+		uint32_t *cex, uint32_t cap, uint32_t *cex_len)
 {
 	const struct rt_result *r = &rt->res;
 	struct search s;
@@ -599,9 +767,20 @@ int rt_dpor(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max
 	R = rt->dp;
 	s.R = R;
 	s.mutate = rt->dp_mutate;
+	R->bt_dec = ~0u;
+	if (plen) {
+		if (!prefix || grow((void **)&c, &ccap, plen + 1, sizeof(uint32_t)))
+			return prefix ? -ENOMEM : -EINVAL;
+		memcpy(c, prefix, (size_t)plen * sizeof(uint32_t));
+		len = plen;
+	}
 	for (;;) {
 		R->nev = R->nopts = R->nch = 0;
 		R->in_event = R->oom = 0;
+		R->prefix = len;
+		R->non = 0;
+		R->online = R->bt_dec == ~0u;   /* the first run starts with an empty sleep set */
+		R->blocked = 0;
 		for (k = 0; k < RT_MAX_ACTORS; k++)
 			R->wake_src[k] = -1;
 		rt->dp_on = 1;
@@ -636,12 +815,32 @@ int rt_dpor(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max
 			break;
 		}
 		rt_explore_count(rt, st, r);
-		if (rt_explore_violation(st, r, c, len, cex, cap, cex_len, &found, 1, stop_on_violation))
+		if (r->violation && !rt->dp_nosleep) {
+			/* past the list a sleep set may have taken options other than 0: the whole
+			 * list of this run is the replay token */
+			nd = r->ndecisions;
+			if (grow((void **)&c, &ccap, nd + 1, sizeof(uint32_t))) {
+				err = -ENOMEM;
+				break;
+			}
+			err = decisions(&s, nd);
+			if (err)
+				break;
+			for (d = 0; d < nd; d++)
+				c[d] = s.dc[d];
+			if (rt_explore_violation(st, r, c, nd, cex, cap, cex_len, &found, 1,
+						 stop_on_violation))
+				break;
+		} else if (rt_explore_violation(st, r, c, len, cex, cap, cex_len, &found, 1,
+						stop_on_violation))
 			break;
 		if (max_executions && st->executions >= max_executions)
 			break;
-		/* the decisions of this execution, their options and flags */
-		nd = r->ndecisions;
+		/* the decisions of this execution, their options and flags (a sleep-set blocked run:
+		 * only those before the block; what follows it is covered elsewhere) */
+		nd = R->blocked ? R->blocked_dec : r->ndecisions;
+		s.nev = R->blocked ? R->blocked_ev : R->nev;
+		st->blocked += R->blocked != 0;
 		if (grow((void **)&c, &ccap, nd + 1, sizeof(uint32_t)) ||
 		    grow((void **)&s.doff, &s.doffcap, nd + 1, sizeof(uint32_t))) {
 			err = -ENOMEM;
@@ -662,7 +861,7 @@ int rt_dpor(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max
 		}
 		for (d = 0; d < nd; d++) {
 			c[d] = s.dc[d];
-			if (d >= len) {          /* a new state: only its default option is done */
+			if (d >= len || d < plen) {  /* a new state: only its default option is done */
 				/* a memory operation's own decision: every alternative is explored */
 				memset(s.fl + s.doff[d], s.internal[d] && s.mutate != 3 ? DP_BT : 0,
 				       s.doff[d + 1] - s.doff[d]);
@@ -673,21 +872,43 @@ int rt_dpor(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max
 			err = -ENOMEM;
 			break;
 		}
-		/* the deepest decision with a backtrack option not explored yet */
-		for (d = nd; d-- > 0;) {
-			uint8_t *f = s.fl + s.doff[d];
+		/* the options explored this run join their states' sleep sets (for their siblings) */
+		if (!rt->dp_nosleep) {
+			for (d = R->bt_dec == ~0u ? plen : R->bt_dec; d < nd; d++) {
+				struct dp_sleep *S = &R->sl[d];
 
-			for (k = 0; k < s.doff[d + 1] - s.doff[d]; k++)
-				if ((f[k] & DP_BT) && !(f[k] & DP_DONE))
+				if (!s.internal[d] && S->sched &&
+				    sleep_push(&S->e, &S->n, &S->cap, &R->ev[s.dev[d]])) {
+					err = -ENOMEM;
 					break;
+				}
+			}
+			if (err)
+				break;
+		}
+		/* the deepest decision with a backtrack option not explored yet and not asleep there */
+		for (d = nd; d-- > plen;) {
+			uint8_t *f = s.fl + s.doff[d];
+			const struct dp_sleep *S = !rt->dp_nosleep && !s.internal[d] ? &R->sl[d] : NULL;
+
+			for (k = 0; k < s.doff[d + 1] - s.doff[d]; k++) {
+				if (!(f[k] & DP_BT) || (f[k] & DP_DONE))
+					continue;
+				if (S && asleep_at(S, R->opts[R->ev[s.dev[d]].opt + k])) {
+					f[k] |= DP_DONE;     /* equivalent to an explored execution */
+					continue;
+				}
+				break;
+			}
 			if (k < s.doff[d + 1] - s.doff[d]) {
 				f[k] |= DP_DONE;
 				c[d] = k;
 				len = d + 1;
+				R->bt_dec = d;
 				break;
 			}
 		}
-		if (d == (uint32_t)-1) {
+		if (d == plen - 1u || d == (uint32_t)-1 || nd <= plen) {
 			st->exhausted = 1;
 			break;
 		}

@@ -73,18 +73,35 @@ uint64_t rt_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* What part of the DFS a search covers (rt_explore_sub): the lists extending the fixed prefix,
+ * varying only positions < depth (0: any), each list's first min(decisions, depth) choices
+ * appended to `lists` (length, then the choices). The whole DFS: { NULL, 0, 0, NULL }. */
+struct sub {
+	const uint32_t *prefix;
+	uint32_t plen, depth;
+	uint32_t *lists, lcap, *nlists;
+};
+
 static int search_once(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
 		  uint64_t max_executions, int stop_on_violation, uint32_t want_coverage,
-		  struct rt_stats *st, uint32_t *cex, uint32_t cap, uint32_t *cex_len)
+		  struct rt_stats *st, uint32_t *cex, uint32_t cap, uint32_t *cex_len,
+		  const struct sub *sub)
 {
 	const struct rt_result *r = &rt->res;
-	uint32_t *c = NULL, len = 0, nd, i, used, ccap = 0;
+	uint32_t *c = NULL, len = 0, nd, i, used, ccap = 0, lo = sub ? sub->plen : 0;
 	uint64_t t0 = rt_now_ns();
 	int err = 0, found = 0;
 
 	memset(st, 0, sizeof(*st));
 	if (cex_len)
 		*cex_len = 0;
+	if (lo) {
+		if (!(c = malloc((size_t)lo * 2 * sizeof(uint32_t))))
+			return -ENOMEM;
+		memcpy(c, sub->prefix, (size_t)lo * sizeof(uint32_t));
+		ccap = lo * 2;
+		len = lo;
+	}
 	for (;;) {
 		err = rt_run(rt, wl, ctx, c, len, NULL, 0);
 		if (err) {
@@ -117,16 +134,29 @@ static int search_once(struct rt *rt, const struct rt_workload *wl, void *ctx, u
 		}
 		for (i = len; i < nd; i++)
 			c[i] = 0;
+		if (sub && sub->lists) {
+			uint32_t k = sub->depth && nd > sub->depth ? sub->depth : nd;
+
+			if (*sub->nlists + k + 1 > sub->lcap) {
+				err = -ENOSPC;
+				break;
+			}
+			sub->lists[(*sub->nlists)++] = k;
+			memcpy(sub->lists + *sub->nlists, c, (size_t)k * sizeof(uint32_t));
+			*sub->nlists += k;
+		}
+		if (sub && sub->depth && nd > sub->depth)
+			nd = sub->depth;     /* positions past depth stay 0 (another task's subtree) */
 		used = 0;
 		for (i = 0; i < nd; i++)
 			used += c[i] != 0;
 		/* Deepest position that can take its next option within the bound. */
-		for (i = nd; i-- > 0;) {
+		for (i = nd > lo ? nd : lo; i-- > lo;) {
 			used -= c[i] != 0;
 			if (c[i] + 1 < rt->dec_nopt[i] && used + 1 <= bound)
 				break;
 		}
-		if (i == (uint32_t)-1) {
+		if (i == lo - 1u || i == (uint32_t)-1) {
 			st->exhausted = 1;
 			break;
 		}
@@ -159,7 +189,7 @@ static int search(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32
 	for (;;) {
 		rounds++;
 		err = search_once(rt, wl, ctx, bound, max_executions, stop_on_violation,
-				  want_coverage, st, cex, cap, cex_len);
+				  want_coverage, st, cex, cap, cex_len, NULL);
 		/* another round when this one was complete and found nothing (a violation found
 		 * is real whatever the table) and the table grew */
 		again = rt->mm_id == RT_MM_ARM && st->exhausted &&
@@ -186,7 +216,7 @@ int rt_learn_promises(struct rt *rt, const struct rt_workload *wl, void *ctx, ui
 
 	rt->prom_override = 0;
 	rt_arm_learn_begin(rt);
-	err = search_once(rt, wl, ctx, bound, max_executions, 0, 0, &st, NULL, 0, NULL);
+	err = search_once(rt, wl, ctx, bound, max_executions, 0, 0, &st, NULL, 0, NULL, NULL);
 	rt_arm_learn_end(rt, 1);
 	return err < 0 ? err : 0;
 }
@@ -206,4 +236,20 @@ int rt_find(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bou
 	if (!coverage)
 		return -EINVAL;
 	return search(rt, wl, ctx, bound, max_executions, 0, coverage, st, choices, cap, len);
+}
+
+int rt_explore_sub(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
+		   uint64_t max_executions, int stop_on_violation, const uint32_t *prefix,
+		   uint32_t plen, uint32_t depth, uint32_t *lists, uint32_t lists_cap,
+		   uint32_t *nlists, struct rt_stats *st, uint32_t *cex, uint32_t cap,
+		   uint32_t *cex_len)
+{
+	struct sub sub = { prefix, plen, depth, lists, lists_cap, nlists };
+
+	if (nlists)
+		*nlists = 0;
+	if ((lists && !nlists) || (plen && !prefix))
+		return -EINVAL;
+	return search_once(rt, wl, ctx, bound, max_executions, stop_on_violation, 0, st, cex, cap,
+			   cex_len, &sub);
 }

@@ -114,6 +114,50 @@ static const struct rt_field *field_of(const struct rt *rt, const unsigned char 
 	return NULL;
 }
 
+/*
+ * The out-of-bounds oracle (wl->vio_bounds != 0). An actor's access must lie inside ONE element of
+ * ONE field of a registered region: a field element of at most 8 bytes is a scalar, accessed whole
+ * (offset 0, its size) by a scalar operation; a wider one is a byte buffer, any part of one element
+ * accessed by a region copy. So a write one element past an array (a[count]) is flagged where it
+ * happens, whatever it lands on (padding, the next field, another region), and so is a copy that
+ * runs one byte into the next element or past the region's end.
+ */
+void rt_check_bounds(struct rt *rt, struct rt_actor *a, int op, const unsigned char *addr,
+		     uint32_t size)
+{
+	const struct rt_region *g;
+	const struct rt_field *f;
+	uint32_t index = 0, off = 0, n = size ? size : 1;
+	int copy = op == RT_OP_COPY_IN || op == RT_OP_COPY_OUT;
+	const char *why = NULL;
+
+	if (!addr || (copy && !size))    /* a copy of no bytes touches nothing */
+		return;
+	f = field_of(rt, addr, &g, &index, &off);
+	if (!g)
+		why = "outside every registered region";
+	else if (!f)
+		why = "in no field of the region";
+	else if (f->size <= 8 && (copy || off || n != f->size))
+		why = copy ? "a region copy over a scalar field" : "not the whole scalar field";
+	else if (f->size > 8 && !copy)
+		why = "a scalar access inside a byte buffer";
+	else if ((uint64_t)off + n > f->size)
+		why = "runs past the end of the field's element";
+	if (!why)
+		return;
+	if (f)
+		rt_violation(rt, rt->wl->vio_bounds, "out of bounds: actor %d (%s) %s of %u bytes at "
+			     "%s %s element %u byte %u: %s", a->id, a->name ? a->name : "?",
+			     rt_op_name(op), size, g->name, f->name, index, off, why);
+	else
+		rt_violation(rt, rt->wl->vio_bounds, "out of bounds: actor %d (%s) %s of %u bytes at "
+			     "%s+%llu (%s): %s", a->id, a->name ? a->name : "?", rt_op_name(op), size,
+			     g ? g->name : "address", g ? (unsigned long long)(addr -
+			     (const unsigned char *)g->base) : (unsigned long long)(uintptr_t)addr,
+			     g && g->other_name ? g->other_name : "unregistered", why);
+}
+
 /* tag: the field's, the region's other_tag, or the workload's tag_unknown / tag_none (NULL). */
 void rt_classify(const struct rt *rt, const unsigned char *addr, uint32_t *tag, uint32_t *index,
 		 uint32_t *off)

@@ -300,6 +300,8 @@ void rt_exec(struct rt *rt, struct rt_actor *a)
 	}
 	if (rt->retired)
 		rt_check_retired(rt, a, p->addr, p->size, 0);
+	if (rt->wl->vio_bounds)
+		rt_check_bounds(rt, a, p->op, p->addr, p->size);
 	switch (p->op) {
 	case RT_OP_LOAD:
 		DP_ACCESS(rt, p->addr, p->size, 0);

@@ -210,6 +210,10 @@ struct rt_workload {
 	int32_t vio_deadlock, vio_step_bound, vio_setup;
 	/* Field tags of a step without an address (fence, signal, ...) and of an address in no region. */
 	uint32_t tag_none, tag_unknown;
+	/* Nonzero: the out-of-bounds oracle's verdict code. Every access of an actor must then lie in
+	 * ONE element of ONE registered field: an element of <= 8 bytes accessed whole by a scalar
+	 * operation, a wider one (a byte buffer) any part of it by a region copy. 0: not checked. */
+	int32_t vio_bounds;
 };
 
 /* ---- results --------------------------------------------------------------------------------- */
@@ -267,6 +271,7 @@ struct rt_stats {
 	uint64_t pruned;                  /* ARM: executions pruned (a promise never fulfilled) */
 	uint32_t rounds;                  /* ARM: searches run until the promise table stopped growing */
 	uint32_t npromises;               /* ARM: that table's size */
+	uint64_t blocked;                 /* DPOR: executions that ended sleep-set blocked */
 };
 
 /* ---- a checker instance ------------------------------------------------------------------- */
@@ -292,6 +297,17 @@ const struct rt_result *rt_result(const struct rt *rt);
 int rt_explore(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
 	       uint64_t max_executions, int stop_on_violation, struct rt_stats *st, uint32_t *cex,
 	       uint32_t cap, uint32_t *cex_len);
+/* A part of that DFS, for splitting it (distributed searches): the lists that extend
+ * prefix[0..plen) (fixed), varying only positions < depth (0: any). With lists != NULL each
+ * execution appends its first min(decisions, depth) choices there (their count, then them; -ENOSPC
+ * when lists_cap is too small). A search with depth k and no prefix enumerates the subtrees; the
+ * searches from each listed prefix (depth 0) together run exactly the executions of rt_explore.
+ * Not for ARM (its rounds learn the promise table over the whole search). */
+int rt_explore_sub(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
+		   uint64_t max_executions, int stop_on_violation, const uint32_t *prefix,
+		   uint32_t plen, uint32_t depth, uint32_t *lists, uint32_t lists_cap,
+		   uint32_t *nlists, struct rt_stats *st, uint32_t *cex, uint32_t cap,
+		   uint32_t *cex_len);
 /* The same DFS until an execution's coverage includes every bit of `coverage`: 0 found (its list
  * in choices), 1 not found, -errno. Violations do not stop it. */
 int rt_find(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bound,
@@ -302,9 +318,18 @@ int rt_find(struct rt *rt, const struct rt_workload *wl, void *ctx, uint32_t bou
 int rt_dpor(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max_executions,
 	    int stop_on_violation, struct rt_stats *st, uint32_t *cex, uint32_t cap,
 	    uint32_t *cex_len);
+/* DPOR from the state prefix[0..plen) reaches (its decisions fixed, never backtracked): every
+ * interleaving of what follows; DPOR from each prefix of a complete enumeration (rt_explore_sub,
+ * no bound) together cover every trace (more executions than one rt_dpor: no reduction across
+ * prefixes). */
+int rt_dpor_sub(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t max_executions,
+		int stop_on_violation, const uint32_t *prefix, uint32_t plen, struct rt_stats *st,
+		uint32_t *cex, uint32_t cap, uint32_t *cex_len);
 /* Test-only: 1 every pair of steps independent, 2 no backtracking, 3 a memory operation's own
- * decisions (rt_choose) not branched (all unsound), 0 normal. */
+ * decisions (rt_choose) not branched, 4 sleepers never woken (all unsound), 0 normal. */
 void rt_dpor_mutate(struct rt *rt, int mutation);
+/* Sleep sets on (default) or off (the plain FG05 algorithm, for comparison). */
+void rt_dpor_sleep(struct rt *rt, int on);
 /*
  * ARM: which stores may be promised (load buffering, mm_arm.c). A candidate is "actor `actor` will
  * store `size` bytes at `off` in region `region` (rt_add_region's id)": the scalar `value`

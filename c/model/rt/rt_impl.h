@@ -138,6 +138,7 @@ struct rt {
 	uint32_t dp_ev;              /* index of the event (scheduler loop iteration) being executed */
 	struct rt_dp *dp;
 	int dp_mutate;
+	int dp_nosleep;              /* 1: FG05 without sleep sets (rt_dpor_sleep) */
 	/* searches */
 	rt_result_fn hook_fn;
 	void *hook_arg;
@@ -193,6 +194,8 @@ void rt_commit(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t 
 	       const unsigned char *bytes, uint64_t val);
 void rt_check_retired(struct rt *rt, struct rt_actor *a, const unsigned char *addr, uint32_t size,
 		      int commit);
+void rt_check_bounds(struct rt *rt, struct rt_actor *a, int op, const unsigned char *addr,
+		     uint32_t size);
 void rt_classify(const struct rt *rt, const unsigned char *addr, uint32_t *tag, uint32_t *index,
 		 uint32_t *off);
 const char *rt_field_name(const struct rt *rt, const unsigned char *addr);
@@ -258,6 +261,7 @@ void dp_option(struct rt *rt, int drain, int actor, uint32_t entry);
 void dp_event_chosen(struct rt *rt, uint32_t c, uint32_t decision, int drain, int actor,
 		     uint32_t entry);
 void dp_choice(struct rt *rt, uint32_t decision, uint32_t nopt, uint32_t c);
+uint32_t dp_decide(struct rt *rt, uint32_t d, uint32_t n, int sched, uint32_t c, int listed);
 void dp_access(struct rt *rt, const unsigned char *addr, uint32_t size, int write);
 void dp_global(struct rt *rt);
 void dp_wake(struct rt *rt, int actor);

@@ -183,6 +183,7 @@ static inline uint32_t decide(struct rt *rt, const struct option *o, const struc
 			      uint32_t n)
 {
 	uint32_t d = rt->res.ndecisions++, c = 0;
+	int listed = 0;
 
 	if (d < rt->dec_cap)
 		rt->dec_nopt[d] = n;
@@ -190,8 +191,12 @@ static inline uint32_t decide(struct rt *rt, const struct option *o, const struc
 		record_nopt(rt, d, n);
 	if (rt->ch_kind == RT_CH_FN && rt->fn)
 		c = ask_chooser(rt, o, mo, n, d);
-	else if (rt->res.nchoices_used < rt->nlist)
+	else if (rt->res.nchoices_used < rt->nlist) {
 		c = rt->list[rt->res.nchoices_used++] % n;
+		listed = 1;
+	}
+	if (rt->dp_on)
+		c = dp_decide(rt, d, n, o != NULL, c, listed);
 	if (rt->taken && rt->ntaken < rt->taken_cap)
 		rt->taken[rt->ntaken++] = c;
 	return c;

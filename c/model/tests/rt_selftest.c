@@ -444,7 +444,7 @@ static void fences(struct rt *rt)
 		int (*f)(struct rt *, int, int, int) = cases[i].sb ? sb_both_zero : mp_stale;
 		int dfs = f(rt, cases[i].mm, cases[i].kind, 0);
 		int dpor = f(rt, cases[i].mm, cases[i].kind, 1);
-		char why[160];
+		char why[320];
 
 		snprintf(why, sizeof(why), "the relaxed outcome must be %s (DFS: %d, DPOR: %d; -1: "
 			 "not exhausted or a usual outcome missing)",
@@ -477,6 +477,66 @@ static void steps(struct rt *rt)
 	      "steps", "fields by tag, the fence kind in order, watched words after each step");
 }
 
+/* ---- the out-of-bounds oracle (wl->vio_bounds) -------------------------------------------------- */
+
+/* A ring in miniature: len[2] (u16) at 0, padding, slot[2] (16 bytes) at 8; the region is the
+ * first 40 bytes (the copy past its end still lands in this array). */
+static unsigned char oob_mem[64];
+static const struct rt_field oob_fields[2] = {
+	{ "len[]", 1, 0, 2, 2, 2 }, { "slot[]", 2, 8, 16, 2, 16 },
+};
+static const struct rt_region oob_region = { "ring", oob_mem, 40, oob_fields, 2, 9,
+					      "ring(other)" };
+static int oob_case;
+
+static void oob_actor(struct rt *rt, int id, void *arg)
+{
+	static const unsigned char src[17];
+
+	(void)id, (void)arg;
+	rt_store(rt, &oob_mem[2], 2, RT_RELAXED, 1);           /* len[1]: in bounds */
+	rt_copy_in(rt, &oob_mem[8 + 16], src, 16);              /* slot[1] whole: in bounds */
+	switch (oob_case) {
+	case 1: rt_store(rt, &oob_mem[4], 2, RT_RELAXED, 1); break;          /* len[2] */
+	case 2: rt_copy_in(rt, &oob_mem[8], src, 17); break;                 /* into slot[1] */
+	case 3: rt_copy_in(rt, &oob_mem[8 + 16], src, 17); break;            /* past the region */
+	case 4: rt_load(rt, &oob_mem[8], 4, RT_RELAXED); break;              /* scalar in a slot */
+	case 5: rt_load(rt, &oob_mem[0], 1, RT_RELAXED); break;              /* half of len[0] */
+	}
+}
+
+static int oob_setup(struct rt *rt, void *ctx)
+{
+	(void)ctx;
+	rt_add_region(rt, &oob_region);
+	rt_spawn(rt, 0, "writer", oob_actor, NULL, 0);
+	return 0;
+}
+
+static const struct rt_workload oob_wl = {
+	.name = "rt-selftest-bounds", .setup = oob_setup,
+	.vio_deadlock = 1, .vio_step_bound = 2, .vio_setup = 3, .tag_none = 100, .tag_unknown = 101,
+	.vio_bounds = 4,
+};
+
+static void bounds(struct rt *rt)
+{
+	static const char *const name[6] = { "bounds-ok", "bounds-len-past-end", "bounds-copy-overrun",
+					     "bounds-past-region", "bounds-scalar-in-buffer",
+					     "bounds-partial-scalar" };
+	char why[320];
+
+	for (oob_case = 0; oob_case < 6; oob_case++) {
+		const struct rt_result *r;
+
+		rt_run(rt, &oob_wl, NULL, NULL, 0, NULL, 0);
+		r = rt_result(rt);
+		snprintf(why, sizeof(why), "verdict %d (%s), want %d", r->violation, r->message,
+			 oob_case ? 4 : 0);
+		check(r->violation == (oob_case ? 4 : 0), name[oob_case], why);
+	}
+}
+
 int main(void)
 {
 	struct rt *rt = rt_new();
@@ -492,6 +552,7 @@ int main(void)
 	fences(rt);
 	heavy(rt);
 	steps(rt);
+	bounds(rt);
 	rt_free(rt);
 	printf("%d failure(s)\n", failures);
 	return failures;
