@@ -54,7 +54,8 @@ class RtStats(C.Structure):
                 ("max_decisions", C.c_uint32), ("max_steps", C.c_uint64),
                 ("elapsed_ns", C.c_uint64), ("coverage", C.c_uint32),
                 ("first_violation", C.c_int32), ("message", C.c_char * 256),
-                ("pruned", C.c_uint64), ("rounds", C.c_uint32), ("npromises", C.c_uint32)]
+                ("pruned", C.c_uint64), ("rounds", C.c_uint32), ("npromises", C.c_uint32),
+                ("blocked", C.c_uint64)]
 
 
 class RtOption(C.Structure):
