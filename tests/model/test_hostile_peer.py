@@ -31,6 +31,16 @@ def test_producer_is_safe_against_a_hostile_consumer(proto, mm):
         assert {"drop-busy", "lock-contended"} <= reached, reached   # the hostile held sr_lock
 
 
+@pytest.mark.parametrize("proto", ["v1", "v2", "v3"])
+def test_producer_is_safe_against_a_hostile_consumer_under_arm(proto):
+    """Under ARM the producer may read a hostile store that is only promised (load buffering):
+    the error-flag oracle must not call that an -EIO "before the hostile wrote anything"."""
+    ex = runtime.explore(hostile(proto, "ARM"), 2)
+    assert ex.stats.violations == 0, (ex.counterexample.violation if ex.counterexample else None)
+    assert ex.stats.exhausted
+    assert "promise" in set(ex.stats.coverage_names())
+
+
 def test_the_hostile_stores_are_steps_of_the_hostile_actor():
     # choice 0 of the hostile's decision: sr_cur <- 0; with these choices it writes sr_cur early
     w = hostile("v2", "SC", frames=1, writes=1)
