@@ -305,10 +305,20 @@ def _locations(test: Test, x86: bool) -> str:
     return "locations [" + "".join(c + ";" for c in cols) + "]"
 
 
-def herd_aarch64(test: Test) -> str:
-    locs = sorted({ins.loc for p in test.threads for ins in p if not isinstance(ins, F)})
-    init = " ".join(f"{t}:X{1 + j}={l};" for t in range(len(test.threads))
+def _locs(test: Test) -> list[str]:
+    """The test's shared locations, sorted (register j of every thread holds the j-th's address)."""
+    return sorted({ins.loc for p in test.threads for ins in p if not isinstance(ins, F)})
+
+
+def _reg_init(test: Test, locs: list[str], reg) -> str:
+    """herd's init block for the address registers: every thread's reg(j) = locs[j]."""
+    return " ".join(f"{t}:{reg(j)}={l};" for t in range(len(test.threads))
                     for j, l in enumerate(locs))
+
+
+def herd_aarch64(test: Test) -> str:
+    locs = _locs(test)
+    init = _reg_init(test, locs, lambda j: f"X{1 + j}")
     cols = []
     for t, prog in enumerate(test.threads):
         lines, k = [], 0
@@ -358,7 +368,7 @@ def herd_x86(test: Test) -> str:
                 lines.append("MFENCE")
         cols.append(lines or ["NOP"])
     rows = _program(cols)
-    locs = sorted({ins.loc for p in test.threads for ins in p if not isinstance(ins, F)})
+    locs = _locs(test)
     return (f"X86 {test.name}\n{{ {' '.join(f'{l}=0;' for l in locs)} }}\n" + "\n".join(rows) +
             "\n" + _locations(test, True) + "\n" + f"exists ({_herd_cond(test, True)})\n")
 
@@ -368,9 +378,8 @@ def herd_riscv(test: Test) -> str:
     acquire load lw + fence rw,rw; release store fence rw,w + amoswap; relaxed store amoswap;
     test-and-set amoswap.w.aq; fetch_add fence rw,w + amoadd.w.aq + fence rw,rw; full/acquire/
     release fence fence rw,rw; wmb fence w,w; rmb fence r,rw."""
-    locs = sorted({ins.loc for p in test.threads for ins in p if not isinstance(ins, F)})
-    init = " ".join(f"{t}:x{6 + j}={l};" for t in range(len(test.threads))
-                    for j, l in enumerate(locs))
+    locs = _locs(test)
+    init = _reg_init(test, locs, lambda j: f"x{6 + j}")
     cols = []
     for t, prog in enumerate(test.threads):
         lines, k = [], 0
