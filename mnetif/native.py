@@ -42,3 +42,15 @@ def load(name: str) -> ctypes.CDLL:
                                f"a directory holding it (docs/install.md)")
         lib = _cache[name] = ctypes.CDLL(str(path), use_errno=True)
     return lib
+
+
+def declare(lib: ctypes.CDLL, marker: str, sig: dict) -> ctypes.CDLL:
+    """Set restype/argtypes of each `name: (restype, argtypes)` in sig on lib, once per marker (an
+    attribute left on the ctypes handle: the bindings of one library are declared by several
+    modules, each its own set)."""
+    if not getattr(lib, marker, False):
+        for name, (res, args) in sig.items():
+            f = getattr(lib, name)
+            f.restype, f.argtypes = res, args
+        setattr(lib, marker, True)
+    return lib

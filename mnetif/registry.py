@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import ring as _ring
+from . import native, ring as _ring
 from .ring import Closed, MnetifError, GeometryError, Ring, RingInUse, check_int, check_timeout
 
 IFNAMSIZ = 16
@@ -70,10 +70,7 @@ def _lib() -> C.CDLL:
             "mn_user_event_clear": (C.c_int64, [C.c_int]),
             "mn_user_event_wait": (C.c_int, [C.c_int, C.c_int]),
         }
-        for name, (res, args) in sig.items():
-            f = getattr(lib, name)
-            f.restype, f.argtypes = res, args
-        lib._mn_reg_declared = True  # type: ignore[attr-defined]  # a marker on the ctypes handle
+        native.declare(lib, "_mn_reg_declared", sig)
     return lib
 
 

@@ -243,11 +243,7 @@ def _declare(lib: C.CDLL) -> C.CDLL:
         "mn_ring_check": (C.c_int, [C.c_void_p, _P(Geom)]),
         "mn_invariant_name": (C.c_char_p, [C.c_int]),
     }
-    for name, (res, args) in sig.items():
-        f = getattr(lib, name)
-        f.restype, f.argtypes = res, args
-    lib._mn_declared = True  # type: ignore[attr-defined]  # a marker on the ctypes handle
-    return lib
+    return native.declare(lib, "_mn_declared", sig)
 
 
 def library(zoo: bool = False) -> C.CDLL:

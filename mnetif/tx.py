@@ -20,7 +20,7 @@ import errno
 import os
 import time
 
-from . import ring as _ring
+from . import native, ring as _ring
 from .registry import _name
 from .ring import MnetifError, Push, Ring
 
@@ -60,10 +60,7 @@ def _lib() -> C.CDLL:
             "mn_user_tx_counters": (C.c_int, [C.c_int, C.POINTER(TxCounters)]),
             "mn_user_if_link": (C.c_int, [C.c_char_p, C.c_char_p]),
         }
-        for name, (res, args) in sig.items():
-            f = getattr(lib, name)
-            f.restype, f.argtypes = res, args
-        lib._mn_tx_declared = True  # type: ignore[attr-defined]  # a marker on the ctypes handle
+        native.declare(lib, "_mn_tx_declared", sig)
     return lib
 
 
