@@ -51,7 +51,7 @@ struct mn_ctx {
 	struct rt_region beyond_rg;
 	int beyond_region;
 	uint32_t hostile_done;
-	int eio_unwritten;           /* ARM: -EIO seen before any hostile store executed (a promise) */
+	int hostile_visible;         /* a hostile store reached memory (committed, or ARM: promised) */
 	int hostile_mutate;
 	/* oracles */
 	int holder[2];               /* lock holders: 0 sr_lock, 1 entry plock; -1 free */

@@ -129,7 +129,7 @@ static void begin(struct mn_ctx *m)
 	m->consumer_id = m->unplugger_id = m->killer_id = m->hostile_id = -1;
 	m->beyond_region = -1;
 	m->hostile_done = 0;
-	m->eio_unwritten = 0;
+	m->hostile_visible = 0;
 	m->holder[0] = m->holder[1] = -1;
 	m->entry = NULL;
 	m->ring = ring_mem;
