@@ -142,6 +142,11 @@ int main(int argc, char **argv)
 		hot_mn_frames(MN_PROTO_V2, len, n);
 		report("mn-v2", len, n, t0);
 	}
+	if (wanted("mn-v3")) {
+		t0 = now_ns();
+		hot_mn_frames(MN_PROTO_V3, len, n);
+		report("mn-v3", len, n, t0);
+	}
 	if (wanted("mn-v1-batch")) {
 		t0 = now_ns();
 		hot_mn_batch(MN_PROTO_V1, len, n);
@@ -151,6 +156,11 @@ int main(int argc, char **argv)
 		t0 = now_ns();
 		hot_mn_batch(MN_PROTO_V2, len, n);
 		report("mn-v2-batch", len, n, t0);
+	}
+	if (wanted("mn-v3-batch")) {
+		t0 = now_ns();
+		hot_mn_batch(MN_PROTO_V3, len, n);
+		report("mn-v3-batch", len, n, t0);
 	}
 	if (wanted("ck_ring")) {
 		t0 = now_ns();

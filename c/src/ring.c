@@ -270,7 +270,7 @@ struct push_tally {
 	int err;                 /* -ENOBUFS full / -EBUSY v1 lock busy / -EIO corrupt header */
 };
 
-static void prod_corrupt(struct mn_prod *p, uint32_t why)
+MN_COLD void prod_corrupt(struct mn_prod *p, uint32_t why)
 {
 	/* The first cause is kept privately; the shared flag is (re)raised on every corrupt push, so
 	 * a consumer that cleared it still sees it. */
@@ -288,7 +288,7 @@ static void prod_count(uint32_t *ctr, mn_u32 *field, uint32_t n)
 	mn_write_once(field, *ctr);
 }
 
-static void prod_count_drops(struct mn_prod *p, const struct push_tally *t)
+MN_COLD void prod_count_drops(struct mn_prod *p, const struct push_tally *t)
 {
 	struct mn_ring_hdr *h = p->hdr;
 
@@ -316,7 +316,7 @@ static unsigned char *prod_slot(struct mn_prod *p, uint32_t i)
 }
 
 /* After frames are visible: counters, then the event-channel final check with the range rule. */
-static inline void prod_published(struct mn_prod *p, uint32_t published, uint64_t bytes)
+MN_HOT void prod_published(struct mn_prod *p, uint32_t published, uint64_t bytes)
 {
 	struct mn_ring_hdr *h = p->hdr;
 	uint32_t before = (uint32_t)p->c.frames, wake;
@@ -360,7 +360,7 @@ static inline void prod_published(struct mn_prod *p, uint32_t published, uint64_
 
 /* Writes the lengths and bytes of the frames that fit into slots first, first+1, ... (room of
  * them); the caller publishes them. Oversize frames are skipped (already counted). */
-static inline uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t room, const struct mn_frame *f,
+MN_HOT uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t room, const struct mn_frame *f,
 			   uint32_t n, mn_copy_fn copy, struct push_tally *t)
 {
 	uint32_t j, k = 0;
@@ -385,7 +385,7 @@ static inline uint32_t fill_slots(struct mn_prod *p, uint32_t first, uint32_t ro
 /* Each push_* returns the number of frames published, or -errno when none could be offered. */
 /* v2 and v3: the consumer index is read at every push (v2, as shipped) or only when the cached copy
  * leaves less room than the frames that fit a slot (v3). */
-static inline int push_sw(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+MN_HOT int push_sw(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
 		   struct push_tally *t)
 {
 	struct mn_ring_hdr *h = p->hdr;
@@ -426,7 +426,7 @@ static inline int push_sw(struct mn_prod *p, const struct mn_frame *f, uint32_t 
 	return (int)k;
 }
 
-static inline int push_v1(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+static int push_v1(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
 		   struct push_tally *t)
 {
 	struct mn_ring_hdr *h = p->hdr;
@@ -484,7 +484,7 @@ static int push_2012(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn
 #endif
 
 /* The one producer path: per-frame pushes are batches of one. copy NULL: mn_copy_to_shared. */
-static inline int prod_push(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
+MN_HOT int prod_push(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_copy_fn copy,
 		     struct push_tally *t)
 {
 	uint32_t j;
@@ -535,7 +535,8 @@ int mn_prod_push_batch(struct mn_prod *p, const struct mn_frame *f, uint32_t n, 
 	return (int)t.published;
 }
 
-int mn_prod_push_copy(struct mn_prod *p, const void *src, size_t len, mn_copy_fn copy)
+/* One frame: the batch path with n = 1, inlined (the loops and tallies fold away). */
+MN_HOT int push_one(struct mn_prod *p, const void *src, size_t len, mn_copy_fn copy)
 {
 	struct mn_frame f = { src, len };
 	struct push_tally t = { 0 };
@@ -546,9 +547,14 @@ int mn_prod_push_copy(struct mn_prod *p, const void *src, size_t len, mn_copy_fn
 	return t.published ? 0 : t.oversize ? -EMSGSIZE : t.err;
 }
 
+int mn_prod_push_copy(struct mn_prod *p, const void *src, size_t len, mn_copy_fn copy)
+{
+	return push_one(p, src, len, copy);
+}
+
 int mn_prod_push(struct mn_prod *p, const void *frame, size_t len)
 {
-	return mn_prod_push_copy(p, frame, len, NULL);
+	return push_one(p, frame, len, NULL);
 }
 
 uint32_t mn_prod_space(struct mn_prod *p)
@@ -605,7 +611,7 @@ int mn_cons_attach(struct mn_cons *c, void *buf, uint64_t buflen)
 }
 
 /* Frames in the ring as the consumer sees them; -EIO if the header is corrupt. */
-int mn_cons_fill(struct mn_cons *c)
+MN_HOT int cons_fill(struct mn_cons *c)
 {
 	struct mn_ring_hdr *h = c->hdr;
 	uint32_t fill;
@@ -638,25 +644,30 @@ int mn_cons_fill(struct mn_cons *c)
 
 /* Frames the consumer may take now, for a peek of up to max: v3 first counts its cached copy of the
  * producer index (validated when read) and re-reads sr_avail only when that holds fewer than max. */
-static int cons_avail(struct mn_cons *c, uint32_t max)
+int mn_cons_fill(struct mn_cons *c)
+{
+	return cons_fill(c);
+}
+
+MN_HOT int cons_avail(struct mn_cons *c, uint32_t max)
 {
 	uint32_t cached = (uint16_t)(c->prod_seen - c->cons);
 
 	if (c->g.proto == MN_PROTO_V3 && cached >= max)
 		return (int)cached;
-	return mn_cons_fill(c);
+	return cons_fill(c);
 }
 
-int mn_cons_peek_n(struct mn_cons *c, struct mn_slot *out, uint32_t max)
+MN_HOT int cons_peek(struct mn_cons *c, struct mn_slot *out, uint32_t max)
 {
-	int fill;
+	int avail, fill;
 	uint32_t k;
 
 	if (max == 0)
 		return -EINVAL;
 	/* One load-acquire of the producer's index (pairs with its store-release) covers every slot
 	 * below it: their lengths and bytes are visible (v3: the cached copy was read that way). */
-	fill = cons_avail(c, max);
+	avail = fill = cons_avail(c, max);
 	if (fill <= 0)
 		return fill;
 	if ((uint32_t)fill > max)
@@ -670,21 +681,31 @@ int mn_cons_peek_n(struct mn_cons *c, struct mn_slot *out, uint32_t max)
 		out[k].data = c->base + mn_slot_offset(&c->g, i);
 		out[k].len = len;
 		out[k].index = i;
+		mn_prefetch(out[k].data);
 	}
 	if (k == 0)
 		return -EIO;
+	/* More frames published than asked for (a per-frame consumer behind the producer): start
+	 * fetching the next one too. */
+	if ((uint32_t)avail > k)
+		mn_prefetch(c->base + mn_slot_offset(&c->g, c->cons + k));
 	/* The last peek says how many frames the caller holds views of (a re-peek of fewer frames
 	 * releases nothing, it only narrows what release_n may pop). */
 	c->peeked = (int)k;
 	return (int)k;
 }
 
-int mn_cons_peek(struct mn_cons *c, struct mn_slot *out)
+int mn_cons_peek_n(struct mn_cons *c, struct mn_slot *out, uint32_t max)
 {
-	return mn_cons_peek_n(c, out, 1);
+	return cons_peek(c, out, max);
 }
 
-int mn_cons_release_n(struct mn_cons *c, uint32_t n)
+int mn_cons_peek(struct mn_cons *c, struct mn_slot *out)
+{
+	return cons_peek(c, out, 1);
+}
+
+MN_HOT int cons_release(struct mn_cons *c, uint32_t n)
 {
 	struct mn_ring_hdr *h = c->hdr;
 	uint16_t avail;
@@ -731,9 +752,14 @@ int mn_cons_release_n(struct mn_cons *c, uint32_t n)
 	return 0;
 }
 
+int mn_cons_release_n(struct mn_cons *c, uint32_t n)
+{
+	return cons_release(c, n);
+}
+
 int mn_cons_release(struct mn_cons *c)
 {
-	return mn_cons_release_n(c, 1);
+	return cons_release(c, 1);
 }
 
 void mn_cons_set_barrier(struct mn_cons *c, int (*fn)(void *arg), void *arg)
