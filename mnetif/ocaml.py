@@ -21,7 +21,7 @@ import numpy as np
 from . import native
 
 LIB = "ocaml/mnetif_ocaml.so"
-PROTOS = {"v1": 1, "v2": 2}
+PROTOS = {"v1": 1, "v2": 2, "v3": 3}
 
 
 class OCamlError(RuntimeError):
@@ -126,7 +126,8 @@ def runtime() -> Runtime:
 # The model runtime's functions the OCaml consumer's stubs call, in mnoc_model_bind's order
 # (ocaml_shim/core_model/model_fwd.c).
 _MODEL_FNS = ("mn_model_access", "mn_model_copy", "mn_model_fence", "mn_model_spin", "mn_model_notify",
-              "mn_model_consumer_deliver", "mn_model_consumer_idle", "mn_model_consumer_sleep")
+              "mn_model_consumer_deliver", "mn_model_consumer_idle", "mn_model_consumer_sleep",
+              "mn_model_heavy_barrier")
 
 
 def _addr(so, name: str) -> int:

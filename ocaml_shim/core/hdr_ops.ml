@@ -24,6 +24,11 @@ external fence : unit -> unit = "mnoc_fence" [@@noalloc]
 external test_and_set32 : buf -> int -> int = "mnoc_test_and_set32" [@@noalloc]
 external clear_release32 : buf -> int -> unit = "mnoc_clear_release32" [@@noalloc]
 external cpu_relax : unit -> unit = "mnoc_cpu_relax" [@@noalloc]
+
+(* v3's heavy barrier (cons_heavy in ring.c): membarrier(GLOBAL_EXPEDITED), or a full fence where
+   the platform has none; 0, or -EIO if it could not be issued (then the caller must not sleep).
+   Model build: one HEAVY fence step. *)
+external heavy_barrier : unit -> int = "mnoc_heavy_barrier" [@@noalloc]
 external copy_out : buf -> int -> buf -> int -> int -> unit = "mnoc_copy_out_byte" "mnoc_copy_out" [@@noalloc]
 
 (* copy_lens buf lens_off mask first n dst: dst.{k} (u16, host order) = ss_len[(first + k) land mask]

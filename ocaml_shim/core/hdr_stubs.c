@@ -17,6 +17,7 @@
  */
 #include <caml/mlvalues.h>
 #include <caml/bigarray.h>
+#include <errno.h>
 #include "mnetif/atomic.h"
 
 /* The model build's stubs live in the same embedded object as the production ones (two OCaml
@@ -86,6 +87,20 @@ value STUB(copy_out_byte)(value *argv, int argc)
 {
 	(void)argc;
 	return STUB(copy_out)(argv[0], argv[1], argv[2], argv[3], argv[4]);
+}
+
+/* v3: the heavy side of the asymmetric barrier, as c/src/ring.c's cons_heavy (without the zoo
+ * switch and the per-ring hook, which the OCaml port does not have). Where the platform has no
+ * heavy barrier the producers registered the same answer and use full fences, so a full fence
+ * here pairs with theirs as in v2. 0, or -EIO (not issued: the caller must not sleep). */
+value STUB(heavy_barrier)(value unit)
+{
+	(void)unit;
+	if (!mn_heavy_barrier_register()) {
+		mn_smp_mb();
+		return Val_long(0);
+	}
+	return Val_long(mn_heavy_barrier() ? 0 : -EIO);
 }
 
 /* A pause inside a bounded retry loop (not an operation in the model). */

@@ -7,9 +7,9 @@ let fill t =
   let n = Hdr_ops.load16_plain (Ring_cons.buf t) (Ring_cons.at t off_avail) in
   Ring_cons.check_count t n
 
-let of_geom ?seen ?lock_retries g =
+let of_geom ?seen ?lock_retries ?wait_spins g =
   if g.Ring_geom.proto <> proto_2012 then Ring_error.corrupt "sr_magic" (magic g.Ring_geom.proto) "not a 2012 ring"
-  else Ring_cons.attach ?seen ?lock_retries g ~fill
+  else Ring_cons.attach ?seen ?lock_retries ?wait_spins g ~fill
 
 let of_buf ?seen ?lock_retries cs =
   match Ring_geom.of_cstruct ~allow_2012:true cs with Error _ as e -> e | Ok g -> of_geom ?seen ?lock_retries g
@@ -29,5 +29,6 @@ let release t k =
 
 let pop_packet t = Ring_cons.pop_packet t ~release
 let rx_batch t max f = Ring_cons.rx_batch t ~fill ~release max f
-let prepare_wait t = Ring_cons.prepare_wait t ~fill
+let rx_frames t max f = Ring_cons.rx_frames t ~fill ~release max f
+let prepare_wait t = Ring_cons.prepare_wait t ~fill ~barrier:Ring_cons.full_fence
 let geometry = Ring_cons.geometry

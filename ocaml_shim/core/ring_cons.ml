@@ -6,26 +6,48 @@ open Layout
 
 type t = {
   g : Ring_geom.t;
-  mutable cons : int;  (** v2: consumer index (u16); v1/2012: masked sr_cur. Only we write sr_cur. *)
+  mutable cons : int;  (** v2/v3: consumer index (u16); v1/2012: masked sr_cur. Only we write it. *)
   mutable seen : int;  (** frames consumed, mod 2^32: what sr_wake is computed from *)
   mutable peeked : bool;
   lock_retries : int;  (** v1: test-and-set attempts per pop before [Busy] *)
   mutable pending : int;  (** rx_batch: frames handed out, not yet released (v1 lock was busy) *)
   lens : Cstruct.buffer;  (** rx_batch: private copy of the batch's length-table entries *)
+  (* Where this protocol keeps its words (Layout.off_*_of, ring.h: v3 moves them), as offsets
+     in [g.buf]; and slot 0's data. Fixed at attach, like the geometry. *)
+  cons_at : int;
+  wake_at : int;
+  lens_at : int;
+  data_at : int;
+  mutable prod_seen : int;
+      (** v2/v3: the producer index the last [fill] read (validated then); v3 answers a request
+          for at most [cached] frames from it, without a shared access (mn_cons_peek_n). *)
+  cached : bool;  (** v3: the cached peer index is used *)
+  wait_spins : int;  (** v3: looks at the ring this many times before arming (MN_WAIT_SPINS) *)
 }
 
-(* Reads the private copy (never shared memory): a checked, inlined 16-bit host-order load. *)
-external get_u16 : Cstruct.buffer -> int -> int = "%caml_bigstring_get16"
+(* Reads the private copy (never shared memory): a 16-bit host-order load, bounds checked by
+   construction (k < the batch's count <= size, the copy has size entries). *)
+external get_u16 : Cstruct.buffer -> int -> int = "%caml_bigstring_get16u"
 
 let at t off = t.g.Ring_geom.base + off
 let buf t = t.g.Ring_geom.buf
 
 (* [seen] given: the caller knows how many frames were consumed (the model's consumer attaches
-   a fresh ring: 0) and the ring is not read; otherwise sr_frames - fill, as mn_cons_attach. *)
-let attach ?seen ?(lock_retries = lock_retries) g ~fill =
-  let cons = Hdr_ops.load16_relaxed g.Ring_geom.buf (Ring_geom.field g off_cur) in
+   a fresh ring: 0) and the ring is not read (the cached producer index is then our own index:
+   nothing known to be there, as mn_cons_attach's fill on an empty ring leaves it); otherwise
+   sr_frames - fill, as mn_cons_attach. [wait_spins] (v3): default MN_WAIT_SPINS. *)
+let attach ?seen ?(lock_retries = lock_retries) ?wait_spins g ~fill =
+  let p = g.Ring_geom.proto and field = Ring_geom.field g in
+  let cons_at = field (off_cons_of p) in
+  let cons = Hdr_ops.load16_relaxed g.Ring_geom.buf cons_at in
   let lens = Bigarray.(Array1.create char c_layout (2 * g.Ring_geom.size)) in
-  let t = { g; cons; seen = 0; peeked = false; lock_retries; pending = 0; lens } in
+  let v3 = p = proto_v3 in
+  let wait_spins = if v3 then Option.value wait_spins ~default:Layout.wait_spins else 0 in
+  let t =
+    { g; cons; seen = 0; peeked = false; lock_retries; pending = 0; lens; cons_at; wake_at = field (off_wake_of p);
+      lens_at = field (off_lens_of p); data_at = g.Ring_geom.base + g.Ring_geom.dataoff; prod_seen = cons;
+      cached = v3; wait_spins }
+  in
   match seen with
   | Some n -> t.seen <- n land 0xffff_ffff; Ok t
   | None -> (
@@ -35,12 +57,19 @@ let attach ?seen ?(lock_retries = lock_retries) g ~fill =
           t.seen <- (Hdr_ops.load64_relaxed (buf t) (at t off_frames) - n) land 0xffff_ffff;
           Ok t)
 
+(* Frames we may take now for a request of up to [max] (cons_avail in ring.c): v3 counts its
+   cached copy of the producer index first and re-reads the shared one only when that holds
+   fewer than [max]; v1/v2/2012 always read. A stale copy only under-counts. *)
+let avail t ~fill max =
+  let cached = (t.prod_seen - t.cons) land 0xffff in
+  if t.cached && cached >= max then Ok cached else fill t
+
 (* The view of the slot at cons; the caller has seen fill > 0 (with the acquire that orders the
    length and the bytes after the producer's publication). *)
 let peek t =
   let g = t.g in
   let i = t.cons land g.Ring_geom.mask in
-  let len = Hdr_ops.load16_relaxed g.Ring_geom.buf (at t (off_len i)) in
+  let len = Hdr_ops.load16_relaxed g.Ring_geom.buf (t.lens_at + (2 * i)) in
   if len > g.Ring_geom.slotsize then
     Ring_error.corrupt (Printf.sprintf "ss_len[%d]" i) len
       (Printf.sprintf "longer than sr_slotsize %d" g.Ring_geom.slotsize)
@@ -59,7 +88,7 @@ let check_count t n =
   else Ok n
 
 let top_packet t ~fill =
-  match fill t with
+  match avail t ~fill 1 with
   | Ok 0 -> Ok None
   | Ok _ -> peek t
   | Error _ as e -> e
@@ -79,48 +108,70 @@ let flush t ~release =
   else match release t t.pending with Ok () -> t.pending <- 0; Ok () | Error _ as e -> e
 
 (* Batched consumption (the production fast path; the model consumer uses top/pop, which mirror
-   the C consumer operation for operation): ONE fill (one acquire of the producer's index) for up
-   to [max] frames, one copy of their length-table entries (validated in the copy), each frame's
-   view to [f], then ONE release of all of them. Frames handed out
-   whose release found the v1 lock busy stay [pending]: the next call releases them before it
-   looks at the ring, so no frame is handed out twice. *)
-let rx_batch t ~fill ~release max f =
+   the C consumer operation for operation): ONE look at the producer's index (v3: none while the
+   cached one covers [max]) for up to [max] frames, one copy of their length-table entries
+   (validated in the copy), each frame to [f] as (buffer, offset, length) — no allocation, no
+   boxing per frame — then ONE release of all of them. Frames handed out whose release found the
+   v1 lock busy stay [pending]: the next call releases them before it looks at the ring, so no
+   frame is handed out twice. *)
+let rx_frames t ~fill ~release max (f : Cstruct.buffer -> int -> int -> unit) =
   t.peeked <- false (* a batch supersedes an unfinished top_packet *);
   match flush t ~release with
   | Error _ as e -> e
   | Ok () -> (
-      match fill t with
+      match avail t ~fill max with
       | Error _ as e -> e
       | Ok n ->
           let n = if n < max then n else max and g = t.g in
-          Hdr_ops.copy_lens g.Ring_geom.buf (at t off_lens) g.Ring_geom.mask t.cons n t.lens;
-          let k = ref 0 and bad = ref (-1) and bad_i = ref 0 in
+          let b = g.Ring_geom.buf and mask = g.Ring_geom.mask and slotsize = g.Ring_geom.slotsize in
+          Hdr_ops.copy_lens b t.lens_at mask t.cons n t.lens;
+          let lens = t.lens and data_at = t.data_at and cons = t.cons in
+          let k = ref 0 and bad = ref (-1) in
           (* One exception handler for the whole batch; frames 0 .. !k - 1 were handed out. A
              corrupt length stops the batch: the frames before it are still released. *)
           (try
-             while !k < n && !bad < 0 do
-               let i = (t.cons + !k) land g.Ring_geom.mask in
-               let len = get_u16 t.lens (2 * !k) in
-               if len > g.Ring_geom.slotsize then (bad := len; bad_i := i)
+             while !k < n do
+               let len = get_u16 lens (2 * !k) in
+               if len > slotsize then (bad := len; k := n + !k (* stop; n + index of the bad one *))
                else begin
-                 f (Cstruct.sub g.Ring_geom.whole (Ring_geom.slot_off g i) len);
+                 f b (data_at + (((cons + !k) land mask) * slotsize)) len;
                  incr k
                end
              done
            with ex -> t.pending <- !k + 1; ignore (flush t ~release); raise ex);
-          t.pending <- !k;
+          let handed = if !bad < 0 then !k else !k - n in
+          t.pending <- handed;
           ignore (flush t ~release);
-          if !bad < 0 then Ok !k
+          if !bad < 0 then Ok handed
           else
-            Ring_error.corrupt (Printf.sprintf "ss_len[%d]" !bad_i) !bad
-              (Printf.sprintf "longer than sr_slotsize %d" g.Ring_geom.slotsize))
+            Ring_error.corrupt (Printf.sprintf "ss_len[%d]" ((cons + handed) land mask)) !bad
+              (Printf.sprintf "longer than sr_slotsize %d" slotsize))
 
-(* Event channel, consumer side (Xen "final check"): arm sr_wake, full fence, re-check.
-   The fence pairs with the producer's fence between publishing and reading sr_wake: either it
-   reads our sr_wake, or our re-check reads its index. true = still empty, safe to sleep. *)
-let prepare_wait t ~fill =
-  Hdr_ops.store32_relaxed (buf t) (at t off_wake) ((t.seen + 1) land 0xffff_ffff);
-  Hdr_ops.fence ();
-  match fill t with Ok n -> Ok (n = 0) | Error _ as e -> e
+(* The Cstruct face of rx_frames: a zero-copy view per frame (what a [Cstruct.t -> unit]
+   handler, e.g. Mirage_net's, needs). *)
+let rx_batch t ~fill ~release max f =
+  let whole = t.g.Ring_geom.whole in
+  rx_frames t ~fill ~release max (fun _ off len -> f (Cstruct.sub whole off len))
+
+(* Event channel, consumer side (Xen "final check"; mn_cons_prepare_wait): v3 first looks at the
+   ring [wait_spins] times; then arm sr_wake, the barrier, re-check. v1/v2: a full fence, pairing
+   with the producer's full fence between publishing and reading sr_wake: either it reads our
+   sr_wake, or our re-check reads its index. v3: the HEAVY barrier (membarrier, Ring_v3),
+   pairing with the producer's compiler barrier (ring.h "v3"). true = still empty, safe to sleep;
+   false = frames arrived, or v3's heavy barrier could not be issued (do not sleep then). *)
+let prepare_wait t ~fill ~barrier =
+  let rec spin i =
+    if i = 0 then Ok true
+    else match fill t with Ok 0 -> Hdr_ops.cpu_relax (); spin (i - 1) | Ok _ -> Ok false | Error _ as e -> e
+  in
+  match spin t.wait_spins with
+  | Ok true ->
+      Hdr_ops.store32_relaxed (buf t) t.wake_at ((t.seen + 1) land 0xffff_ffff);
+      if barrier () <> 0 then Ok false
+      else (match fill t with Ok n -> Ok (n = 0) | Error _ as e -> e)
+  | r -> r
+
+(* The v1/v2/2012 barrier: a full fence, always issued. *)
+let full_fence () = Hdr_ops.fence (); 0
 
 let geometry t = t.g

@@ -27,8 +27,10 @@ let probe_order cs =
   else if ours be then Ok true
   else Ring_error.corrupt "sr_magic" le "not an mnetif ring (no \"MNR\" magic in either byte order)"
 
-let v1_dataoff size = hdr_size + (2 * size)
-let v2_dataoff size = (v1_dataoff size + 63) land lnot 63
+(* Where the length table ends, and the lowest sr_dataoff (dataoff_for in ring.c): v1/2012 put
+   slot 0 right after the table, the single-writer protocols at least there, 64-aligned. *)
+let lens_end proto size = off_lens_of proto + (2 * size)
+let single_writer proto = proto = proto_v2 || proto = proto_v3
 
 let of_cstruct ?(allow_2012 = false) cs =
   let buf = cs.Cstruct.buffer and base = cs.Cstruct.off and buflen = cs.Cstruct.len in
@@ -41,13 +43,7 @@ let of_cstruct ?(allow_2012 = false) cs =
   in
   let magic = Hdr_ops.load32_relaxed buf (base + off_magic) in
   let proto = magic land 0xff in
-  (* v3 moves the consumer's index, sr_wake and the length table (ring.h): this port reads v1/v2
-     offsets only, so it refuses v3 by name rather than misread it. *)
-  let* () =
-    check (proto <> proto_v3) "sr_magic" magic
-      "protocol v3 (single-writer lines) is not implemented by the OCaml port: create or plug the ring as v2"
-  in
-  let known = proto = proto_v1 || proto = proto_v2 || (allow_2012 && proto = proto_2012) in
+  let known = proto = proto_v1 || proto = proto_v2 || proto = proto_v3 || (allow_2012 && proto = proto_2012) in
   let* () = check known "sr_magic" magic "unknown protocol" in
   let size = Hdr_ops.load16_relaxed buf (base + off_size) in
   let slotsize = Hdr_ops.load16_relaxed buf (base + off_slotsize) in
@@ -58,7 +54,8 @@ let of_cstruct ?(allow_2012 = false) cs =
     check (slotsize >= min_slotsize && slotsize mod 64 = 0) "sr_slotsize" slotsize "not a multiple of 64 >= 64"
   in
   let dataoff_ok =
-    if proto = proto_v2 then dataoff >= v2_dataoff size && dataoff mod 64 = 0 else dataoff = v1_dataoff size
+    if single_writer proto then dataoff >= (lens_end proto size + 63) land lnot 63 && dataoff mod 64 = 0
+    else dataoff = lens_end proto size
   in
   let* () = check dataoff_ok "sr_dataoff" dataoff "overlaps the length table or is misaligned" in
   let* () =

@@ -1,4 +1,4 @@
-(* The consumer side of one ring protocol. Every protocol module (Ring_v1, Ring_v2) has this
+(* The consumer side of one ring protocol. Every protocol module (Ring_v1, Ring_v2, Ring_v3) has this
    signature; Ring dispatches on the magic. *)
 
 module type S = sig
@@ -10,8 +10,10 @@ module type S = sig
       caller knows it (default: [sr_frames] minus the fill, read from the ring). [lock_retries]:
       v1 test-and-set attempts per pop (default [Layout.lock_retries]). *)
 
-  val of_geom : ?seen:int -> ?lock_retries:int -> Ring_geom.t -> (t, Ring_error.t) result
-  (** [of_buf] on a geometry already validated. *)
+  val of_geom : ?seen:int -> ?lock_retries:int -> ?wait_spins:int -> Ring_geom.t -> (t, Ring_error.t) result
+  (** [of_buf] on a geometry already validated. [wait_spins] (v3 only): how many times
+      [prepare_wait] looks at the ring before arming [sr_wake] (default [Layout.wait_spins],
+      MN_WAIT_SPINS; the model harness's C consumer uses 1). *)
 
   val avail : t -> (int, Ring_error.t) result
   (** Frames waiting, [0..size]. *)
@@ -32,9 +34,18 @@ module type S = sig
       released and the exception is re-raised. Do not mix with an unfinished
       [top_packet]/[pop_packet] pair. *)
 
+  val rx_frames : t -> int -> (Cstruct.buffer -> int -> int -> unit) -> (int, Ring_error.t) result
+  (** [rx_frames t max f]: [rx_batch] without views: [f buf off len] gets the frame as [len]
+      bytes at offset [off] of [buf] (the ring's Bigarray), valid during the call only. Nothing is
+      allocated or boxed per frame: the batched fast path (one look at the producer's index per
+      batch — v3: none while its cached copy covers [max] — one copy of the batch's lengths, one
+      release). Same release, exception and v1 rules as [rx_batch]. *)
+
   val prepare_wait : t -> (bool, Ring_error.t) result
-  (** Arms the event channel (sr_wake), full fence, re-checks: [true] = still empty, the
-      caller may sleep on the channel; [false] = frames arrived. *)
+  (** Arms the event channel (sr_wake), then the barrier (v1/v2: a full fence; v3: after looking
+      at the ring [wait_spins] times, the heavy barrier, membarrier), re-checks: [true] = still
+      empty, the caller may sleep on the channel; [false] = frames arrived (or v3's heavy barrier
+      failed: do not sleep). *)
 
   val geometry : t -> Ring_geom.t
 end

@@ -27,7 +27,7 @@ typedef void (*deliver_fn)(const void *, uint32_t, int);
 typedef int (*wait_fn)(void);
 
 /* The order of mnoc_model_bind's array (mnetif/ocaml.py passes them in this order). */
-enum { F_ACCESS, F_COPY, F_FENCE, F_SPIN, F_NOTIFY, F_DELIVER, F_IDLE, F_SLEEP, F__COUNT };
+enum { F_ACCESS, F_COPY, F_FENCE, F_SPIN, F_NOTIFY, F_DELIVER, F_IDLE, F_SLEEP, F_HEAVY, F__COUNT };
 static void *fns[F__COUNT];
 static int quiet;
 
@@ -62,6 +62,7 @@ void mnoc_fwd_copy(int op, void *dst, const void *src, size_t n) { FN(copy_fn, F
 void mnoc_fwd_fence(void) { FN(fence_fn, F_FENCE)(); }
 void mnoc_fwd_spin(volatile void *addr, unsigned size) { FN(spin_fn, F_SPIN)(addr, size); }
 void mnoc_fwd_notify(void *tag) { FN(notify_fn, F_NOTIFY)(tag); }
+void mnoc_fwd_heavy(void) { FN(fence_fn, F_HEAVY)(); }
 
 /* ---- the external consumer's reports (model.h): ordinary externals, idle/sleep may yield ---- */
 

@@ -41,7 +41,9 @@ let start ring flags =
   let gc_stress = flags land 4 <> 0 in
   state := None;
   Model_ops.set_quiet true;
-  let r = Ring.of_buf_any ~allow_2012 ~seen:0 ~lock_retries (Cstruct.of_bigarray ring) in
+  (* v3: one look at the ring before arming, as the model's C consumer (c/model/mnetif/setup.c
+     sets its wait_spins to 1: each more look is one more visible load). *)
+  let r = Ring.of_buf_any ~allow_2012 ~seen:0 ~lock_retries ~wait_spins:1 (Cstruct.of_bigarray ring) in
   Model_ops.set_quiet false;
   match r with
   | Error e -> fail "consumer attach" e

@@ -194,4 +194,5 @@ let channel t =
 let listen ?stop ?(set_engine = false) ts fn =
   if set_engine then use_select_engine ();
   let arr = Array.of_list ts in
-  Mnetif_listen.Listen.all ?stop (List.map (fun t -> (t.ring, channel t, t.stats)) ts) (fun i -> fn arr.(i))
+  Mnetif_listen.Listen.all ?stop (List.map (fun t -> (t.ring, channel t, t.stats)) ts)
+    (fun i -> Mnetif_listen.Listen.views arr.(i).ring (fn arr.(i)))

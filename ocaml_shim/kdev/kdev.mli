@@ -1,11 +1,11 @@
 (** The OCaml port over the Linux module: a ring plugged through [/dev/mnetif] (see
     c/include/mnetif/uapi.h and c/platform/linux/README.md), consumed by the SAME {!Mnetif_core.Ring}
-    ([Ring_v1]/[Ring_v2] [of_buf] over the mapped buffer) as a ring of the userspace library.
+    ([Ring_v1]/[Ring_v2]/[Ring_v3] [of_buf] over the mapped buffer) as a ring of the userspace library.
 
     Backend choice: {!Netif} is the userspace library's backend (ring in an [Io_page], producer
     [netif_ether_input] in this process, eventfd); [Kdev] is the kernel's (ring allocated by the
     module, producer the module's rx_handler, the event channel the device's [poll()]). Both hand
-    frames to a [Cstruct.t -> unit] function through [Ring.rx_batch], and {!listen} has
+    frames to a [Cstruct.t -> unit] function through [Ring.rx_frames], and {!listen} has
     {!Netif.listen}'s semantics.
 
     One [t] = one open file of the device = one plugged ring. Root only (device mode 0600). *)
@@ -38,7 +38,7 @@ type counters = {
 type hdr_counters = { h_frames : int; h_drop_full : int; h_drop_oversize : int; h_drop_busy : int }
 
 type stats = Mnetif_listen.Listen.stats = {
-  mutable batches : int;  (** [Ring.rx_batch] calls made by {!listen} *)
+  mutable batches : int;  (** [Ring.rx_frames] calls made by {!listen} *)
   mutable empty : int;  (** of which handed out nothing *)
   mutable delivered : int;  (** frames handed to the function *)
   mutable sleeps : int;  (** waits on the event channel after a final check said "still empty" *)
@@ -132,8 +132,8 @@ val channel : t -> Mnetif_listen.Listen.channel
 val listen :
   ?stop:unit Lwt.t -> ?set_engine:bool -> t list -> (t -> Cstruct.t -> unit) ->
   (unit, Mnetif_core.Ring_error.t) result Lwt.t
-(** {!Netif.listen} over device rings: drain with [Ring.rx_batch], then the final check
-    ([Ring.prepare_wait]: arm [sr_wake], full fence, re-check) and only then wait for the file
+(** {!Netif.listen} over device rings: drain with [Ring.rx_frames] (a view per frame), then the
+    final check ([Ring.prepare_wait]: arm [sr_wake], full fence — v3: heavy barrier — re-check) and only then wait for the file
     to become readable; no periodic wakeup. A ring whose interface went away (POLLHUP) is drained
     and then left; [listen] returns when [stop] resolves, every ring is gone, or a ring is
     corrupt (its error).

@@ -1,6 +1,7 @@
 (** The receive loop of the OCaml port, one for every backend: drain a ring with
-    [Ring.rx_batch], and when it is empty run the final check ([Ring.prepare_wait]: arm
-    [sr_wake], full fence, re-check) and only then wait for its event channel to become readable;
+    [Ring.rx_frames] (the batch path: one look at the producer index and one release per batch,
+    nothing allocated per frame), and when it is empty run the final check ([Ring.prepare_wait]: arm
+    [sr_wake], full fence — v3: the heavy barrier — re-check) and only then wait for its event channel to become readable;
     after a wakeup, clear the channel BEFORE re-checking the ring (a signal after the clear stays
     pending). No periodic wakeup, no spinning: an idle ring costs one sleeping Lwt promise. *)
 
@@ -13,7 +14,7 @@ type channel = {
 }
 
 type stats = {
-  mutable batches : int;  (** [Ring.rx_batch] calls *)
+  mutable batches : int;  (** [Ring.rx_frames] calls *)
   mutable empty : int;  (** of which handed out nothing *)
   mutable delivered : int;  (** frames handed to the function *)
   mutable sleeps : int;  (** waits on the channel after a final check said "still empty" *)
@@ -31,8 +32,18 @@ val run :
     (its error). The function gets zero-copy views valid during the call only. v1 lock contention
     ([Busy]) is retried after yielding. *)
 
-val all :
-  ?stop:unit Lwt.t -> (Mnetif_core.Ring.t * channel * stats) list -> (int -> Cstruct.t -> unit) ->
+val run_frames :
+  ?stats:stats -> stop:unit Lwt.t -> Mnetif_core.Ring.t -> channel -> (Cstruct.buffer -> int -> int -> unit) ->
   (unit, Mnetif_core.Ring_error.t) result Lwt.t
-(** [run] over several rings on one Lwt scheduler (the function gets the ring's position in the
+(** [run] with the handler of [Ring.rx_frames]: [fn buf off len], the frame is [len] bytes at
+    [off] in [buf], valid during the call only. No view is made: the fast path ([run] is this
+    with a [Cstruct.sub] view per frame). *)
+
+val views : Mnetif_core.Ring.t -> (Cstruct.t -> unit) -> Cstruct.buffer -> int -> int -> unit
+(** [views ring fn]: the [run_frames] handler that gives [fn] a zero-copy view of each frame. *)
+
+val all :
+  ?stop:unit Lwt.t -> (Mnetif_core.Ring.t * channel * stats) list -> (int -> Cstruct.buffer -> int -> int -> unit) ->
+  (unit, Mnetif_core.Ring_error.t) result Lwt.t
+(** [run_frames] over several rings on one Lwt scheduler (the function gets the ring's position in the
     list); the first ring to fail stops the others and is the result. *)

@@ -93,14 +93,15 @@ module Make (B : Backend.S) = struct
           | len when len < eth_hlen || len > size -> Lwt.return (Error `Invalid_length)
           | len -> Lwt.return (push t len))
 
-  let deliver t max_len fn view =
-    let len = Cstruct.length view in
+  (* The batch path (Listen.run_frames): the frame is copied straight out of the slot (the
+     ordering layer's region load) into a buffer fn owns; no view of the ring is made. *)
+  let deliver t max_len fn ring off len =
     if len > max_len then t.rx_too_long <- t.rx_too_long + 1
     else (
       (* The ring slot goes back to the producer as soon as the batch is released: fn gets a copy
          it owns. *)
       let buf = Cstruct.create_unsafe len in
-      Cstruct.blit view 0 buf 0 len;
+      Hdr_ops.copy_out ring off buf.Cstruct.buffer buf.Cstruct.off len;
       t.stats.rx_pkts <- Int32.succ t.stats.rx_pkts;
       t.stats.rx_bytes <- Int64.add t.stats.rx_bytes (Int64.of_int len);
       Lwt.async (fun () ->
@@ -116,7 +117,7 @@ module Make (B : Backend.S) = struct
     else
       let ring, ch, stats = B.rx t.b in
       let run =
-        Mnetif_listen.Listen.run ~stats ~stop:t.stop ring ch (deliver t (header_size + t.mtu) fn) >|= function
+        Mnetif_listen.Listen.run_frames ~stats ~stop:t.stop ring ch (deliver t (header_size + t.mtu) fn) >|= function
         | Error e -> Error (`Ring e)
         | Ok () when t.disconnected -> Ok ()
         | Ok () -> Error `Disconnected (* the producer went away: the interface is gone *)

@@ -38,11 +38,12 @@ let mac t = Option.map (fun p -> p.mac) t.plugged
 let ifindex t = Option.map (fun p -> p.index) t.plugged
 let ring t = t.ring
 
-(* Ring.rx_batch: one read of the producer's index and one release per call (v1: frames whose
-   release found the lock busy are released by the next call before anything is handed out). *)
-let rx_poll ?budget t fn =
-  let budget = match budget with Some b -> b | None -> (Ring.geometry t.ring).Ring_geom.size in
-  Ring.rx_batch t.ring budget fn
+(* Ring.rx_frames / rx_batch: one read of the producer's index (v3: none while its cached copy
+   covers the budget) and one release per call (v1: frames whose release found the lock busy are
+   released by the next call before anything is handed out). *)
+let budget_of t = function Some b -> b | None -> (Ring.geometry t.ring).Ring_geom.size
+let rx_frames ?budget t fn = Ring.rx_frames t.ring (budget_of t budget) fn
+let rx_poll ?budget t fn = Ring.rx_batch t.ring (budget_of t budget) fn
 
 (* The eventfd counts signals; reading it resets it. It is non-blocking: EAGAIN = no signal. *)
 let clear_event fd =
@@ -55,8 +56,17 @@ let channel t =
     (fun p -> { Mnetif_listen.Listen.fd = p.efd; clear = (fun () -> clear_event p.efd); gone = (fun () -> false) })
     t.plugged
 
-let listen ?stop ts fn =
-  let plugged = List.filter_map (fun t -> Option.map (fun ch -> (t, ch)) (channel t)) ts in
+let plugged ts = List.filter_map (fun t -> Option.map (fun ch -> (t, ch)) (channel t)) ts
+
+(* One Listen.run_frames per ring on one scheduler: the handler is Listen's. *)
+let listen_with ~handler ?stop ts fn =
+  let plugged = plugged ts in
   let rings = List.map (fun (t, ch) -> (t.ring, ch, Mnetif_listen.Listen.stats ())) plugged in
   let arr = Array.of_list (List.map fst plugged) in
-  Mnetif_listen.Listen.all ?stop rings (fun i -> fn arr.(i))
+  Mnetif_listen.Listen.all ?stop rings (fun i -> handler arr.(i) (fn arr.(i)))
+
+(* The 2012 handler type: a zero-copy view per frame, over the batch path. *)
+let listen ?stop ts fn =
+  listen_with ?stop ts fn ~handler:(fun t f -> Mnetif_listen.Listen.views t.ring f)
+
+let listen_frames ?stop ts fn = listen_with ?stop ts fn ~handler:(fun _ f -> f)

@@ -2,8 +2,8 @@
     per plugged interface, filled by the C producer (netif_ether_input), consumed here.
 
     Differences from 2012, each a fix of a known defect (docs/design.md §2): header fields are accessed
-    only through ordered stubs; the ring speaks v1 (locked) or v2 (lock-free) and its geometry is
-    validated once; a corrupt header is an [Error] naming the field and the value, never a crash;
+    only through ordered stubs; the ring speaks v1 (locked), v2 (lock-free) or v3 (lock-free, one
+    writer per cache line) and its geometry is validated once; a corrupt header is an [Error] naming the field and the value, never a crash;
     [listen] blocks on the rings' event channels in one Lwt loop instead of sleeping 1 ms. *)
 
 type t
@@ -34,6 +34,11 @@ val rx_poll : ?budget:int -> t -> (Cstruct.t -> unit) -> (int, Mnetif_core.Ring_
     whose release found the lock busy are released by the next call before it hands anything
     out ([Error Busy] if the lock is still busy): a frame is never delivered twice. *)
 
+val rx_frames : ?budget:int -> t -> (Cstruct.buffer -> int -> int -> unit) -> (int, Mnetif_core.Ring_error.t) result
+(** {!rx_poll} without views (the batch API, [Ring.rx_frames]): [fn buf off len] gets each frame
+    as [len] bytes at offset [off] of [buf], valid during the call only; nothing is allocated or
+    boxed per frame. Same release, exception and v1 rules as {!rx_poll}. *)
+
 val channel : t -> Mnetif_listen.Listen.channel option
 (** The ring's event channel (its eventfd), once plugged: what {!listen} waits on. *)
 
@@ -42,4 +47,11 @@ val listen :
 (** Receives from all the (plugged) interfaces in one Lwt loop until [stop] resolves. When a ring
     is empty it arms the ring's wake word, issues a full fence, re-checks, and only then waits for
     its event channel to become readable (no periodic wakeup). A corrupt ring ends [listen] with
-    its error. v1 lock contention ([Busy]) is retried after yielding to the other rings. *)
+    its error. v1 lock contention ([Busy]) is retried after yielding to the other rings.
+    Path: {!Mnetif_listen.Listen.run_frames} (the batch API) with a [Cstruct.sub] view per frame,
+    which the [Cstruct.t] handler type requires; {!listen_frames} is the same loop without it. *)
+
+val listen_frames :
+  ?stop:unit Lwt.t -> t list -> (t -> Cstruct.buffer -> int -> int -> unit) ->
+  (unit, Mnetif_core.Ring_error.t) result Lwt.t
+(** {!listen} with {!rx_frames}'s handler: no view, no allocation per frame (the fast path). *)

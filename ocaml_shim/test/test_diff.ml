@@ -5,7 +5,7 @@
 open Mnetif_core
 module C = Mnetif_cring.Cring
 
-type op = Push of int * int (* seq, len *) | Peek | Pop | Wait | Batch of int
+type op = Push of int * int (* seq, len *) | Peek | Pop | Wait | Batch of int | Frames of int
 
 let pp_op = function
   | Push (s, l) -> Printf.sprintf "Push(seq=%d,len=%d)" s l
@@ -13,6 +13,7 @@ let pp_op = function
   | Pop -> "Pop"
   | Wait -> "Wait"
   | Batch k -> Printf.sprintf "Batch(%d)" k
+  | Frames k -> Printf.sprintf "Frames(%d)" k
 
 type case = { proto : int; nslots : int; slotsize : int; start : int; ops : op list }
 
@@ -22,14 +23,15 @@ let pp_case c =
 
 let gen_case =
   let open QCheck.Gen in
-  let* proto = oneofl [ Layout.proto_v1; Layout.proto_v2 ] in
+  let* proto = oneofl [ Layout.proto_v1; Layout.proto_v2; Layout.proto_v3 ] in
   let* nslots = oneofl [ 1; 2; 4; 8 ] in
   let* slotsize = oneofl [ 64; 128 ] in
   let* start = oneof [ return 0; int_range 0xfff0 0xffff; int_bound 0xffff ] in
   let op =
     frequency
       [ (4, map2 (fun s l -> Push (s, l)) (int_bound 1000) (int_range 0 (slotsize + 8)));
-        (3, return Peek); (3, return Pop); (1, return Wait); (2, map (fun k -> Batch k) (int_range 1 5)) ]
+        (3, return Peek); (3, return Pop); (1, return Wait); (2, map (fun k -> Batch k) (int_range 1 5));
+        (2, map (fun k -> Frames k) (int_range 1 5)) ]
   in
   let* ops = list_size (int_range 1 60) op in
   return { proto; nslots; slotsize; start; ops }
@@ -70,10 +72,15 @@ let run c =
         let x = match Ring.pop_packet ra with Ok () -> 0 | Error e -> errno_of e in
         let y = C.release cb in
         if x <> y then QCheck.Test.fail_reportf "%s: OCaml pop %d, C release %d" what x y
-    | Batch k ->
-        (* OCaml: one rx_batch; C: the same frames one peek/release at a time. *)
+    | Batch k | Frames k ->
+        (* OCaml: one rx_batch (views) or rx_frames (buffer, offset, length); C: the same frames
+           one peek/release at a time. *)
         let got = ref [] in
-        let x = Ring.rx_batch ra k (fun v -> got := Cstruct.to_string v :: !got) in
+        let x =
+          match op with
+          | Batch _ -> Ring.rx_batch ra k (fun v -> got := Cstruct.to_string v :: !got)
+          | _ -> Ring.rx_frames ra k (fun buf off len -> got := Cstruct.to_string (Cstruct.of_bigarray buf ~off ~len) :: !got)
+        in
         let rec c_side n acc =
           if n = 0 then List.rev acc
           else match C.peek cb with

@@ -11,7 +11,9 @@ let ours =
     ("MN_MAGIC_BASE", magic_base); ("MN_PROTO_2012", proto_2012); ("MN_PROTO_V1", proto_v1);
     ("MN_PROTO_V2", proto_v2); ("MN_PROTO_V3", proto_v3); ("MN_MAX_SIZE", max_size); ("MN_MIN_SLOTSZ", min_slotsize);
     ("MN_MAX_SLOTSZ", max_slotsize); ("MN_LOCK_RETRIES", lock_retries); ("MN_PAGE_SIZE", page_size);
-    ("MN_DEFAULT_PAGES", default_pages); ("MN_DEFAULT_SLOTSZ", default_slotsize) ]
+    ("MN_DEFAULT_PAGES", default_pages); ("MN_DEFAULT_SLOTSZ", default_slotsize); ("MN_WAIT_SPINS", wait_spins);
+    ("MN_LINE", line); ("MN_V3_OFF_CONS", v3_off_cons); ("MN_V3_OFF_WAKE", v3_off_wake);
+    ("MN_V3_OFF_LENS", v3_off_lens) ]
 
 let test_constants () =
   let c = Mnetif_cring.Cring.layout () in

@@ -159,4 +159,4 @@ let tests =
         let pn = Helpers.proto_name p in
         [ Alcotest.test_case ("rx_poll " ^ pn) `Quick (test_rx_poll p);
           Alcotest.test_case ("listen on two rings " ^ pn) `Quick (test_listen p) ])
-      [ Layout.proto_v1; Layout.proto_v2 ]
+      [ Layout.proto_v1; Layout.proto_v2; Layout.proto_v3 ]

@@ -2,7 +2,7 @@
 open Mnetif_core
 module C = Mnetif_cring.Cring
 
-let protos = [ Layout.proto_v1; Layout.proto_v2 ]
+let protos = [ Layout.proto_v1; Layout.proto_v2; Layout.proto_v3 ]
 let pname = Helpers.proto_name
 
 let push_ok p f what = Alcotest.(check int) (what ^ ": mn_prod_push") 0 (C.push p f)
@@ -64,7 +64,7 @@ let test_prepare_wait proto () =
   let r = Helpers.ok_or_fail "of_buf" (Ring.of_buf ring) in
   let buf = ring.Cstruct.buffer in
   Alcotest.(check bool) "empty: may sleep" true (Helpers.ok_or_fail "wait" (Ring.prepare_wait r));
-  Alcotest.(check int) "sr_wake armed to seen+1" 1 (Hdr_ops.load32_relaxed buf Layout.off_wake);
+  Alcotest.(check int) "sr_wake armed to seen+1" 1 (Hdr_ops.load32_relaxed buf (Layout.off_wake_of proto));
   push_ok p (Helpers.frame 0 60) "wake";
   Alcotest.(check int) "producer signalled (sr_notify)" 1 (Hdr_ops.load32_relaxed buf Layout.off_notify);
   Alcotest.(check bool) "non-empty: must not sleep" false (Helpers.ok_or_fail "wait" (Ring.prepare_wait r))
@@ -90,7 +90,7 @@ let st16 off v b = Hdr_ops.store16_relaxed b off v
 let st32 off v b = Hdr_ops.store32_relaxed b off v
 
 let corrupt_tests =
-  let v1 = Layout.proto_v1 and v2 = Layout.proto_v2 in
+  let v1 = Layout.proto_v1 and v2 = Layout.proto_v2 and v3 = Layout.proto_v3 in
   [ corrupt_case "size 0" ~proto:v2 ~mutate:(st16 Layout.off_size 0) ~field:"sr_size" ~value:0;
     corrupt_case "size not a power of two" ~proto:v2 ~mutate:(st16 Layout.off_size 6) ~field:"sr_size" ~value:6;
     corrupt_case "slotsize 100" ~proto:v1 ~mutate:(st16 Layout.off_slotsize 100) ~field:"sr_slotsize" ~value:100;
@@ -100,8 +100,12 @@ let corrupt_tests =
       ~field:"sr_dataoff + sr_size*sr_slotsize" ~value:(128 + (8 * 65472));
     corrupt_case "unknown protocol" ~proto:v2 ~mutate:(st32 Layout.off_magic (Layout.magic 9)) ~field:"sr_magic"
       ~value:(Layout.magic 9);
-    corrupt_case "v3 ring refused by name (not implemented here)" ~proto:Layout.proto_v3
-      ~mutate:(fun _ -> ()) ~field:"sr_magic" ~value:(Layout.magic Layout.proto_v3);
+    corrupt_case "v3 dataoff over the length table at 192" ~proto:v3 ~mutate:(st32 Layout.off_dataoff 192)
+      ~field:"sr_dataoff" ~value:192;
+    corrupt_case "v3 prod - cons > size" ~proto:v3 ~mutate:(st16 Layout.off_avail 9) ~field:"sr_avail" ~value:9;
+    corrupt_case "v3 ss_len > slotsize (table at 192)" ~proto:v3
+      ~mutate:(fun b -> st16 Layout.off_avail 1 b; st16 Layout.v3_off_lens 65 b)
+      ~field:"ss_len[0]" ~value:65;
     corrupt_case "no magic" ~proto:v2 ~mutate:(st32 Layout.off_magic 0x12345678) ~field:"sr_magic" ~value:0x12345678;
     corrupt_case "byte-swapped magic (other endianness)" ~proto:v2
       ~mutate:(st32 Layout.off_magic 0x02524e4d) ~field:"sr_magic" ~value:0x02524e4d;
@@ -129,8 +133,8 @@ let test_batch_edges proto () =
   | exception Stop -> ());
   Alcotest.(check int) "3 left after the raising frame" 3 (Helpers.ok_or_fail "avail" (Ring.avail r));
   let buf = ring.Cstruct.buffer in
-  let next = Hdr_ops.load16_relaxed buf Layout.off_cur land 7 in
-  Hdr_ops.store16_relaxed buf (Layout.off_len ((next + 1) land 7)) 65;
+  let next = Hdr_ops.load16_relaxed buf (Layout.off_cons_of proto) land 7 in
+  Hdr_ops.store16_relaxed buf (Layout.off_lens_of proto + (2 * ((next + 1) land 7))) 65;
   let got = ref 0 in
   (match Ring.rx_batch r 8 (fun _ -> incr got) with
   | Error (Ring_error.Corrupt c) ->
@@ -138,6 +142,47 @@ let test_batch_edges proto () =
   | _ -> Alcotest.fail "corrupt length not reported");
   Alcotest.(check int) "the frame before it was handed out" 1 !got;
   Alcotest.(check int) "and released" 2 (Helpers.ok_or_fail "avail" (Ring.avail r))
+
+(* v3: the consumer writes only its own two lines (sr_cons @64, sr_wake @128); the v2 words of
+   line 0 stay 0. *)
+let test_v3_lines () =
+  let ring = Helpers.make ~start:0xfffe ~proto:Layout.proto_v3 ~nslots:4 ~slotsize:64 () in
+  let p = C.prod_attach ring in
+  let r = Helpers.ok_or_fail "of_buf" (Ring.of_buf ring) in
+  let buf = ring.Cstruct.buffer in
+  for k = 0 to 2 do push_ok p (Helpers.frame k 60) "v3" done;
+  Alcotest.(check int) "3 frames across the u16 wrap" 3
+    (Helpers.ok_or_fail "rx_frames" (Ring.rx_frames r 8 (fun _ _ _ -> ())));
+  Alcotest.(check int) "sr_cons advanced (wrapped)" 1 (Hdr_ops.load16_relaxed buf Layout.v3_off_cons);
+  Alcotest.(check bool) "empty: may sleep" true (Helpers.ok_or_fail "wait" (Ring.prepare_wait r));
+  Alcotest.(check int) "sr_wake @128 armed" 4 (Hdr_ops.load32_relaxed buf Layout.v3_off_wake);
+  Alcotest.(check int) "v2's sr_cur unused" 0 (Hdr_ops.load16_relaxed buf Layout.off_cur);
+  Alcotest.(check int) "v2's sr_wake unused" 0 (Hdr_ops.load32_relaxed buf Layout.off_wake);
+  push_ok p (Helpers.frame 3 60) "wake";
+  Alcotest.(check int) "producer signalled" 1 (Hdr_ops.load32_relaxed buf Layout.off_notify)
+
+(* v3's cached producer index, as mn_cons_peek_n's: once a fill saw n frames, requests for at
+   most what the copy holds do not read sr_avail (here scribbled over after the fill: a
+   non-cached read would report it), and the C consumer answers the same on a twin ring. *)
+let test_v3_cached_index () =
+  let rings = List.init 2 (fun _ -> Helpers.make ~proto:Layout.proto_v3 ~nslots:8 ~slotsize:64 ()) in
+  let a = List.nth rings 0 and b = List.nth rings 1 in
+  let pa = C.prod_attach a and pb = C.prod_attach b in
+  for k = 0 to 3 do push_ok pa (Helpers.frame k 60) "a"; push_ok pb (Helpers.frame k 60) "b" done;
+  let r = Helpers.ok_or_fail "of_buf" (Ring.of_buf a) and cb = C.cons_attach b in
+  List.iter (fun cs -> st16 Layout.off_avail 0x4000 cs.Cstruct.buffer) rings;
+  for k = 0 to 3 do
+    (match Ring.top_packet r, C.peek cb with
+    | Ok (Some v), Ok (off, len) ->
+        Alcotest.(check bool) (Printf.sprintf "frame %d from the cache, as C" k) true
+          (Cstruct.equal v (Helpers.frame k 60) && Cstruct.equal v (Cstruct.sub b off len))
+    | _ -> Alcotest.failf "frame %d: not answered from the cached index" k);
+    Helpers.ok_or_fail "pop" (Ring.pop_packet r);
+    Alcotest.(check int) "C release" 0 (C.release cb)
+  done;
+  (match Ring.top_packet r, C.peek cb with
+  | Error (Ring_error.Corrupt c), Error -5 -> Alcotest.(check string) "then sr_avail is read" "sr_avail" c.Ring_error.field
+  | _ -> Alcotest.fail "the cache ran out: both consumers must read sr_avail and report it")
 
 let per_proto name f = List.map (fun p -> Alcotest.test_case (name ^ " " ^ pname p) `Quick (f p)) protos
 
@@ -148,5 +193,7 @@ let tests =
   @ per_proto "pop without top" test_not_peeked
   @ per_proto "prepare_wait arms sr_wake" test_prepare_wait
   @ per_proto "rx_batch: raising handler, corrupt length" test_batch_edges
-  @ [ Alcotest.test_case "v1 lock busy" `Quick test_v1_busy ]
+  @ [ Alcotest.test_case "v1 lock busy" `Quick test_v1_busy;
+      Alcotest.test_case "v3 consumer writes only its own lines" `Quick test_v3_lines;
+      Alcotest.test_case "v3 cached producer index (= C)" `Quick test_v3_cached_index ]
   @ corrupt_tests

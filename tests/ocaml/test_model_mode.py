@@ -3,7 +3,9 @@ consumer actor of the model runtime, so ONE schedule interleaves the C producers
 consumer. The regression oracle: the same schedules run against the C consumer and the OCaml
 consumer give identical delivered frames, final headers, counters and verdicts; exhaustive search
 explores the same number of executions (same visible operations); and the 2012 data-offset bug
-(C producer without the header, OCaml consumer with it) is found this way.
+(C producer without the header, OCaml consumer with it) is found this way. v3 (single-writer
+lines): the OCaml consumer's heavy barrier is a model step like the C consumer's, so a waiting
+OCaml consumer is proven with the C consumer's executions, and the hoisted-light-side bug is found.
 Reproduce: python -m pytest -q tests/ocaml/test_model_mode.py"""
 import pytest
 from hypothesis import find, given, settings, strategies as st
@@ -20,7 +22,7 @@ SAME_CONSUMER_VARIANTS = ["fixed", "v2_relaxed_publish", "no_prod_fence", "2012_
 
 
 @st.composite
-def workloads(draw, protos=("v1", "v2")):
+def workloads(draw, protos=("v1", "v2", "v3")):
     proto = draw(st.sampled_from(protos))
     nslots = draw(st.sampled_from([1, 2, 4]))
     nprod = draw(st.integers(1, 2))
@@ -37,6 +39,23 @@ def workloads(draw, protos=("v1", "v2")):
 
 def _prop(ex) -> str:
     return ex.violation.prop if ex.violation else "none"
+
+
+def _proven_with_the_c_consumers_executions(w):
+    so = ocaml.model_explore(w, preemptions=2).stats
+    sc = runtime.explore(w, 2).stats
+    assert so.exhausted and so.violations == 0, f"OCaml consumer: {so.first_violation}: {so.message} cex {so.counterexample}"
+    assert so.executions == sc.executions, (f"the OCaml consumer explored {so.executions} executions, the C "
+                                            f"consumer {sc.executions}: their visible operations differ")
+
+
+def _lost_wakeup_found_as_with_the_c_consumer(bug):
+    so = ocaml.model_explore(bug, preemptions=2).stats
+    sc = runtime.explore(bug, 2).stats
+    assert so.first_violation == "lost-wakeup", f"OCaml consumer: {so.first_violation}: {so.message}"
+    assert so.counterexample == sc.counterexample, (so.counterexample, sc.counterexample)
+    replay = ocaml.model_run(bug, so.counterexample)
+    assert _prop(replay) == "lost-wakeup", replay.message
 
 
 schedules = st.lists(st.integers(0, 5), max_size=60)
@@ -84,15 +103,11 @@ def test_ocaml_called_from_the_scheduler_while_the_fiber_is_suspended(w, seed):
         assert getattr(rc, name) == getattr(ro, name), (name, w, ro.case.choices)
 
 
-@pytest.mark.parametrize("proto", ["v1", "v2"])
+@pytest.mark.parametrize("proto", ["v1", "v2", "v3"])
 @pytest.mark.parametrize("mm", ["SC", "TSO", "PSO"])
 def test_exhaustive_ocaml_consumer_is_a_proof_with_the_c_consumers_executions(proto, mm):
-    w = Workload(protocol=proto, memory_model=mm, size=2, producers=F([60, 60], [60]))
-    so = ocaml.model_explore(w, preemptions=2).stats
-    sc = runtime.explore(w, 2).stats
-    assert so.exhausted and so.violations == 0, f"OCaml consumer: {so.first_violation}: {so.message} cex {so.counterexample}"
-    assert so.executions == sc.executions, (f"the OCaml consumer explored {so.executions} executions, the C "
-                                            f"consumer {sc.executions}: their visible operations differ")
+    _proven_with_the_c_consumers_executions(
+        Workload(protocol=proto, memory_model=mm, size=2, producers=F([60, 60], [60])))
 
 
 def test_2012_data_offset_bug_found_with_the_ocaml_consumer():
@@ -139,10 +154,23 @@ def test_lost_wakeup_found_through_the_ocaml_consumer(proto):
     w = Workload(protocol=proto, memory_model="TSO", size=2, producers=F([60, 60], [60]), waits=True)
     fixed = ocaml.model_explore(w, preemptions=2).stats
     assert fixed.exhausted and fixed.violations == 0, f"{fixed.first_violation}: {fixed.message}"
-    bug = w.with_(variant="no_prod_fence")
-    so = ocaml.model_explore(bug, preemptions=2).stats
-    sc = runtime.explore(bug, 2).stats
-    assert so.first_violation == "lost-wakeup", f"OCaml consumer: {so.first_violation}: {so.message}"
-    assert so.counterexample == sc.counterexample, (so.counterexample, sc.counterexample)
-    replay = ocaml.model_run(bug, so.counterexample)
-    assert _prop(replay) == "lost-wakeup", replay.message
+    _lost_wakeup_found_as_with_the_c_consumer(w.with_(variant="no_prod_fence"))
+
+
+@pytest.mark.parametrize("mm", ["SC", "TSO", "PSO"])
+def test_v3_waiting_ocaml_consumer_is_proven_with_the_c_consumers_executions(mm):
+    """v3's event channel with the OCaml consumer sleeping: its prepare_wait (one look, arm sr_wake
+    @128, the HEAVY barrier, re-check) against the light producer (a compiler barrier only). No
+    lost wakeup, and exactly the C consumer's executions: the same visible operations, the heavy
+    fence step included."""
+    _proven_with_the_c_consumers_executions(
+        Workload(protocol="v3", memory_model=mm, size=2, producers=F([60, 60], [60]), waits=True))
+
+
+def test_v3_lost_wakeup_found_through_the_ocaml_consumer():
+    """v3's producer reading sr_wake before its publishing store (light_hoisted: what a compiler
+    may do without the compiler barrier): the heavy barrier of the OCaml consumer lands between
+    the two and its re-check misses the frame, a lost wakeup even under SC; found with the OCaml
+    consumer, with the C consumer's counterexample, and replayed."""
+    w = Workload(protocol="v3", memory_model="SC", size=2, producers=F([60, 60], [60]), waits=True)
+    _lost_wakeup_found_as_with_the_c_consumer(w.with_(variant="light_hoisted"))

@@ -12,7 +12,7 @@ NFRAMES = 1_000_000
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("proto", ["v2", "v1"])
+@pytest.mark.parametrize("proto", ["v3", "v2", "v1"])
 def test_million_frames_c_producer_ocaml_consumer(proto):
     r = ocaml.runtime().real_run(f"ocr{proto}", proto, NFRAMES)
     r.verify()
