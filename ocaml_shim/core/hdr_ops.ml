@@ -31,9 +31,14 @@ external cpu_relax : unit -> unit = "mnoc_cpu_relax" [@@noalloc]
 external heavy_barrier : unit -> int = "mnoc_heavy_barrier" [@@noalloc]
 external copy_out : buf -> int -> buf -> int -> int -> unit = "mnoc_copy_out_byte" "mnoc_copy_out" [@@noalloc]
 
-(* copy_lens buf lens_off mask first n dst: dst.{k} (u16, host order) = ss_len[(first + k) land mask]
-   for k < n, one relaxed load each: a batch's private copy of the length table. *)
-external copy_lens : buf -> int -> int -> int -> int -> buf -> unit = "mnoc_copy_lens_byte" "mnoc_copy_lens" [@@noalloc]
+(* peek_frames buf lens_at mask first n slotsize data_at off len: a batch's private views (see
+   hdr_stubs.c): len.{k} = ss_len[(first + k) land mask] (one relaxed load each), validated in the
+   copy, off.{k} = data_at + ((first + k) land mask) * slotsize; stops at the first length
+   > slotsize (left in len.{k}). Returns how many are valid. *)
+type ints = (int, Bigarray.int_elt, Bigarray.c_layout) Bigarray.Array1.t
+
+external peek_frames : buf -> int -> int -> int -> int -> int -> int -> ints -> ints -> int
+  = "mnoc_peek_frames_byte" "mnoc_peek_frames" [@@noalloc]
 
 (* Plain (racy) accesses for the faithful 2012 consumer only (Ring_2012). *)
 external load16_plain : buf -> int -> int = "mnoc_load16_plain" [@@noalloc]

@@ -116,23 +116,34 @@ value STUB(cpu_relax)(value unit)
 LOAD_STUB(STUB(load16_plain), mn_u16, mn_plain_load)
 STORE_STUB(STUB(store16_plain), mn_u16, mn_plain_store, uint16_t)
 
-/* The consumer's private copy of a batch of length-table entries: dst[k] = ss_len[(first + k) &
- * mask] for k < n, each a relaxed load (ordered after the caller's acquire of the producer index,
- * as mn_cons_peek's). The caller validates the copy, never the shared table (copy, then validate).
- * dst is a Bigarray: its data does not move, also if a model-build load yields. */
-value STUB(copy_lens)(value buf, value lens_off, value mask, value first, value n, value dst)
+/* A batch's private views (Ring.peek_n): for k < n, len[k] = ss_len[(first + k) & mask], each a
+ * relaxed load (ordered after the caller's acquire of the producer index, as mn_cons_peek_n's),
+ * checked against slotsize IN THE COPY (copy, then validate), and off[k] = where slot
+ * (first + k)'s data starts in buf. Stops at the first length > slotsize (left in len[k]).
+ * Returns how many frames are valid. off and len are int Bigarrays of at least n elements: their
+ * data never moves, also if a model-build load yields and the GC runs. */
+value STUB(peek_frames)(value buf, value lens_at, value mask, value first, value n, value slotsize,
+			value data_at, value off, value len)
 {
-	mn_u16 *lens = AT(mn_u16, buf, lens_off);
-	uint16_t *d = (uint16_t *)Caml_ba_data_val(dst);
-	long m = Long_val(mask), f = Long_val(first), k, cnt = Long_val(n);
+	mn_u16 *lens = AT(mn_u16, buf, lens_at);
+	intnat *o = (intnat *)Caml_ba_data_val(off), *l = (intnat *)Caml_ba_data_val(len);
+	intnat m = Long_val(mask), f = Long_val(first), cnt = Long_val(n), k;
+	intnat ss = Long_val(slotsize), d = Long_val(data_at);
 
-	for (k = 0; k < cnt; k++)
-		d[k] = mn_read_once(&lens[(f + k) & m]);
-	return Val_unit;
+	for (k = 0; k < cnt; k++) {
+		intnat i = (f + k) & m;
+
+		l[k] = mn_read_once(&lens[i]);
+		if (l[k] > ss)
+			break;
+		o[k] = d + i * ss;
+	}
+	return Val_long(k);
 }
 
-value STUB(copy_lens_byte)(value *argv, int argc)
+value STUB(peek_frames_byte)(value *argv, int argc)
 {
 	(void)argc;
-	return STUB(copy_lens)(argv[0], argv[1], argv[2], argv[3], argv[4], argv[5]);
+	return STUB(peek_frames)(argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7],
+				 argv[8]);
 }

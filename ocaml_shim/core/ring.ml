@@ -48,6 +48,26 @@ let rx_frames t max f =
   | V3 r -> Ring_v3.rx_frames r max f
   | Z2012 r -> Ring_2012.rx_frames r max f
 
+let peek_n t max =
+  match t with
+  | V1 r -> Ring_v1.peek_n r max
+  | V2 r -> Ring_v2.peek_n r max
+  | V3 r -> Ring_v3.peek_n r max
+  | Z2012 r -> Ring_2012.peek_n r max
+
+let release_n t n =
+  match t with
+  | V1 r -> Ring_v1.release_n r n
+  | V2 r -> Ring_v2.release_n r n
+  | V3 r -> Ring_v3.release_n r n
+  | Z2012 r -> Ring_2012.release_n r n
+
+let frames = function
+  | V1 r -> Ring_v1.frames r
+  | V2 r -> Ring_v2.frames r
+  | V3 r -> Ring_v3.frames r
+  | Z2012 r -> Ring_2012.frames r
+
 let prepare_wait = function
   | V1 r -> Ring_v1.prepare_wait r
   | V2 r -> Ring_v2.prepare_wait r

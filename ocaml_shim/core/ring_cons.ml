@@ -10,8 +10,9 @@ type t = {
   mutable seen : int;  (** frames consumed, mod 2^32: what sr_wake is computed from *)
   mutable peeked : bool;
   lock_retries : int;  (** v1: test-and-set attempts per pop before [Busy] *)
-  mutable pending : int;  (** rx_batch: frames handed out, not yet released (v1 lock was busy) *)
-  lens : Cstruct.buffer;  (** rx_batch: private copy of the batch's length-table entries *)
+  mutable pending : int;  (** rx_frames: frames handed out, not yet released (v1 lock was busy) *)
+  frames : Frames.t;  (** peek_n: the batch's private views (lengths validated in the copy) *)
+  mutable bad_len : int;  (** the corrupt length that ended the last peek_n's batch early, -1 *)
   (* Where this protocol keeps its words (Layout.off_*_of, ring.h: v3 moves them), as offsets
      in [g.buf]; and slot 0's data. Fixed at attach, like the geometry. *)
   cons_at : int;
@@ -25,10 +26,6 @@ type t = {
   wait_spins : int;  (** v3: looks at the ring this many times before arming (MN_WAIT_SPINS) *)
 }
 
-(* Reads the private copy (never shared memory): a 16-bit host-order load, bounds checked by
-   construction (k < the batch's count <= size, the copy has size entries). *)
-external get_u16 : Cstruct.buffer -> int -> int = "%caml_bigstring_get16u"
-
 let at t off = t.g.Ring_geom.base + off
 let buf t = t.g.Ring_geom.buf
 
@@ -40,11 +37,11 @@ let attach ?seen ?(lock_retries = lock_retries) ?wait_spins g ~fill =
   let p = g.Ring_geom.proto and field = Ring_geom.field g in
   let cons_at = field (off_cons_of p) in
   let cons = Hdr_ops.load16_relaxed g.Ring_geom.buf cons_at in
-  let lens = Bigarray.(Array1.create char c_layout (2 * g.Ring_geom.size)) in
+  let frames = Frames.create g.Ring_geom.buf g.Ring_geom.size in
   let v3 = p = proto_v3 in
   let wait_spins = if v3 then Option.value wait_spins ~default:Layout.wait_spins else 0 in
   let t =
-    { g; cons; seen = 0; peeked = false; lock_retries; pending = 0; lens; cons_at; wake_at = field (off_wake_of p);
+    { g; cons; seen = 0; peeked = false; lock_retries; pending = 0; frames; bad_len = -1; cons_at; wake_at = field (off_wake_of p);
       lens_at = field (off_lens_of p); data_at = g.Ring_geom.base + g.Ring_geom.dataoff; prod_seen = cons;
       cached = v3; wait_spins }
   in
@@ -107,45 +104,63 @@ let flush t ~release =
   if t.pending = 0 then Ok ()
   else match release t t.pending with Ok () -> t.pending <- 0; Ok () | Error _ as e -> e
 
-(* Batched consumption (the production fast path; the model consumer uses top/pop, which mirror
-   the C consumer operation for operation): ONE look at the producer's index (v3: none while the
-   cached one covers [max]) for up to [max] frames, one copy of their length-table entries
-   (validated in the copy), each frame to [f] as (buffer, offset, length) — no allocation, no
-   boxing per frame — then ONE release of all of them. Frames handed out whose release found the
-   v1 lock busy stay [pending]: the next call releases them before it looks at the ring, so no
-   frame is handed out twice. *)
-let rx_frames t ~fill ~release max (f : Cstruct.buffer -> int -> int -> unit) =
+(* The batch API, as mn_cons_peek_n / mn_cons_release_n: ONE look at the producer's index (v3:
+   none while the cached one covers [max]) for up to [max] frames, their views written into the
+   ring's reused [frames] by one stub call (each length read once, validated in the copy). A
+   length > slotsize ends the batch before it: 0 frames -> the corrupt entry is the error. *)
+let corrupt_len t i len =
+  Ring_error.corrupt (Printf.sprintf "ss_len[%d]" (i land t.g.Ring_geom.mask)) len
+    (Printf.sprintf "longer than sr_slotsize %d" t.g.Ring_geom.slotsize)
+
+let peek_n t ~fill max =
+  if max <= 0 then invalid_arg "Ring.peek_n: max must be >= 1";
   t.peeked <- false (* a batch supersedes an unfinished top_packet *);
+  match avail t ~fill max with
+  | Error _ as e -> e
+  | Ok n ->
+      let n = if n < max then n else max and g = t.g and fr = t.frames in
+      let k =
+        Hdr_ops.peek_frames g.Ring_geom.buf t.lens_at g.Ring_geom.mask t.cons n g.Ring_geom.slotsize t.data_at
+          fr.Frames.off fr.Frames.len
+      in
+      Frames.set_count fr k;
+      t.bad_len <- (if k < n then Bigarray.Array1.get fr.Frames.len k else -1);
+      if k = 0 && n > 0 then corrupt_len t t.cons t.bad_len else Ok k
+
+(* Pops the first n peeked frames with ONE release; the batch is then empty (frames peeked and
+   not released are the first ones the next peek_n returns). *)
+let release_n t ~release n =
+  let fr = t.frames in
+  if n < 0 || n > fr.Frames.count then Error Ring_error.Not_peeked
+  else if n = 0 then Ok ()
+  else match release t n with Ok () -> Frames.set_count fr 0; Ok () | Error _ as e -> e
+
+(* The batch API with a handler: peek_n, each frame to [f] as (buffer, offset, length) — nothing
+   allocated or boxed per frame — then ONE release of all of them. Frames handed out whose
+   release found the v1 lock busy stay [pending]: the next call releases them before it looks at
+   the ring, so no frame is handed out twice. A corrupt length after some valid frames: those
+   are handed out and released, then the error. *)
+let rx_frames t ~fill ~release max (f : Cstruct.buffer -> int -> int -> unit) =
   match flush t ~release with
   | Error _ as e -> e
   | Ok () -> (
-      match avail t ~fill max with
+      match peek_n t ~fill max with
       | Error _ as e -> e
       | Ok n ->
-          let n = if n < max then n else max and g = t.g in
-          let b = g.Ring_geom.buf and mask = g.Ring_geom.mask and slotsize = g.Ring_geom.slotsize in
-          Hdr_ops.copy_lens b t.lens_at mask t.cons n t.lens;
-          let lens = t.lens and data_at = t.data_at and cons = t.cons in
-          let k = ref 0 and bad = ref (-1) in
-          (* One exception handler for the whole batch; frames 0 .. !k - 1 were handed out. A
-             corrupt length stops the batch: the frames before it are still released. *)
+          let fr = t.frames and first = t.cons in
+          let b = fr.Frames.buf and off = fr.Frames.off and len = fr.Frames.len in
+          let k = ref 0 in
+          (* One exception handler for the whole batch; frames 0 .. !k - 1 were handed out. *)
           (try
              while !k < n do
-               let len = get_u16 lens (2 * !k) in
-               if len > slotsize then (bad := len; k := n + !k (* stop; n + index of the bad one *))
-               else begin
-                 f b (data_at + (((cons + !k) land mask) * slotsize)) len;
-                 incr k
-               end
+               f b (Bigarray.Array1.unsafe_get off !k) (Bigarray.Array1.unsafe_get len !k);
+               incr k
              done
-           with ex -> t.pending <- !k + 1; ignore (flush t ~release); raise ex);
-          let handed = if !bad < 0 then !k else !k - n in
-          t.pending <- handed;
+           with ex -> t.pending <- !k + 1; Frames.set_count fr 0; ignore (flush t ~release); raise ex);
+          t.pending <- n;
+          Frames.set_count fr 0;
           ignore (flush t ~release);
-          if !bad < 0 then Ok handed
-          else
-            Ring_error.corrupt (Printf.sprintf "ss_len[%d]" ((cons + handed) land mask)) !bad
-              (Printf.sprintf "longer than sr_slotsize %d" slotsize))
+          if t.bad_len < 0 then Ok n else corrupt_len t (first + n) t.bad_len)
 
 (* The Cstruct face of rx_frames: a zero-copy view per frame (what a [Cstruct.t -> unit]
    handler, e.g. Mirage_net's, needs). *)
@@ -175,3 +190,4 @@ let prepare_wait t ~fill ~barrier =
 let full_fence () = Hdr_ops.fence (); 0
 
 let geometry t = t.g
+let frames t = t.frames

@@ -35,11 +35,26 @@ module type S = sig
       [top_packet]/[pop_packet] pair. *)
 
   val rx_frames : t -> int -> (Cstruct.buffer -> int -> int -> unit) -> (int, Ring_error.t) result
-  (** [rx_frames t max f]: [rx_batch] without views: [f buf off len] gets the frame as [len]
-      bytes at offset [off] of [buf] (the ring's Bigarray), valid during the call only. Nothing is
-      allocated or boxed per frame: the batched fast path (one look at the producer's index per
-      batch — v3: none while its cached copy covers [max] — one copy of the batch's lengths, one
-      release). Same release, exception and v1 rules as [rx_batch]. *)
+  (** [rx_frames t max f]: [rx_batch] without views, over [peek_n]/[release_n]: [f buf off len]
+      gets the frame as [len] bytes at offset [off] of [buf] (the ring's Bigarray), valid during
+      the call only. Nothing is allocated or boxed per frame. Same release, exception and v1
+      rules as [rx_batch]. *)
+
+  val peek_n : t -> int -> (int, Ring_error.t) result
+  (** [peek_n t max] ([max >= 1], else [Invalid_argument]): the batch API, as [mn_cons_peek_n].
+      One look at the producer's index (v3: none while its cached copy covers [max]), then the
+      views of up to [max] frames written into [frames t] by one stub call, each length read
+      once and validated in the copy. [Ok k]: frames [0 .. k-1] of [frames t] ([0]: empty); a
+      corrupt length ends the batch before it ([Error] when it is the first). Nothing is
+      allocated. Peeking again without a release returns the same frames first. *)
+
+  val release_n : t -> int -> (unit, Ring_error.t) result
+  (** [release_n t n]: pops the first [n] frames of the last [peek_n] with ONE release
+      ([mn_cons_release_n]); the batch is then empty. [Not_peeked] if [n] exceeds it; v1:
+      [Busy] (nothing popped, retry). *)
+
+  val frames : t -> Frames.t
+  (** The ring's batch views (one record, reused by every [peek_n]). *)
 
   val prepare_wait : t -> (bool, Ring_error.t) result
   (** Arms the event channel (sr_wake), then the barrier (v1/v2: a full fence; v3: after looking

@@ -47,6 +47,9 @@ struct
   let pop_packet t = Ring_cons.pop_packet t ~release
   let rx_batch t max f = Ring_cons.rx_batch t ~fill ~release max f
   let rx_frames t max f = Ring_cons.rx_frames t ~fill ~release max f
+  let peek_n t max = Ring_cons.peek_n t ~fill max
+  let release_n t n = Ring_cons.release_n t ~release n
+  let frames = Ring_cons.frames
   let prepare_wait t = Ring_cons.prepare_wait t ~fill ~barrier:P.barrier
   let geometry = Ring_cons.geometry
 end

@@ -184,6 +184,43 @@ let test_v3_cached_index () =
   | Error (Ring_error.Corrupt c), Error -5 -> Alcotest.(check string) "then sr_avail is read" "sr_avail" c.Ring_error.field
   | _ -> Alcotest.fail "the cache ran out: both consumers must read sr_avail and report it")
 
+(* The batch API (peek_n / release_n, as mn_cons_peek_n / mn_cons_release_n): views in the
+   ring's reused Frames record; a re-peek without release gives the same frames; a partial
+   release leaves the rest first for the next peek; a corrupt length ends a batch before it and
+   is the next peek's error. *)
+let test_peek_n proto () =
+  let ring = Helpers.make ~start:0xfffe ~proto ~nslots:8 ~slotsize:64 () in
+  let p = C.prod_attach ring in
+  let r = Helpers.ok_or_fail "of_buf" (Ring.of_buf ring) in
+  let fr = Ring.frames r in
+  let frame k = Cstruct.of_bigarray fr.Frames.buf ~off:fr.Frames.off.{k} ~len:fr.Frames.len.{k} in
+  let peek max = Helpers.ok_or_fail "peek_n" (Ring.peek_n r max) in
+  Alcotest.(check int) "empty" 0 (peek 4);
+  Alcotest.check_raises "max 0" (Invalid_argument "Ring.peek_n: max must be >= 1") (fun () -> ignore (Ring.peek_n r 0));
+  for k = 0 to 4 do push_ok p (Helpers.frame k (60 + k)) "peek_n" done;
+  Alcotest.(check int) "3 of 5" 3 (peek 3);
+  Alcotest.(check int) "count" 3 fr.Frames.count;
+  Alcotest.(check int) "re-peek without release: the same frames" 3 (peek 3);
+  List.iter (fun k -> Alcotest.(check bool) (Printf.sprintf "frame %d byte-exact" k) true
+    (Cstruct.equal (frame k) (Helpers.frame k (60 + k)))) [ 0; 1; 2 ];
+  Alcotest.(check bool) "release_n 4 > peeked: Not_peeked" true (Ring.release_n r 4 = Error Ring_error.Not_peeked);
+  Helpers.ok_or_fail "release_n 2" (Ring.release_n r 2);
+  Alcotest.(check int) "batch empty after release" 0 fr.Frames.count;
+  Alcotest.(check int) "3 left" 3 (Helpers.ok_or_fail "avail" (Ring.avail r));
+  Alcotest.(check int) "next peek starts at the unreleased frame" 3 (peek 8);
+  Alcotest.(check bool) "frame 2 first" true (Cstruct.equal (frame 0) (Helpers.frame 2 62));
+  (* corrupt the length of the 2nd frame of the batch (frame 3) *)
+  let buf = ring.Cstruct.buffer in
+  let cons = Hdr_ops.load16_relaxed buf (Layout.off_cons_of proto) in
+  let first = if proto = Layout.proto_v1 then cons else cons land 7 in
+  Hdr_ops.store16_relaxed buf (Layout.off_lens_of proto + (2 * ((first + 1) land 7))) 65;
+  Alcotest.(check int) "a corrupt length ends the batch before it" 1 (peek 8);
+  Helpers.ok_or_fail "release_n 1" (Ring.release_n r 1);
+  (match Ring.peek_n r 8 with
+  | Error (Ring_error.Corrupt c) ->
+      Alcotest.(check string) "then it is the error" (Printf.sprintf "ss_len[%d]" ((first + 1) land 7)) c.Ring_error.field
+  | _ -> Alcotest.fail "corrupt length not reported by the next peek_n")
+
 let per_proto name f = List.map (fun p -> Alcotest.test_case (name ^ " " ^ pname p) `Quick (f p)) protos
 
 let tests =
@@ -193,6 +230,7 @@ let tests =
   @ per_proto "pop without top" test_not_peeked
   @ per_proto "prepare_wait arms sr_wake" test_prepare_wait
   @ per_proto "rx_batch: raising handler, corrupt length" test_batch_edges
+  @ per_proto "peek_n/release_n batch API" test_peek_n
   @ [ Alcotest.test_case "v1 lock busy" `Quick test_v1_busy;
       Alcotest.test_case "v3 consumer writes only its own lines" `Quick test_v3_lines;
       Alcotest.test_case "v3 cached producer index (= C)" `Quick test_v3_cached_index ]
