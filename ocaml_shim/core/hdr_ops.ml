@@ -37,8 +37,7 @@ external copy_out : buf -> int -> buf -> int -> int -> unit = "mnoc_copy_out_byt
    > slotsize (left in len.{k}). Returns how many are valid. *)
 type ints = (int, Bigarray.int_elt, Bigarray.c_layout) Bigarray.Array1.t
 
-external peek_frames : buf -> int -> int -> int -> int -> int -> int -> ints -> ints -> int
-  = "mnoc_peek_frames_byte" "mnoc_peek_frames" [@@noalloc]
+external peek_frames : buf -> int -> int -> int -> int -> int -> int -> ints -> ints -> int = "mnoc_peek_frames_byte" "mnoc_peek_frames" [@@noalloc]
 
 (* Plain (racy) accesses for the faithful 2012 consumer only (Ring_2012). *)
 external load16_plain : buf -> int -> int = "mnoc_load16_plain" [@@noalloc]

@@ -32,7 +32,7 @@ let check ok name fmt =
       ok)
     fmt
 
-let proto_name p = if p = Layout.proto_v1 then "v1" else "v2"
+let proto_name p = if p = Layout.proto_v1 then "v1" else if p = Layout.proto_v3 then "v3" else "v2"
 
 open Lwt.Infix
 
@@ -266,11 +266,14 @@ let () =
   | "wrong" ->
       ignore (exact ~judge:(fun ~seq ~len v -> same ~seq:(seq + 1) ~len v) ~tag:"-wrong-expectation" Layout.proto_v2 0 2048)
   | _ ->
+      ignore (exact Layout.proto_v3 0 2048);
       ignore (exact Layout.proto_v2 0 2048);
       ignore (exact Layout.proto_v1 0 2048);
       ignore (exact Layout.proto_v1 4 1024);
+      stall Layout.proto_v3;
       stall Layout.proto_v2;
       stall Layout.proto_v1;
+      wakeup Layout.proto_v3;
       wakeup Layout.proto_v2;
       wakeup Layout.proto_v1;
       epoll_keeps_signal ();
