@@ -14,7 +14,7 @@ from pyharness.workload import Workload, frames  # noqa: E402
 REPS = 7
 print("| proto | memory model | executions | C consumer exec/s | OCaml consumer exec/s | OCaml/C |")
 print("|---|---|---|---|---|---|")
-for proto in ("v2", "v1"):
+for proto in ("v3", "v2", "v1"):
     for mm in ("SC", "TSO", "PSO"):
         w = Workload(protocol=proto, memory_model=mm, size=2, producers=frames([60, 60], [60]))
         rc, ro = [], []
