@@ -63,7 +63,7 @@ let test_rx_poll proto () =
 
 (* listen wakes on the event channel: a producer thread injects with pauses; listen must deliver
    all frames and return once stopped, within a timeout (a lost wakeup would hang it). *)
-let test_listen proto () =
+let test_listen ?(frames = false) proto () =
   let names = [ fresh_if (); fresh_if () ] in
   let ts = List.map (netif ~proto) names in
   List.iter (fun t -> match Netif.plug t with Ok () -> () | Error m -> Alcotest.fail m) ts;
@@ -90,7 +90,8 @@ let test_listen proto () =
   let res =
     Lwt_main.run
       (Lwt.pick
-         [ Netif.listen ~stop ts handler;
+         [ (if frames then Netif.listen_frames ~stop ts (fun t buf off len -> handler t (Cstruct.of_bigarray buf ~off ~len))
+            else Netif.listen ~stop ts handler);
            (Lwt_unix.sleep 20. >>= fun () ->
             Lwt.fail_with (Printf.sprintf "listen: no progress for 20 s (lost wakeup?): %d of %d delivered" !total (2 * n))) ])
   in
@@ -158,5 +159,6 @@ let tests =
       (fun p ->
         let pn = Helpers.proto_name p in
         [ Alcotest.test_case ("rx_poll " ^ pn) `Quick (test_rx_poll p);
-          Alcotest.test_case ("listen on two rings " ^ pn) `Quick (test_listen p) ])
+          Alcotest.test_case ("listen on two rings " ^ pn) `Quick (test_listen p);
+          Alcotest.test_case ("listen_frames (no views) on two rings " ^ pn) `Quick (test_listen ~frames:true p) ])
       [ Layout.proto_v1; Layout.proto_v2; Layout.proto_v3 ]
