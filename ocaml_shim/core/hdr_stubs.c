@@ -19,6 +19,7 @@
 #include <caml/bigarray.h>
 #include <errno.h>
 #include "mnetif/atomic.h"
+#include "compat.h"
 
 /* The model build's stubs live in the same embedded object as the production ones (two OCaml
  * libraries, one runtime): they get the prefix mnocm_ (core_model's generated hdr_ops.ml uses it). */
@@ -119,7 +120,7 @@ STORE_STUB(STUB(store16_plain), mn_u16, mn_plain_store, uint16_t)
 /* A batch's private views (Ring.peek_n): for k < n, len[k] = ss_len[(first + k) & mask], each a
  * relaxed load (ordered after the caller's acquire of the producer index, as mn_cons_peek_n's),
  * checked against slotsize IN THE COPY (copy, then validate), and off[k] = where slot
- * (first + k)'s data starts in buf. Stops at the first length > slotsize (left in len[k]).
+ * (first + k)'s data starts in buf, prefetched as mn_cons_peek_n does. Stops at the first length > slotsize (left in len[k]).
  * Returns how many frames are valid. off and len are int Bigarrays of at least n elements: their
  * data never moves, also if a model-build load yields and the GC runs. */
 value STUB(peek_frames)(value buf, value lens_at, value mask, value first, value n, value slotsize,
@@ -137,6 +138,9 @@ value STUB(peek_frames)(value buf, value lens_at, value mask, value first, value
 		if (l[k] > ss)
 			break;
 		o[k] = d + i * ss;
+		/* as cons_peek in ring.c: the slot's line starts moving while the caller works on the
+		 * frames before it (a hint: no access, nothing in the model) */
+		mn_prefetch((unsigned char *)Caml_ba_data_val(buf) + o[k]);
 	}
 	return Val_long(k);
 }
