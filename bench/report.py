@@ -31,7 +31,7 @@ WAKE_METHODS = ["eventfd", "evchan", "evchan-v3", "poll1ms"]
 HOOKS = [
     ("Harness speed (executions/s per engine and memory model; time to find each zoo bug)",
      ROOT / "reports" / "harness_bench.md"),
-    ("OCaml consumer per-frame cost vs the C consumer", ROOT / "ocaml_shim" / "RESULTS.md"),
+    ("OCaml batch consumer vs the batched C consumer", ROOT / "ocaml_shim" / "RESULTS.md"),
 ]
 # issue 14. The old "1500 B >= 0.8x memcpy" target is retired: a one-thread copy stays in one
 # core's cache and bounds nothing across two CPUs; xcore-bulk is the reference.
