@@ -17,7 +17,8 @@ KMOD_BENCH_FRAMES ?= 30000
 KMOD_VM_TIMEOUT ?= 900
 KMOD_USER_CFLAGS := -static -O2 $(WARN) -Ic/include -Ic/src -I$(KMOD_TEST)
 KMOD_USER_COMMON := $(KMOD_TEST)/kring.c $(KMOD_TEST)/frames.c c/src/ring.c
-KMOD_VMTEST_SRCS := $(KMOD_TEST)/vmtest.c $(KMOD_TEST)/vmtest_abuse.c $(KMOD_TEST)/vmcheck.c
+KMOD_VMTEST_SRCS := $(KMOD_TEST)/vmtest.c $(KMOD_TEST)/vmtest_abuse.c $(KMOD_TEST)/vmtest_light.c \
+	$(KMOD_TEST)/vmcheck.c
 
 .PHONY: kmod kmod-test kmod-test-selfcheck kmod-host-test
 
@@ -33,9 +34,9 @@ $(BUILD)/vmtest: $(KMOD_VMTEST_SRCS) $(KMOD_USER_COMMON) $(wildcard $(KMOD_TEST)
 $(BUILD)/vmtx: $(KMOD_TEST)/vmtx.c $(KMOD_TEST)/vmcheck.c $(KMOD_USER_COMMON) $(wildcard $(KMOD_TEST)/*.h) $(CORE_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(KMOD_USER_CFLAGS) -o $@ $(KMOD_TEST)/vmtx.c $(KMOD_TEST)/vmcheck.c $(KMOD_USER_COMMON)
-$(BUILD)/vmbench: $(KMOD_TEST)/vmbench.c $(KMOD_USER_COMMON) $(wildcard $(KMOD_TEST)/*.h) $(CORE_HDRS)
+$(BUILD)/vmbench: $(KMOD_TEST)/vmbench.c $(KMOD_TEST)/vmbench_light.c $(KMOD_USER_COMMON) $(wildcard $(KMOD_TEST)/*.h) $(CORE_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(KMOD_USER_CFLAGS) -o $@ $< $(KMOD_USER_COMMON)
+	$(CC) $(KMOD_USER_CFLAGS) -o $@ $(KMOD_TEST)/vmbench.c $(KMOD_TEST)/vmbench_light.c $(KMOD_USER_COMMON)
 
 $(KMOD_INITRD): $(KMOD_KO) $(KMOD_VM_BINS) $(KMOD_TEST)/init.sh $(KMOD_TEST)/veth.sh $(KMOD_TEST)/pingtest.sh \
   $(KMOD_TEST)/mkinitramfs.sh

@@ -79,7 +79,10 @@ struct mnetif_list {
 };
 
 #define MNETIF_PLUG_STEAL   0x1u           /* consume the frames (the host stack never sees them) */
-#define MNETIF_PLUG_FLAGS   MNETIF_PLUG_STEAL
+#define MNETIF_PLUG_BARRIER 0x2u           /* v3 only: the consumer issues MNETIF_IOC_BARRIER before
+					    * every sleep, so the producer may use the light barrier
+					    * (see "Asymmetric barrier" below) */
+#define MNETIF_PLUG_FLAGS   (MNETIF_PLUG_STEAL | MNETIF_PLUG_BARRIER)
 
 /* MNETIF_IOC_PLUG. */
 struct mnetif_plug {
@@ -96,7 +99,8 @@ struct mnetif_plug {
 	__u32 dataoff;           /* out: offset of slot 0 */
 	__u8 mac[6];             /* out */
 	__u8 up;                 /* out */
-	__u8 pad;
+	__u8 light;              /* out: 1 = the producer reads sr_wake after a compiler barrier only
+				  * (v3 + MNETIF_PLUG_BARRIER), 0 = after a full fence */
 	__u32 pad2[2];             /* 80 bytes, no implicit padding */
 };
 
@@ -114,6 +118,26 @@ struct mnetif_counters {
 #define MNETIF_IOC_PLUG     _IOWR(MNETIF_IOC_MAGIC, 2, struct mnetif_plug)
 #define MNETIF_IOC_UNPLUG   _IO(MNETIF_IOC_MAGIC, 3)
 #define MNETIF_IOC_COUNTERS _IOR(MNETIF_IOC_MAGIC, 4, struct mnetif_counters)
+
+/*
+ * Asymmetric barrier (ring.h v3, atomic.h): ioctl(fd, MNETIF_IOC_BARRIER, mode) is the HEAVY side for
+ * a kernel producer: when it returns 0, every CPU has executed a full barrier at whatever point of
+ * its program it had reached after the call began (so has the caller). A consumer that plugged with
+ * MNETIF_PLUG_BARRIER calls it in mn_cons_prepare_wait between arming sr_wake and re-checking the
+ * ring (mn_cons_set_barrier); in exchange the rx_handler's producer drops its full fence between
+ * publishing and reading sr_wake. A consumer that did not opt in keeps the full-fence producer and
+ * need never call it. Works on any open file (plugged or not); the device is root-only. modes:
+ *   MNETIF_BARRIER_IPI       smp_mb() on every online CPU by IPI (on_each_cpu): the cheapest (the
+ *                            default; figures in c/platform/linux/RESULTS.md)
+ *   MNETIF_BARRIER_RCU_EXP   synchronize_rcu_expedited()   (the producer runs under rcu_read_lock)
+ *   MNETIF_BARRIER_RCU       synchronize_rcu()             (milliseconds: for comparison only)
+ * -EINVAL another mode. Why each is correct: c/platform/linux/mnetif_barrier.c.
+ */
+#define MNETIF_BARRIER_IPI      0u
+#define MNETIF_BARRIER_RCU_EXP  1u
+#define MNETIF_BARRIER_RCU      2u
+#define MNETIF_BARRIER_MODES    3u
+#define MNETIF_IOC_BARRIER  _IO(MNETIF_IOC_MAGIC, 7)
 
 /*
  * Transmit path (c/platform/linux/mnetif_tx.c; the ring roles and the drain loop: mnetif/tx.h).

@@ -108,6 +108,9 @@ static long ioc_plug(struct mnk_file *f, void __user *arg)
 		return -EINVAL;
 	if (req.proto != MN_PROTO_V1 && req.proto != MN_PROTO_V2 && req.proto != MN_PROTO_V3)
 		return -EINVAL;
+	/* The light producer exists only in v3 (v1/v2 keep their fences whatever the consumer does). */
+	if ((req.flags & MNETIF_PLUG_BARRIER) && req.proto != MN_PROTO_V3)
+		return -EINVAL;
 	buflen = req.buflen ? PAGE_ALIGN(req.buflen) : MN_DEFAULT_BUFLEN;
 	if (buflen > MNETIF_MAX_BUFLEN)
 		return -EINVAL;
@@ -136,6 +139,7 @@ static long ioc_plug(struct mnk_file *f, void __user *arg)
 	f->ring = ring;
 	f->buflen = buflen;
 	mnetif_plug_fill(&req, &f->entry->prod.g, buflen, &info);
+	req.light = f->entry->prod.light;
 out:
 	rtnl_unlock();
 	mutex_unlock(&f->mu);
@@ -165,6 +169,8 @@ static long mnk_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		mnk_counters(f, &c);
 		rtnl_unlock();
 		return copy_to_user((void __user *)arg, &c, sizeof(c)) ? -EFAULT : 0;
+	case MNETIF_IOC_BARRIER:
+		return mnk_barrier(arg);
 	default:
 		return mnk_tx_ioctl(f, cmd, arg);
 	}

@@ -56,6 +56,9 @@ void mnk_counters(struct mnk_file *f, struct mnetif_counters *out); /* rtnl held
 int mnk_os_init(void);
 void mnk_os_exit(void);
 
+/* mnetif_barrier.c: MNETIF_IOC_BARRIER (uapi.h), the heavy side for the light producer; 0 or -EINVAL */
+long mnk_barrier(unsigned long mode);
+
 /* mnetif_tx.c: the transmit path (uapi.h "Transmit path"); lock order: ... -> rtnl -> tx */
 int mnk_tx_open(struct mnk_file *f);
 void mnk_tx_release(struct mnk_file *f);

@@ -164,6 +164,12 @@ int mn_os_attach(struct mn_entry *e, struct mn_plug_info *out)
 	f->dev = dev;
 	f->entry = e;
 	e->os = f;
+	/* v3's light producer (ring.h, atomic.h): only for a consumer that declared it issues
+	 * MNETIF_IOC_BARRIER (mnetif_barrier.c) before every sleep. mn_prod_attach left light = 0
+	 * (no heavy barrier reaches a softirq by itself: mn_heavy_barrier_register() is 0 here), so a
+	 * consumer that did not opt in keeps the full fence. Set before the rx_handler exists and
+	 * before the entry is published LIVE: every producer sees one value for the whole plug. */
+	e->prod.light = e->prod.g.proto == MN_PROTO_V3 && (f->flags & MNETIF_PLUG_BARRIER);
 	err = netdev_rx_handler_register(dev, mnk_rx, f);
 	if (err) {
 		f->dev = NULL;

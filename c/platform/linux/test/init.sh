@@ -58,9 +58,11 @@ insmod /lib/mnetif.ko || verdict "FAIL insmod mnetif.ko"
 [ -c /dev/mnetif ] || verdict "FAIL no /dev/mnetif"
 sh /veth.sh || verdict "FAIL veth pair"
 # mnetif.vmtest=exact runs only the byte-exact scenarios and no figure (negative controls);
-# mnetif.vmtest=ping only the Mirage_net.S ping test (MNETIF_VM_APPEND="mnetif.vmtest=ping").
+# mnetif.vmtest=ping only the Mirage_net.S ping test (MNETIF_VM_APPEND="mnetif.vmtest=ping");
+# mnetif.vmtest=light only v3's light producer: its checks, then its figures (vmbench_light.c).
 only=$(sed -n 's/.*mnetif\.vmtest=\([a-z]*\).*/\1/p' /proc/cmdline)
 if [ "$only" = ping ]; then pingtest; rc=$?; else vmtest ${only:-all}; rc=$?; fi
+[ "$only" = light ] && { VMBENCH_LIGHT_ONLY=1 vmbench $BENCH_FRAMES 64 || rc=1; }
 [ "$only" = exact ] && { pycheck exact || rc=1; }
 if [ -z "$only" ]; then
 	# The OCaml port (ocaml_shim/kdev) consuming from the device: its own CHECK lines.

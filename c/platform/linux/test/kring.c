@@ -40,6 +40,10 @@ int kring_open(struct kring *k, const char *ifname, uint32_t proto, uint32_t nsl
 	err = mn_cons_attach(&k->c, k->mem, k->len);
 	if (err)
 		goto fail;
+	/* The consumer's side of the opt-in (uapi.h): the producer reads sr_wake after a compiler
+	 * barrier only, so our wait must fence it from here (membarrier cannot reach a softirq). */
+	if (flags & MNETIF_PLUG_BARRIER)
+		mn_cons_set_barrier(&k->c, kring_barrier, k);
 	return 0;
 fail:
 	kring_close(k);
@@ -80,6 +84,7 @@ int kring_next(struct kring *k, int timeout_ms, void *buf, uint32_t cap, uint32_
 		/* Final check: sleep only if the ring is still empty with sr_wake armed. */
 		if (!mn_cons_prepare_wait(&k->c))
 			continue;
+		k->sleeps++;
 		{
 			struct pollfd pf = { .fd = k->fd, .events = POLLIN };
 			int wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
@@ -106,6 +111,13 @@ int kring_clear(struct kring *k)
 	if (read(k->fd, &n, sizeof(n)) == (ssize_t)sizeof(n))
 		return 1;
 	return errno == EAGAIN ? 0 : -1;
+}
+
+int kring_barrier(void *arg)
+{
+	struct kring *k = arg;
+
+	return ioctl(k->fd, MNETIF_IOC_BARRIER, (unsigned long)k->barrier_mode) < 0 ? -errno : 0;
 }
 
 int kring_counters(struct kring *k, struct mnetif_counters *out)

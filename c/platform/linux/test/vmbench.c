@@ -35,6 +35,7 @@
 
 #include "frames.h"
 #include "kring.h"
+#include "vmbench.h"
 
 #define TXIF "mna"
 #define RXIF "mnb"
@@ -50,13 +51,16 @@ enum source { SRC_SEND, SRC_PKTGEN };
 
 struct result {
 	uint32_t got;
+	uint64_t sleeps;     /* mnetif: the consumer's poll() calls (it had caught up) */
 	double secs;         /* first to last frame received */
 	double src_rate;     /* frames/s the source achieved */
 };
 
 static int tx_cpu, rx_cpu;
+/* The ring run_mnetif plugs: v2 for the AF_PACKET comparison; v3 full/light in [split-v3]. */
+static uint32_t mn_proto = MN_PROTO_V2, mn_flags;
 
-static void pin(int cpu)
+void bench_pin(int cpu)
 {
 	cpu_set_t s;
 
@@ -126,7 +130,7 @@ static pid_t source(enum source src, uint32_t n, uint32_t len, int fd)
 			_exit(1);
 		rate = pg_pps();
 	} else {
-		pin(tx_cpu);
+		bench_pin(tx_cpu);
 		s = tx_open(TXIF);
 		if (s < 0)
 			_exit(1);
@@ -176,7 +180,7 @@ static int run_mnetif(enum source src, uint32_t n, uint32_t len, struct result *
 	int p[2], e;
 	pid_t pid;
 
-	e = kring_open(&k, RXIF, MN_PROTO_V2, 2048, 2048, (4u << 20) + 8192, 0);
+	e = kring_open(&k, RXIF, mn_proto, 2048, 2048, (4u << 20) + 8192, mn_flags);
 	if (e || pipe(p))
 		return e ? e : -errno;
 	pid = source(src, n, len, p[1]);
@@ -188,6 +192,7 @@ static int run_mnetif(enum source src, uint32_t n, uint32_t len, struct result *
 			first = last;
 	}
 	finish(pid, p, r, first, last);
+	r->sleeps = k.sleeps;
 	kring_close(&k);
 	return 0;
 }
@@ -245,7 +250,7 @@ static int run_placement(enum source src, uint32_t n, char **sizes, int nsizes, 
 {
 	int i, k, err = 0;
 
-	pin(rx_cpu);
+	bench_pin(rx_cpu);
 	printf("FIGURE [%s] %s on CPU %d, receiver on CPU %d, %u frames per run, median of %d\n", label,
 	       src == SRC_PKTGEN ? "pktgen (netif_receive)" : "AF_PACKET sender", tx_cpu, rx_cpu, n, REPS);
 	printf("FIGURE %6s | %12s %9s %12s | %12s %9s %12s\n", "bytes", "mnetif fr/s", "received",
@@ -281,6 +286,41 @@ static int run_placement(enum source src, uint32_t n, char **sizes, int nsizes, 
 	return err;
 }
 
+/* The split placement at one size with the three producers of issue 14 item 3: the end-to-end
+ * rate and how often the consumer sleeps (each sleep of the light variant costs one heavy barrier). */
+static int run_split_v3(uint32_t n, uint32_t len)
+{
+	static const struct { const char *name; uint32_t proto, flags; } v[] = {
+		{ "v2", MN_PROTO_V2, 0 }, { "v3 full fence", MN_PROTO_V3, 0 },
+		{ "v3 light", MN_PROTO_V3, MNETIF_PLUG_BARRIER },
+	};
+	double rt[3][REPS], sl[3][REPS];
+	int i, k, err = 0;
+
+	tx_cpu = 0;
+	rx_cpu = 1;
+	bench_pin(rx_cpu);
+	for (k = 0; k < REPS; k++)
+		for (i = 0; i < 3; i++) {
+			struct result m;
+
+			mn_proto = v[i].proto;
+			mn_flags = v[i].flags;
+			err |= run_mnetif(SRC_SEND, n, len, &m) != 0 || m.got == 0;
+			rt[i][k] = rate(&m);
+			sl[i][k] = m.got ? 1000.0 * m.sleeps / m.got : 0;
+		}
+	mn_proto = MN_PROTO_V2;
+	mn_flags = 0;
+	printf("FIGURE [split-v3] AF_PACKET sender on CPU 0, ring consumer on CPU 1, %u B, %u frames per "
+	       "run, median of %d, runs alternating\n", len, n, REPS);
+	printf("FIGURE %-14s | %12s | %s\n", "producer", "mnetif fr/s", "consumer sleeps per 1000 frames");
+	for (i = 0; i < 3; i++)
+		printf("FIGURE %-14s | %12.0f | %.1f\n", v[i].name, median3(rt[i][0], rt[i][1], rt[i][2]),
+		       median3(sl[i][0], sl[i][1], sl[i][2]));
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	int err, ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -302,6 +342,8 @@ int main(int argc, char **argv)
 	rx_cpu = ncpu > 1 ? 1 : 0;
 	if (getenv("VMBENCH_INJECT_ONLY"))   /* debugging the pktgen placement alone */
 		return run_placement(SRC_PKTGEN, n, argv + 2, argc - 2, "inject");
+	if (getenv("VMBENCH_LIGHT_ONLY"))    /* the light producer's figures alone */
+		return (ncpu > 1 ? run_split_v3(n, 64) : 0) | bench_rx_cost(2000) | bench_barrier();
 	err = run_placement(SRC_SEND, n, argv + 2, argc - 2, ncpu > 1 ? "split" : "shared");
 	if (ncpu > 1) {
 		rx_cpu = 0;
@@ -312,6 +354,11 @@ int main(int argc, char **argv)
 		err |= run_placement(SRC_PKTGEN, n, argv + 2, argc - 2, "inject");
 	else
 		printf("FIGURE [inject] not run: %s missing (pktgen.ko not loaded)\n", PG "pgctrl");
+	/* issue 14 item 3: v3's light kernel producer (vmbench_light.c) */
+	if (ncpu > 1)
+		err |= run_split_v3(n, 64);
+	err |= bench_rx_cost(2000);
+	err |= bench_barrier();
 	printf("CHECK bench-ran: %s (every receiver got frames in every placement)\n", err ? "FAIL" : "PASS");
 	return err;
 }

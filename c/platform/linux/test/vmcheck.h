@@ -42,4 +42,8 @@ void t_killlock(void);
 void t_scribble(uint32_t proto, uint32_t rounds);
 void t_replug_scribble(uint32_t proto, uint32_t rounds);
 
+/* vmtest_light.c: v3's light kernel producer */
+void t_light_plug(void);
+void t_wakeup_stress(uint32_t flags, uint32_t mode, uint32_t n, uint32_t pause_us, const char *name);
+
 #endif

@@ -5,6 +5,7 @@
  * + poll. Each check prints "CHECK <name>: PASS|FAIL <why>"; the last line is "VMTEST: PASS|FAIL".
  *   vmtest all          every scenario
  *   vmtest exact        only the byte-exact ones (the negative control's run)
+ *   vmtest light        only v3's light producer (vmtest_light.c)
  *   vmtest exit CODE    write CODE to qemu's isa-debug-exit port (0xf4)
  */
 #define _GNU_SOURCE
@@ -28,7 +29,8 @@
 #include "vmcheck.h"
 
 
-static void t_exact(uint32_t proto, uint32_t nslots, uint32_t slotsize)
+/* flags MNETIF_PLUG_BARRIER (v3): the light producer, the consumer's heavy barrier the ioctl. */
+static void t_exact(uint32_t proto, uint32_t nslots, uint32_t slotsize, uint32_t flags)
 {
 	static const uint32_t fixed[] = { 14, 15, 19, 20, 59, 60, 61, 63, 64, 65, 127, 128, 1000, 1514,
 					  2047, 2048, 2049, 4000, 9014 };
@@ -39,10 +41,19 @@ static void t_exact(uint32_t proto, uint32_t nslots, uint32_t slotsize)
 	char name[64], why[160] = "";
 	int ok = 1, r;
 
-	snprintf(name, sizeof(name), "exact-v%u-%ux%u", proto, nslots, slotsize);
-	r = kring_open(&k, RXIF, proto, nslots, slotsize, 0, 0);
+	const char *light = flags & MNETIF_PLUG_BARRIER ? "-light" : "";
+
+	snprintf(name, sizeof(name), "exact-v%u%s-%ux%u", proto, light, nslots, slotsize);
+	r = kring_open(&k, RXIF, proto, nslots, slotsize, 0, flags);
 	if (!check_plug(r, name))
 		return;
+	snprintf(why, sizeof(why), "%s-granted", name);
+	if (flags & MNETIF_PLUG_BARRIER && !check(k.plug.light == 1, why, "plug reply light = %u (want 1:"
+						  " the light producer)", k.plug.light)) {
+		kring_close(&k);
+		return;
+	}
+	why[0] = 0;
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		lens[n++] = fixed[i];
 	while (n < 256)
@@ -73,10 +84,10 @@ static void t_exact(uint32_t proto, uint32_t nslots, uint32_t slotsize)
 		ok = 0;
 	}
 	check(ok, name, "%u frames, 14..9014 bytes: %s", n, ok ? "all byte-exact" : why);
-	snprintf(name, sizeof(name), "exact-counters-v%u-%ux%u", proto, nslots, slotsize);
+	snprintf(name, sizeof(name), "exact-counters-v%u%s-%ux%u", proto, light, nslots, slotsize);
 	if (ok) {
 		counters_eq(&k, &c, name, n - over, 0, over, 0);
-		snprintf(name, sizeof(name), "exact-bytes-v%u-%ux%u", proto, nslots, slotsize);
+		snprintf(name, sizeof(name), "exact-bytes-v%u%s-%ux%u", proto, light, nslots, slotsize);
 		check(c.bytes == bytes, name, "want %llu got %llu", (unsigned long long)bytes,
 		      (unsigned long long)c.bytes);
 	}
@@ -352,6 +363,21 @@ static void t_errors(void)
 		kring_close(&b);
 }
 
+/* v3's light producer (issue 14 item 3): the opt-in, byte-exact delivery, then a wakeup stress
+ * with each heavy barrier mode, and the full-fence producer under the same stress. */
+static void t_light(void)
+{
+	t_light_plug();
+	t_exact(MN_PROTO_V3, 0, 2048, MNETIF_PLUG_BARRIER);
+	t_exact(MN_PROTO_V3, 16, 64, MNETIF_PLUG_BARRIER);
+	t_wakeup_stress(MNETIF_PLUG_BARRIER, MNETIF_BARRIER_IPI, 6000, 1000, "wakeup-stress-v3-light-ipi");
+	t_wakeup_stress(MNETIF_PLUG_BARRIER, MNETIF_BARRIER_RCU_EXP, 1000, 1000,
+			"wakeup-stress-v3-light-rcu-expedited");
+	/* synchronize_rcu takes ~20 ms here: a sender pausing 1 ms would never find the consumer asleep */
+	t_wakeup_stress(MNETIF_PLUG_BARRIER, MNETIF_BARRIER_RCU, 200, 50000, "wakeup-stress-v3-light-rcu");
+	t_wakeup_stress(0, 0, 2000, 1000, "wakeup-stress-v3-full-fence");
+}
+
 static int debug_exit(int code)
 {
 	if (ioperm(0xf4, 1, 1)) {
@@ -367,26 +393,31 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "exit"))
 		return debug_exit(atoi(argv[2]));
-	if (argc != 2 || (strcmp(argv[1], "all") && strcmp(argv[1], "exact"))) {
-		fprintf(stderr, "usage: vmtest all|exact | vmtest exit CODE\n");
+	if (argc != 2 || (strcmp(argv[1], "all") && strcmp(argv[1], "exact") && strcmp(argv[1], "light"))) {
+		fprintf(stderr, "usage: vmtest all|exact|light | vmtest exit CODE\n");
 		return 2;
 	}
 	if (!check(setup_links() == 0, "setup", "veth %s/%s and an AF_PACKET socket", TXIF, RXIF))
 		return 1;
 	if (!strcmp(argv[1], "exact")) {
-		t_exact(MN_PROTO_V2, 0, 2048);
-		t_exact(MN_PROTO_V3, 0, 2048);
-		t_exact(MN_PROTO_V1, 4, 1024);
+		t_exact(MN_PROTO_V2, 0, 2048, 0);
+		t_exact(MN_PROTO_V3, 0, 2048, 0);
+		t_exact(MN_PROTO_V3, 0, 2048, MNETIF_PLUG_BARRIER);
+		t_exact(MN_PROTO_V1, 4, 1024, 0);
+		goto done;
+	}
+	if (!strcmp(argv[1], "light")) {
+		t_light();
 		goto done;
 	}
 	t_list();
 	t_errors();
-	t_exact(MN_PROTO_V2, 0, 2048);
-	t_exact(MN_PROTO_V1, 0, 2048);
-	t_exact(MN_PROTO_V2, 16, 64);
-	t_exact(MN_PROTO_V3, 0, 2048);
-	t_exact(MN_PROTO_V3, 16, 64);
-	t_exact(MN_PROTO_V1, 4, 1024);
+	t_exact(MN_PROTO_V2, 0, 2048, 0);
+	t_exact(MN_PROTO_V1, 0, 2048, 0);
+	t_exact(MN_PROTO_V2, 16, 64, 0);
+	t_exact(MN_PROTO_V3, 0, 2048, 0);
+	t_exact(MN_PROTO_V3, 16, 64, 0);
+	t_exact(MN_PROTO_V1, 4, 1024, 0);
 	t_vlan(MN_PROTO_V2);
 	t_vlan(MN_PROTO_V1);
 	t_stall(MN_PROTO_V2);
@@ -396,6 +427,7 @@ int main(int argc, char **argv)
 	t_wakeup(MN_PROTO_V2);
 	t_wakeup(MN_PROTO_V1);
 	t_wakeup(MN_PROTO_V3);
+	t_light();
 	t_two_producers(MN_PROTO_V2);
 	t_two_producers(MN_PROTO_V1);
 	t_two_producers(MN_PROTO_V3);
