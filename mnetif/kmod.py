@@ -11,7 +11,9 @@ context manager), get_vifs() and unplug semantics; the differences are the kerne
 allocates the ring (plug takes a geometry, not a Ring), one open file is one ring, and poll() on
 port.fileno() is the event channel, level-triggered like the eventfd: POLLIN while a signal is
 pending, clear_event() (read() on the device) clears it and must come after a wakeup, before the
-ring is re-checked.
+ring is re-checked. A v3 port opts in to the light producer by default (uapi.h MNETIF_PLUG_BARRIER):
+its consumer's prepare_wait then issues the module's heavy barrier (MNETIF_IOC_BARRIER) through
+Consumer.set_barrier, and the rx_handler reads sr_wake after a compiler barrier only.
 The struct layouts and ioctl numbers below are checked against c/include/mnetif/uapi.h by
 tests/kmod/ (a C program prints the header's layout). Only root can open the device.
 """
@@ -34,6 +36,8 @@ from .ring import MnetifError, GeometryError, Ring, check_int, check_timeout
 DEVICE = "/dev/mnetif"
 IFNAMSIZ = 16
 PLUG_STEAL = 0x1
+PLUG_BARRIER = 0x2
+BARRIER_IPI, BARRIER_RCU_EXP, BARRIER_RCU = 0, 1, 2     # MNETIF_IOC_BARRIER modes (uapi.h)
 MAX_BUFLEN = 64 << 20
 LIST_MAX = 4096
 
@@ -52,7 +56,7 @@ class PlugReq(C.Structure):
                 ("slotsize", C.c_uint32), ("flags", C.c_uint32), ("buflen", C.c_uint64),
                 ("mmap_len", C.c_uint64), ("index", C.c_uint32), ("size", C.c_uint32),
                 ("slot_bytes", C.c_uint32), ("dataoff", C.c_uint32), ("mac", C.c_uint8 * 6),
-                ("up", C.c_uint8), ("pad", C.c_uint8), ("pad2", C.c_uint32 * 2)]
+                ("up", C.c_uint8), ("light", C.c_uint8), ("pad2", C.c_uint32 * 2)]
 
 
 class CountersReq(C.Structure):
@@ -74,6 +78,7 @@ IOC_LIST = _ioc(_IOC_READ | _IOC_WRITE, 1, C.sizeof(ListReq))
 IOC_PLUG = _ioc(_IOC_READ | _IOC_WRITE, 2, C.sizeof(PlugReq))
 IOC_UNPLUG = _ioc(_IOC_NONE, 3, 0)
 IOC_COUNTERS = _ioc(_IOC_READ, 4, C.sizeof(CountersReq))
+IOC_BARRIER = _ioc(_IOC_NONE, 7, 0)
 
 _PLUG_ERRORS = {
     errno.ENODEV: "no such Ethernet interface", errno.EEXIST: "already plugged",
@@ -139,6 +144,13 @@ class KPort:
         self.ring = ring_over(self._map)
         self.consumer = self.ring.consumer()
         self.gone = False
+        # v3 + PLUG_BARRIER: the module's producer has only a compiler barrier before reading
+        # sr_wake, so every wait must issue the heavy barrier through the device (membarrier(2)
+        # cannot reach a softirq). barrier_mode: one of BARRIER_* (the IPI by default).
+        self.light = bool(req.light)
+        self.barrier_mode = BARRIER_IPI
+        if self.light:
+            self.consumer.set_barrier(self._heavy_barrier)
 
     @property
     def closed(self) -> bool:
@@ -188,6 +200,14 @@ class KPort:
                         self.gone = True
                 self.clear_event()
 
+    def _heavy_barrier(self) -> int:
+        """MNETIF_IOC_BARRIER: 0, or -errno (then the wait does not sleep: it re-checks)."""
+        try:
+            fcntl.ioctl(self._live("wait()"), IOC_BARRIER, self.barrier_mode)
+        except OSError as e:
+            return -e.errno
+        return 0
+
     def counters(self) -> dict:
         """The producer's private counters (those a scribbling consumer cannot change)."""
         self._live("counters()")
@@ -228,18 +248,24 @@ class KPort:
 
 
 def plug(name: str, proto="v2", nslots: int = 0, slotsize: int = _ring.DEFAULT_SLOTSIZE,
-         buflen: int = 0, steal: bool = False) -> KPort:
-    """Plug `name` to a new kernel ring of this geometry (buflen 0 = 33 pages) and map it."""
+         buflen: int = 0, steal: bool = False, barrier: bool | None = None) -> KPort:
+    """Plug `name` to a new kernel ring of this geometry (buflen 0 = 33 pages) and map it.
+    barrier (v3 only; None = True for v3): the consumer issues the module's heavy barrier before
+    every sleep and the producer uses the light one (port.light); False keeps the full fence."""
     pid = _ring._proto_id(proto)
     if pid not in (1, 2, 3):
         raise ValueError(f"the module speaks v1, v2 and v3, not {proto!r}")
+    if barrier is None:
+        barrier = pid == 3
+    if barrier and pid != 3:
+        raise ValueError(f"barrier=True: only a v3 ring has the light producer, not {proto!r}")
     bname = _name(name)
     nslots = check_int(nslots, "nslots", 0, _ring.U32_MAX, exc=GeometryError)
     slotsize = check_int(slotsize, "slotsize", 0, _ring.U32_MAX, exc=GeometryError)
     buflen = check_int(buflen, "buflen", 0, MAX_BUFLEN, f"0 (33 pages) .. {MAX_BUFLEN}",
                        exc=GeometryError)
     req = PlugReq(name=bname, proto=pid, nslots=nslots, slotsize=slotsize,
-                  flags=PLUG_STEAL if steal else 0, buflen=buflen)
+                  flags=(PLUG_STEAL if steal else 0) | (PLUG_BARRIER if barrier else 0), buflen=buflen)
     fd = _open()
     try:
         try:

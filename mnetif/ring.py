@@ -188,6 +188,7 @@ class Counters(C.Structure):
 
 
 NOTIFY_FN = C.CFUNCTYPE(None, C.c_void_p)
+HEAVY_FN = C.CFUNCTYPE(C.c_int, C.c_void_p)    # mn_cons_set_barrier's fn: 0 done, -errno not done
 
 
 class ProdStruct(C.Structure):
@@ -237,6 +238,7 @@ def _declare(lib: C.CDLL) -> C.CDLL:
         "mn_cons_fill": (C.c_int, [_P(ConsStruct)]),
         "mn_cons_release": (C.c_int, [_P(ConsStruct)]),
         "mn_cons_prepare_wait": (C.c_int, [_P(ConsStruct)]),
+        "mn_cons_set_barrier": (None, [_P(ConsStruct), C.c_void_p, C.c_void_p]),
         "mn_ring_trylock": (C.c_int, [C.c_void_p]),
         "mn_ring_lock": (C.c_int, [C.c_void_p, C.c_uint32]),
         "mn_ring_unlock": (None, [C.c_void_p]),
@@ -666,6 +668,25 @@ class Consumer(_Handle):
         """Arm sr_wake and re-check: True = still empty, safe to sleep on the event channel."""
         self._live()
         return bool(self.ring.lib.mn_cons_prepare_wait(C.byref(self._s)))
+
+    def set_barrier(self, fn) -> None:
+        """v3: the heavy barrier prepare_wait issues between arming sr_wake and re-checking
+        (mn_cons_set_barrier), for a producer membarrier(2) cannot reach (the kernel module's
+        rx_handler: mnetif.kmod). fn() returns 0 (done) or -errno (not done: prepare_wait then says
+        "do not sleep"); an exception counts as -EIO. None: back to membarrier(2)."""
+        self._live()
+        if fn is None:
+            self._heavy = None
+            self.ring.lib.mn_cons_set_barrier(C.byref(self._s), None, None)
+            return
+
+        def heavy(_arg) -> int:
+            try:
+                return int(fn())
+            except BaseException:       # noqa: BLE001 - a C caller cannot take an exception
+                return -errno.EIO
+        self._heavy = HEAVY_FN(heavy)   # kept alive as long as the C struct points at it
+        self.ring.lib.mn_cons_set_barrier(C.byref(self._s), C.cast(self._heavy, C.c_void_p), None)
 
     @property
     def seen(self) -> int:

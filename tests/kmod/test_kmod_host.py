@@ -50,6 +50,10 @@ def test_ioctl_numbers_and_constants_match_uapi_header(c_layout):
     assert kmod.IOC_UNPLUG == c_layout["MNETIF_IOC_UNPLUG"]
     assert kmod.IOC_COUNTERS == c_layout["MNETIF_IOC_COUNTERS"]
     assert kmod.PLUG_STEAL == c_layout["MNETIF_PLUG_STEAL"]
+    assert kmod.IOC_BARRIER == c_layout["MNETIF_IOC_BARRIER"]
+    assert kmod.PLUG_BARRIER == c_layout["MNETIF_PLUG_BARRIER"]
+    assert (kmod.BARRIER_IPI, kmod.BARRIER_RCU_EXP, kmod.BARRIER_RCU) == \
+        (c_layout["MNETIF_BARRIER_IPI"], c_layout["MNETIF_BARRIER_RCU_EXP"], c_layout["MNETIF_BARRIER_RCU"])
     assert kmod.MAX_BUFLEN == c_layout["MNETIF_MAX_BUFLEN"]
     assert kmod.LIST_MAX == c_layout["MNETIF_LIST_MAX"]
 
@@ -69,6 +73,30 @@ def test_consumer_over_a_shared_mapping_reads_frames_byte_exact():
     assert cons.pop() is None
     assert prod.push(b"x" * 257).name == "OVERSIZE"
     del cons, prod, ring, buf
+
+
+def test_set_barrier_is_the_heavy_barrier_of_a_v3_wait():
+    """KPort wires the module's barrier ioctl through Consumer.set_barrier: prepare_wait on v3
+    calls it once per arming (after the wait spins), and a barrier that fails (-errno, or an
+    exception) means "do not sleep"; set_barrier(None) goes back to membarrier(2)."""
+    ring = Ring.create("v3", nslots=8, slotsize=256)
+    cons = ring.consumer()
+    calls = []
+    cons.set_barrier(lambda: calls.append(1) or 0)
+    assert cons.prepare_wait() is True and len(calls) == 1
+    cons.set_barrier(lambda: -errno.EINTR)
+    assert cons.prepare_wait() is False, "a failed heavy barrier must not let the consumer sleep"
+    cons.set_barrier(lambda: 1 / 0)
+    assert cons.prepare_wait() is False, "an exception in the barrier must count as failed"
+    cons.set_barrier(None)
+    assert cons.prepare_wait() is True and len(calls) == 1
+
+
+def test_plug_opts_v3_into_the_light_producer_only():
+    """barrier=None means v3 opts in; asking for it on v1/v2 is refused before any ioctl."""
+    for proto in ("v1", "v2"):
+        with pytest.raises(ValueError, match="only a v3 ring"):
+            kmod.plug("eth0", proto, barrier=True)
 
 
 def test_ring_over_rejects_a_mapping_without_a_valid_header():

@@ -45,12 +45,18 @@
  *                         environment forces the fallback (set it for both sides' processes).
  *                         It cannot be relied on to reach a kernel producer (a softirq runs in
  *                         whatever task the CPU was in), hence:
- *     __KERNEL__ (Linux), FreeBSD kernel: none (register() == 0): a kernel producer of a v3 ring
- *                         keeps v2's full fence before reading sr_wake, and a userspace consumer's
- *                         heavy barrier (membarrier includes the caller's full fence) pairs with
- *                         it as v2's fences do. v3's line layout and cached indices still apply.
- *                         Not done: an ioctl that IPIs smp_mb() on every CPU (mn_cons_set_barrier)
- *                         so the softirq producer could drop its fence (docs/performance.md).
+ *     __KERNEL__ (Linux), FreeBSD kernel: none by default (register() == 0): a kernel producer of a
+ *                         v3 ring keeps v2's full fence before reading sr_wake, and a userspace
+ *                         consumer's heavy barrier (membarrier includes the caller's full fence)
+ *                         pairs with it as v2's fences do. v3's line layout and cached indices
+ *                         still apply. The Linux module lets a consumer opt in per port
+ *                         (uapi.h MNETIF_PLUG_BARRIER): it then sets that producer's light flag
+ *                         after attach, and the consumer's heavy barrier is the module's ioctl
+ *                         MNETIF_IOC_BARRIER (mn_cons_set_barrier), an IPI that runs smp_mb() on
+ *                         every CPU (synchronize_rcu[_expedited]() would do too: the rx_handler
+ *                         runs under rcu_read_lock; why, and the figures: c/platform/linux/
+ *                         mnetif_barrier.c, RESULTS.md). A consumer that did not opt in keeps
+ *                         the full-fence producer. The FreeBSD glue has no such ioctl yet.
  *     MNETIF_MODEL        a HEAVY fence step (c/model/rt/rt.h "Fences"); the light side is no
  *                         operation at all (the model keeps program order).
  *

@@ -232,7 +232,9 @@ struct mn_prod {
 	mn_u32 *wake;            /* sr_wake */
 	mn_u16 *lens;            /* ss_len[0] */
 	uint16_t cons_seen;      /* v3: the consumer index last read (the cached peer index) */
-	uint8_t light;           /* v3 with a heavy barrier: a compiler barrier before reading sr_wake */
+	uint8_t light;           /* v3 with a heavy barrier: a compiler barrier before reading sr_wake
+	                          * (attach: mn_heavy_barrier_register(); the Linux module sets it after
+	                          * attach for a consumer that opted in, uapi.h MNETIF_PLUG_BARRIER) */
 };
 
 /* Consumer-private state. */
@@ -331,9 +333,9 @@ int mn_cons_release_n(struct mn_cons *c, uint32_t n);
 /* Event channel, consumer side: 1 = ring still empty after arming sr_wake, safe to sleep on the
  * channel; 0 = frames arrived (or v3's heavy barrier failed), do not sleep. */
 int mn_cons_prepare_wait(struct mn_cons *c);
-/* v3: the heavy barrier of prepare_wait when the producer is out of membarrier's reach (a hook
- * for a kernel producer's own barrier; none is wired yet: the kernel producers keep a full fence,
- * atomic.h). fn NULL: back to mn_heavy_barrier(). Set it after attach, before the first wait. */
+/* v3: the heavy barrier of prepare_wait when the producer is out of membarrier's reach (the Linux
+ * module's rx_handler: fn = ioctl(fd, MNETIF_IOC_BARRIER), uapi.h). fn NULL: back to
+ * mn_heavy_barrier(). Set it after attach, before the first wait. */
 void mn_cons_set_barrier(struct mn_cons *c, int (*fn)(void *arg), void *arg);
 
 /* The v1 test-and-set lock on sr_lock (callable from Python and OCaml). try: 1 acquired, 0 busy.

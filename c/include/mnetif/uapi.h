@@ -11,6 +11,7 @@
  *   ioctl(fd, MNETIF_IOC_PLUG, &plug);             name + geometry + protocol -> index, MAC, up
  *   ring = mmap(NULL, plug.mmap_len, PROT_READ|PROT_WRITE, MAP_SHARED, fd, 0);
  *   mn_cons_attach(&c, ring, plug.mmap_len);
+ *   (v3 + MNETIF_PLUG_BARRIER: mn_cons_set_barrier(&c, fn, ...), fn = ioctl(fd, MNETIF_IOC_BARRIER, 0))
  *   loop: mn_cons_peek / mn_cons_release; when empty: if (mn_cons_prepare_wait(&c)) poll(fd, POLLIN),
  *         then read(fd, &n, 8) to clear the signal BEFORE peeking again
  *   close(fd)                                       unplugs (so does MNETIF_IOC_UNPLUG)

@@ -240,6 +240,42 @@ def wakeup(proto: str) -> None:
 
 
 @scenario
+def light() -> None:
+    """v3's light producer through the bindings: a v3 port opts in by default (its waits issue
+    MNETIF_IOC_BARRIER through Consumer.set_barrier), barrier=False keeps the full fence; then a
+    sender pausing between frames makes wait() sleep often, and every frame must wake it (a lost
+    wakeup would leave wait() asleep for its whole 5 s timeout with the frame in the ring)."""
+    with kmod.plug(RXIF, "v3", barrier=False) as port:
+        full = port.light
+    tx = Sender()
+    with kmod.open_port(RXIF, "v3") as port:
+        sent = [frame(6000 + i, 60 + i) for i in range(150)]
+
+        def pace() -> None:
+            for f in sent:
+                tx.send([f])
+                time.sleep(0.003)
+        t = threading.Thread(target=pace)
+        got: list[bytes] = []
+        slept = 0
+        t.start()
+        while len(got) < len(sent):
+            if port.consumer.fill() == 0:
+                slept += 1
+            if not port.wait(5.0):
+                break
+            while (f := port.consumer.pop()) is not None:
+                got.append(f)
+        t.join()
+        c = port.counters()
+        check(port.light and not full and got == sent and slept >= 10 and c["frames"] == len(sent),
+              "light-v3", f"v3 default light={port.light} (want True), barrier=False light={full} "
+              f"(want False); {len(sent)} frames 3 ms apart: {first_diff(sent, got)}, the consumer "
+              f"found the ring empty {slept} times, signals {c['notify']}, published {c['frames']}")
+    tx.close()
+
+
+@scenario
 def level_triggered() -> None:
     """The device's poll is level-triggered: a pending signal stays reported (also to an epoll
     created after it) until clear_event() (read()) takes it; then nothing is pending."""
@@ -455,6 +491,7 @@ def rest() -> None:
     for proto in ("v2", "v1", "v3"):
         stall(proto)
         wakeup(proto)
+    light()
     level_triggered()
     unplug()
     errors()

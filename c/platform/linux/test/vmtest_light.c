@@ -129,7 +129,7 @@ void t_wakeup_stress(uint32_t flags, uint32_t mode, uint32_t n, uint32_t pause_u
 	      "producer %s, barrier mode %u, sender pausing %u us: %u of %u frames delivered in order "
 	      "(%u invalid), %u sleeps, %u signals, %u lost wakeups; published %llu + dropped %u = %s "
 	      "received %lld - backlog drops %lld", k.plug.light ? "light" : "full-fence", mode, pause_us,
-	      got, n, bad, sleeps, c.notify, lost, (unsigned long long)c.frames, c.drop_full + c.drop_oversize, RXIF, rx1 - rx0,
-	      sd1 - sd0);
+	      got, n, bad, sleeps, c.notify, lost, (unsigned long long)c.frames,
+	      c.drop_full + c.drop_oversize, RXIF, rx1 - rx0, sd1 - sd0);
 	kring_close(&k);
 }
