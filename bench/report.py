@@ -32,6 +32,8 @@ HOOKS = [
     ("Harness speed (executions/s per engine and memory model; time to find each zoo bug)",
      ROOT / "reports" / "harness_bench.md"),
     ("OCaml batch consumer vs the batched C consumer", ROOT / "ocaml_shim" / "RESULTS.md"),
+    ("Kernel module in the VM: rx_handler per frame (v2 / v3 full fence / v3 light) and the heavy "
+     "barrier per sleep (make kmod-test)", ROOT / "c" / "platform" / "linux" / "RESULTS.md"),
 ]
 # issue 14. The old "1500 B >= 0.8x memcpy" target is retired: a one-thread copy stays in one
 # core's cache and bounds nothing across two CPUs; xcore-bulk is the reference.
