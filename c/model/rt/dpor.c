@@ -68,7 +68,7 @@
  * additions are sleep-set blocked or equivalent to explored runs. Disabled transitions keep the
  * FG05 rule (a superset).
  *
- * Sleep sets (Godefroid 1996; FG05 section 4), on by default (rt_dpor_sleep(rt, 0): plain FG05).
+ * Sleep sets (Godefroid 1996; FG05 section 4), in every mode but RT_DPOR_FG05 (plain FG05).
  * A state's sleep set holds threads whose next transition need not be explored from it: every
  * execution starting with it is equivalent to one already explored. Stored per decision of the
  * current prefix: the sleepers on arrival, then the event each explored option performed there.
