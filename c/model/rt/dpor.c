@@ -83,8 +83,8 @@
  * the events before the block are analysed and only its decisions are kept (st->blocked counts
  * such runs). Sleep sets only prune executions equivalent to explored ones; a memory operation's
  * own decision (rt_choose) passes the sleep set on unchanged (its alternatives are not threads).
- * Not done: wakeup trees (optimal DPOR), so sleep-set blocked runs remain (few on the ring's
- * workloads: the explored runs are mostly distinct traces of the dependency relation).
+ * Not done: wakeup trees (optimal DPOR), so sleep-set blocked runs remain (few on the workloads
+ * measured, docs/harness.md: the runs explored are mostly distinct traces of the relation).
  *
  * Exploration order: the deepest decision with a backtrack option not yet done is taken next (its
  * option index becomes the last choice of the list); decisions past the list choose 0 (or, with
