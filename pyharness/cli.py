@@ -453,7 +453,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("bench", help="harness figures (executions/s, examples/s, zoo times)")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--dpor", action="store_true",
-                   help="only the DPOR figures: sleep sets vs plain FG05 (section of the report)")
+                   help="only the DPOR figures: source sets vs FG05 + sleep sets (section of the report)")
     p.add_argument("--budget", type=int, default=1_000_000,
                    help="--dpor: executions per workload and algorithm")
     p.set_defaults(fn=cmd_bench)

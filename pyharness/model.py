@@ -228,8 +228,8 @@ def lib(variant: str = "fixed") -> C.CDLL:
                                          C.c_uint32, C.POINTER(CExploreStats), U32P, C.c_uint32,
                                          U32P]
         so.mn_model_dpor_sub.restype = C.c_int
-        so.mn_model_dpor_sleep.argtypes = [C.c_int]
-        so.mn_model_dpor_sleep.restype = None
+        so.mn_model_dpor_mode.argtypes = [C.c_int]
+        so.mn_model_dpor_mode.restype = C.c_int
         so.mn_model_dpor_mutate.argtypes = [C.c_int]
         so.mn_model_dpor_mutate.restype = None
         so.mn_model_hostile_mutate.argtypes = [C.c_int]
@@ -383,14 +383,24 @@ def hostile_mutate(mutation: int, variant: str = "fixed") -> None:
 
 def dpor_mutate(mutation: int, variant: str = "fixed") -> None:
     """Test-only: 0 normal DPOR; 1 every pair of steps independent; 2 no backtracking; 3 no
-    branching on rt_choose; 4 sleepers never woken."""
+    branching on rt_choose; 4 sleepers never woken; 5 source sets: a race's reversal keeps the
+    events that happen after its first one; 6 a load independent of another actor's drain to it."""
     lib(variant).mn_model_dpor_mutate(mutation)
 
 
-def dpor_sleep(on: bool, variant: str = "fixed") -> None:
-    """DPOR with sleep sets (the default) or without them (the plain FG05 algorithm, which the
-    benchmark compares against)."""
-    lib(variant).mn_model_dpor_sleep(int(on))
+# The DPOR algorithms (rt.h enum rt_dpor_mode): source sets + sleep sets with the refined
+# dependency (the default), Flanagan-Godefroid + sleep sets, plain Flanagan-Godefroid.
+DPOR_MODES = {"source": 0, "sleep": 1, "fg05": 2}
+DPOR_DEFAULT = "source"
+
+
+def dpor_mode(mode: str, variant: str = "fixed") -> None:
+    """Selects the DPOR algorithm of `variant`'s library (DPOR_MODES; the benchmark and the
+    soundness tests compare them); ValueError for an unknown name."""
+    if mode not in DPOR_MODES:
+        raise ValueError(f"unknown DPOR mode {mode!r}: use one of {', '.join(DPOR_MODES)}")
+    if lib(variant).mn_model_dpor_mode(DPOR_MODES[mode]):
+        raise RuntimeError(f"mn_model_dpor_mode({DPOR_MODES[mode]}) failed")
 
 
 _NAMES: dict[str, list[str]] = {}

@@ -438,11 +438,12 @@ enum { MN_ARM_MUT_NONE = 0, MN_ARM_MUT_NEWEST = 1 /* loads read the newest messa
        loads order nothing */, MN_ARM_MUT_NO_WMB = 4 /* store fences order nothing */,
        MN_ARM_MUT_UNCHECKED_FULFIL = 5 /* promises fulfilled whatever the views */ };
 void mn_model_arm_mutate(int mutation);
-/* Test-only: 0 normal; 1 treat every pair of steps as independent; 2 drop the backtrack rule.
- * Either makes DPOR unsound: the soundness tests must catch it. */
+/* Test-only: 0 normal; 1 treat every pair of steps as independent; 2 drop the backtrack rule;
+ * 3-6 as rt_dpor_mutate (rt/rt.h). Each makes DPOR unsound: the soundness tests must catch it. */
 void mn_model_dpor_mutate(int mutation);
-/* DPOR with sleep sets (1, the default) or the plain FG05 algorithm (0), for comparison. */
-void mn_model_dpor_sleep(int on);
+/* The DPOR algorithm (enum rt_dpor_mode): 0 source sets + sleep sets (the default), 1
+ * Flanagan-Godefroid + sleep sets, 2 plain Flanagan-Godefroid, for comparison. 0 or -EINVAL. */
+int mn_model_dpor_mode(int mode);
 /* Test-only: 1 makes the hostile runs' out-of-bounds region start at the last slot (so the
  * producer's own writes there are reported: the oracle must fire); 0 normal. */
 void mn_model_hostile_mutate(int mutation);

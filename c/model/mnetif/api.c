@@ -364,10 +364,11 @@ void mn_model_dpor_mutate(int mutation)
 		rt_dpor_mutate(ctx.rt, mutation);
 }
 
-void mn_model_dpor_sleep(int on)
+int mn_model_dpor_mode(int mode)
 {
-	if (ctx.rt || (ctx.rt = rt_new()))
-		rt_dpor_sleep(ctx.rt, on);
+	if (!ctx.rt && !(ctx.rt = rt_new()))
+		return -ENOMEM;
+	return rt_dpor_mode(ctx.rt, mode);
 }
 
 void mn_model_hostile_mutate(int mutation)

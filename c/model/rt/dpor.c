@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Dynamic partial-order reduction (Flanagan & Godefroid, POPL 2005) over rt: stateless, by
- * re-execution, with NO preemption bound. Every execution is an ordinary choice list (rt.h), so a
- * counterexample is an ordinary replay token.
+ * Dynamic partial-order reduction over rt: stateless, by re-execution, with NO preemption bound.
+ * Every execution is an ordinary choice list (rt.h), so a counterexample is an ordinary replay
+ * token. Three algorithms (rt_dpor_mode): source sets + sleep sets (Abdulla, Aronis, Jonsson,
+ * Sagonas, JACM 2017, Algorithm 1; the default), Flanagan-Godefroid (POPL 2005) + sleep sets, and
+ * plain Flanagan-Godefroid; the last two for comparison.
  *
  * Events and threads. An event is one iteration of the scheduler loop (sched.c): the chosen
  * option's operation or drain, plus whatever the runtime does in the same iteration (the chosen
@@ -16,7 +18,8 @@
  * that buffered their entry (the `src` edge below, like program order).
  *
  * Dependency (conservative; when in doubt, dependent). Two events of different threads are
- * dependent iff either is GLOBAL, or they access overlapping locations and one writes them.
+ * dependent iff either is GLOBAL, or they access overlapping locations and one writes them (two
+ * loads never are).
  * Accesses are recorded by hooks (memory.c, ops.c): loads, copies out and RMW reads read committed
  * memory (a forwarded load is recorded as a read too, which only adds dependencies); every commit
  * (SC store, RMW, drain, region copy, flush) writes it. The workload's per-step oracle (after_step)
@@ -25,9 +28,14 @@
  * state): each such write also writes the pseudo-location RT_DPL_INV. Runtime state shared outside
  * memory is a pseudo-location too: which actors finished, whose buffer is empty (rt_idle reads
  * both), an event channel's pending count (rt_signal, rt_wait), and the workload's own
- * (rt_dep_pseudo: e.g. its reference model). An event is GLOBAL (dependent with every event of
- * another thread) when it spins (reads the commit log), kills (rt_kill), wakes an actor
- * (enabledness changes; the woken actor runs within the event), forces a drain out of a full
+ * (rt_dep_pseudo: e.g. its reference model). An event that wakes an actor (its woken fiber runs
+ * on within the event, touching only private state) writes the pseudo-location of the woken
+ * actor's blocked state (RT_DPL_WAKE; the woken actor's next event also happens after it, like
+ * program order), so it is dependent with the blocking operation it ends (which wrote or read the
+ * channel or range the wakeup writes anyway) and with the other wakeups of that actor, no more;
+ * with the two older algorithms a wakeup is GLOBAL as before (their figures stay comparable).
+ * An event is GLOBAL (dependent with every event of
+ * another thread) when it spins (reads the commit log), kills (rt_kill), forces a drain out of a full
  * store buffer, or when the workload says so (rt_dep_global: e.g. freeing a region). A flush
  * (FULL fence, RMW) is its commits; so is a HEAVY fence's (every actor's buffer), which also writes
  * the pseudo-location every buffered store reads (RT_DPL_HEAVY: a store buffered before the fence
@@ -52,7 +60,15 @@
  * transition taken as GLOBAL (FG05 checks every thread, enabled or not, at every state).
  * A state with one option has no decision and nothing to add (its only thread is the one run).
  *
- * Sleep sets (Godefroid 1996; FG05 section 4), on by default (rt_dpor_sleep(rt, 0): plain FG05).
+ * Source sets (the default; "source_race" below): every race of e_j (each dependent event of
+ * another thread that happens before e_j through no other event), not only the last one, is
+ * reversed at the state before its first event e_i by the sequence v = notdep(e_i).e_j; one of
+ * v's initials joins the backtrack set there unless one already is in it or asleep on arrival.
+ * FG05 instead adds e_j's own thread (or every enabled thread), which explores more: many of its
+ * additions are sleep-set blocked or equivalent to explored runs. Disabled transitions keep the
+ * FG05 rule (a superset).
+ *
+ * Sleep sets (Godefroid 1996; FG05 section 4), in every mode but RT_DPOR_FG05 (plain FG05).
  * A state's sleep set holds threads whose next transition need not be explored from it: every
  * execution starting with it is equivalent to one already explored. Stored per decision of the
  * current prefix: the sleepers on arrival, then the event each explored option performed there.
@@ -67,7 +83,8 @@
  * the events before the block are analysed and only its decisions are kept (st->blocked counts
  * such runs). Sleep sets only prune executions equivalent to explored ones; a memory operation's
  * own decision (rt_choose) passes the sleep set on unchanged (its alternatives are not threads).
- * Not done: source sets and wakeup trees (optimal DPOR), so blocked runs remain.
+ * Not done: wakeup trees (optimal DPOR), so sleep-set blocked runs remain (few on the workloads
+ * measured, docs/harness.md: the runs explored are mostly distinct traces of the relation).
  *
  * Exploration order: the deepest decision with a backtrack option not yet done is taken next (its
  * option index becomes the last choice of the list); decisions past the list choose 0 (or, with
@@ -146,9 +163,17 @@ void rt_dpor_mutate(struct rt *rt, int m)
 	rt->dp_mutate = m;
 }
 
-void rt_dpor_sleep(struct rt *rt, int on)
+int rt_dpor_mode(struct rt *rt, int mode)
 {
-	rt->dp_nosleep = !on;
+	if (mode != RT_DPOR_SOURCE && mode != RT_DPOR_SLEEP && mode != RT_DPOR_FG05)
+		return -EINVAL;
+	rt->dp_mode = mode;
+	return 0;
+}
+
+static int nosleep(const struct rt *rt)
+{
+	return rt->dp_mode == RT_DPOR_FG05;
 }
 
 void rt_dpor_release(struct rt *rt)
@@ -301,7 +326,7 @@ void dp_event_chosen(struct rt *rt, uint32_t c, uint32_t decision, int drain, in
 	e->tid = R->opts[e->opt + c];
 	e->dec = decision;
 	/* a state whose only option is asleep is sleep-set blocked as well */
-	if (decision == ~0u && R->online && !R->blocked && !rt->dp_nosleep && asleep(R, e->tid)) {
+	if (decision == ~0u && R->online && !R->blocked && !nosleep(rt) && asleep(R, e->tid)) {
 		R->blocked = 1;
 		R->blocked_dec = rt->res.ndecisions;
 		R->blocked_ev = R->nev - 1;
@@ -340,8 +365,11 @@ void dp_wake(struct rt *rt, int actor)
 
 	if (!e)
 		return;
-	e->global = 1;
 	R->wake_src[actor] = (int32_t)(R->nev - 1);
+	if (rt->dp_mode == RT_DPOR_SOURCE)
+		dp_loc(rt, RT_DPL_WAKE + actor, 1, 1);
+	else
+		e->global = 1;
 }
 
 void dp_loc(struct rt *rt, int loc, uint32_t n, int write)
@@ -390,9 +418,10 @@ static uint64_t owner(uint64_t key)
  * forwarded the buffered bytes, after it memory holds the same bytes (another actor's write in
  * between is a separate dependency). So between an actor's event and one of its drains only
  * WRITES conflict (a flush/RMW committing the same bytes). */
-static int own_drain(uint64_t a, uint64_t b)
+static int own_drain(int mutate, uint64_t a, uint64_t b)
 {
-	return (a >= (1ull << 62)) != (b >= (1ull << 62)) && owner(a) == owner(b);
+	/* test-only mutation 6: every actor's loads commute with every drain (unsound) */
+	return (a >= (1ull << 62)) != (b >= (1ull << 62)) && (owner(a) == owner(b) || mutate == 6);
 }
 
 /* A transition that never ran (disabled): a drain's write, or (an actor's) GLOBAL. */
@@ -400,7 +429,7 @@ static int dependent_virtual(int mutate, const struct dp_event *x, uint64_t key,
 			     const struct dp_range *v)
 {
 	uint32_t i;
-	int own = own_drain(x->tid, key);
+	int own = own_drain(mutate, x->tid, key);
 
 	if (mutate == 1)
 		return 0;
@@ -421,7 +450,7 @@ static int dependent(int mutate, const struct dp_event *x, const struct dp_event
 		return 0;
 	if (x->global || y->global)
 		return 1;
-	own = own_drain(x->tid, y->tid);
+	own = own_drain(mutate, x->tid, y->tid);
 	for (i = 0; i < x->nr; i++)
 		for (j = 0; j < y->nr; j++)
 			if ((own ? x->r[i].w && y->r[j].w : x->r[i].w || y->r[j].w) &&
@@ -479,7 +508,7 @@ uint32_t dp_decide(struct rt *rt, uint32_t d, uint32_t n, int sched, uint32_t c,
 	struct dp_sleep *S;
 	uint32_t k;
 
-	if (rt->dp_nosleep || R->oom)
+	if (nosleep(rt) || R->oom)
 		return c;
 	if (listed) {
 		if (d != R->bt_dec)
@@ -531,7 +560,7 @@ static int asleep_at(const struct dp_sleep *S, uint64_t key)
 
 struct search {
 	const struct rt_dp *R;
-	int mutate;
+	int mutate, mode;
 	uint8_t *fl;              /* option flags of every decision, decision d at doff[d] */
 	uint32_t flcap;
 	uint32_t *doff, doffcap;
@@ -592,10 +621,64 @@ static int enabled_in(const struct rt_dp *R, const struct dp_event *e, uint64_t 
 	return 0;
 }
 
+/* Source sets (Abdulla et al., JACM 2017, Algorithm 1): the race e_i -> e_j is reversed at the
+ * state E' before e_i by v = notdep(e_i).e_j, the events after e_i that do not happen after it,
+ * then e_j. Any execution E'.v' with v' equivalent to v starts with one of v's INITIALS (its
+ * events with no earlier event of v happening before them, one per thread at most), so it is
+ * enough that one initial is in E''s backtrack set (explored or to be) or asleep on arrival at
+ * E' (every execution starting with it is equivalent to an explored one); else the first initial
+ * enabled at E' is added (none enabled: every enabled thread, FG05's rule). C: e_j's clock so far,
+ * exact for every event after e_i (the scan goes latest first). */
+static void source_race(struct search *s, uint32_t i, uint32_t j, const uint32_t *C, uint32_t T)
+{
+	const struct rt_dp *R = s->R;
+	const struct dp_event *e = &R->ev[i];
+	const struct dp_sleep *S;
+	uint32_t ini[RT_MAX_ACTORS * 4 + 64], nini = 0, k, m, ci = s->col[i];
+	uint8_t *f;
+
+	if (e->dec == ~0u || s->mutate == 2)
+		return;
+	for (k = i + 1; k <= j; k++) {
+		const uint32_t *K = k < j ? s->clk + (size_t)k * T : C;
+
+		if (k < j && K[ci] > i && s->mutate != 5)
+			continue;    /* happens after e_i: not in v (test-only mutation 5: kept) */
+		for (m = 0; m < nini; m++)
+			if (K[s->col[ini[m]]] > ini[m])
+				break;
+		if (m < nini)
+			continue;                       /* an earlier initial happens before it */
+		if (nini == sizeof(ini) / sizeof(ini[0])) {
+			backtrack(s, i, ~0ull);         /* (more threads than ever seen) all */
+			return;
+		}
+		ini[nini++] = k;
+	}
+	f = s->fl + s->doff[e->dec];
+	S = e->dec < R->slcap && R->sl[e->dec].sched ? &R->sl[e->dec] : NULL;
+	for (m = 0; m < nini; m++) {
+		uint64_t q = R->ev[ini[m]].tid;
+
+		if (S && asleep_at(S, q))
+			return;
+		for (k = 0; k < e->nopt; k++)
+			if (R->opts[e->opt + k] == q && (f[k] & DP_BT))
+				return;
+	}
+	for (m = 0; m < nini; m++) {
+		if (enabled_in(R, e, R->ev[ini[m]].tid)) {
+			backtrack(s, i, R->ev[ini[m]].tid);
+			return;
+		}
+	}
+	backtrack(s, i, ~0ull);
+}
+
 static int analyze(struct search *s)
 {
 	const struct rt_dp *R = s->R;
-	uint32_t n = s->nev, j, i, t, T, k;
+	uint32_t n = s->nev, j, i, t, T, k, nr;
 	uint32_t *P;
 
 	s->nkeys = 0;
@@ -628,21 +711,20 @@ static int analyze(struct search *s)
 			for (k = 0; k < T; k++)
 				if (s->clk[(size_t)e->src * T + k] > P[k])
 					P[k] = s->clk[(size_t)e->src * T + k];
-		/* the race: the last dependent event of another thread not happening before p */
-		for (i = j; i-- > 0;) {
-			if (s->col[i] != t && P[s->col[i]] <= i && dependent(s->mutate, &R->ev[i], e)) {
-				backtrack(s, i, e->tid);
-				break;
-			}
-		}
-		/* e_j's clock: P joined with every dependent earlier event's (latest first; an event
-		 * already covered brings nothing new) */
+		/* e_j's clock: P joined with every dependent earlier event's, latest first. A
+		 * dependent event of another thread not yet covered then is a race (it happens before
+		 * e_j through no other event): FG05 reverses the last one (the latest, by adding p
+		 * before it), source sets every one (source_race) */
 		memcpy(C, P, T * sizeof(uint32_t));
-		for (i = j; i-- > 0;) {
+		for (i = j, nr = 0; i-- > 0;) {
 			const uint32_t *D;
 
 			if (s->col[i] == t || C[s->col[i]] > i || !dependent(s->mutate, &R->ev[i], e))
 				continue;
+			if (s->mode != RT_DPOR_SOURCE && !nr++)
+				backtrack(s, i, e->tid);
+			else if (s->mode == RT_DPOR_SOURCE)
+				source_race(s, i, j, C, T);
 			D = s->clk + (size_t)i * T;
 			for (k = 0; k < T; k++)
 				if (D[k] > C[k])
@@ -767,6 +849,7 @@ int rt_dpor_sub(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t
 	R = rt->dp;
 	s.R = R;
 	s.mutate = rt->dp_mutate;
+	s.mode = rt->dp_mode;
 	R->bt_dec = ~0u;
 	if (plen) {
 		if (!prefix || grow((void **)&c, &ccap, plen + 1, sizeof(uint32_t)))
@@ -815,7 +898,7 @@ int rt_dpor_sub(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t
 			break;
 		}
 		rt_explore_count(rt, st, r);
-		if (r->violation && !rt->dp_nosleep) {
+		if (r->violation && !nosleep(rt)) {
 			/* past the list a sleep set may have taken options other than 0: the whole
 			 * list of this run is the replay token */
 			nd = r->ndecisions;
@@ -873,7 +956,7 @@ int rt_dpor_sub(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t
 			break;
 		}
 		/* the options explored this run join their states' sleep sets (for their siblings) */
-		if (!rt->dp_nosleep) {
+		if (!nosleep(rt)) {
 			for (d = R->bt_dec == ~0u ? plen : R->bt_dec; d < nd; d++) {
 				struct dp_sleep *S = &R->sl[d];
 
@@ -889,7 +972,7 @@ int rt_dpor_sub(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t
 		/* the deepest decision with a backtrack option not explored yet and not asleep there */
 		for (d = nd; d-- > plen;) {
 			uint8_t *f = s.fl + s.doff[d];
-			const struct dp_sleep *S = !rt->dp_nosleep && !s.internal[d] ? &R->sl[d] : NULL;
+			const struct dp_sleep *S = !nosleep(rt) && !s.internal[d] ? &R->sl[d] : NULL;
 
 			for (k = 0; k < s.doff[d + 1] - s.doff[d]; k++) {
 				if (!(f[k] & DP_BT) || (f[k] & DP_DONE))

@@ -326,10 +326,14 @@ int rt_dpor_sub(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t
 		int stop_on_violation, const uint32_t *prefix, uint32_t plen, struct rt_stats *st,
 		uint32_t *cex, uint32_t cap, uint32_t *cex_len);
 /* Test-only: 1 every pair of steps independent, 2 no backtracking, 3 a memory operation's own
- * decisions (rt_choose) not branched, 4 sleepers never woken (all unsound), 0 normal. */
+ * decisions (rt_choose) not branched, 4 sleepers never woken, 5 source sets: a race's reversal
+ * v keeps the events that happen after its first event (notdep dropped), 6 a load independent of
+ * another actor's drain to it (all unsound), 0 normal. */
 void rt_dpor_mutate(struct rt *rt, int mutation);
-/* Sleep sets on (default) or off (the plain FG05 algorithm, for comparison). */
-void rt_dpor_sleep(struct rt *rt, int on);
+/* The algorithm (dpor.c): source sets + sleep sets with the refined dependency (the default), or
+ * the older ones for comparison: Flanagan-Godefroid + sleep sets, plain Flanagan-Godefroid. */
+enum rt_dpor_mode { RT_DPOR_SOURCE = 0, RT_DPOR_SLEEP = 1, RT_DPOR_FG05 = 2 };
+int rt_dpor_mode(struct rt *rt, int mode);               /* 0, or -EINVAL (unknown mode) */
 /*
  * ARM: which stores may be promised (load buffering, mm_arm.c). A candidate is "actor `actor` will
  * store `size` bytes at `off` in region `region` (rt_add_region's id)": the scalar `value`

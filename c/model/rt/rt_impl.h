@@ -138,7 +138,7 @@ struct rt {
 	uint32_t dp_ev;              /* index of the event (scheduler loop iteration) being executed */
 	struct rt_dp *dp;
 	int dp_mutate;
-	int dp_nosleep;              /* 1: FG05 without sleep sets (rt_dpor_sleep) */
+	int dp_mode;                 /* enum rt_dpor_mode (rt_dpor_mode) */
 	/* searches */
 	rt_result_fn hook_fn;
 	void *hook_arg;
@@ -273,6 +273,7 @@ enum { RT_DPL_DONE = 0,     /* which actors have finished (rt_idle reads it) */
        RT_DPL_SB = 8,       /* + actor: whether its store buffer is empty (rt_idle) */
        RT_DPL_HEAVY = 16,   /* a HEAVY fence writes it, every buffered store reads it: whether a
 			     * store is still buffered after the fence depends on their order */
+       RT_DPL_WAKE = 17,    /* + actor: whether it is blocked (a wakeup writes it; RT_DPOR_SOURCE) */
        RT_DPL_USER = 32,    /* + the workload's pseudo-locations */
        RT_DPL__COUNT = 96 };
 void dp_loc(struct rt *rt, int loc, uint32_t n, int write);
