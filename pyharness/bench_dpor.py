@@ -79,7 +79,7 @@ def kept_section(path) -> str:
 
 
 def main(budget: int) -> int:
-    out = campaign.REPORTS / "harness_bench.md"
+    out = campaign.FIGURES / "harness_bench.md"
     sec = section(budget)
     print(sec)
     old = out.read_text() if out.exists() else ""
