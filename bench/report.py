@@ -339,6 +339,10 @@ def main() -> int:
     doc += ["", "## 2. Wakeup latency and idle CPU", ""] + wake_lines
     doc += ["", "## Targets (from the medians above)", ""]
     doc += [f"- {'MET ' if ok else 'MISSED'} {name}" for name, ok in targets.items()]
+    if not all(targets.values()):
+        doc += ["", "What stands in the way of a MISSED target, with the profile: docs/performance.md, "
+                "\"The per-frame path on quiet machines\" (the ratios also move with the host's "
+                "placement of the two vCPUs: compare runs there)."]
     doc += ["", "## 3. Other parts", ""] + hook_sections()
     text = "\n".join(doc).rstrip() + "\n"
     print(text)
