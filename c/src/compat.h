@@ -35,10 +35,8 @@
  * in the model, where it would only add noise to the operation stream. */
 #if defined(__GNUC__) && !defined(MNETIF_MODEL)
 #define mn_prefetch(p) __builtin_prefetch((p), 0, 3)
-#define mn_prefetch_w(p) __builtin_prefetch((p), 1, 3)   /* the same, for a line we will write */
 #else
 #define mn_prefetch(p) ((void)(p))
-#define mn_prefetch_w(p) ((void)(p))
 #endif
 
 #endif

@@ -423,9 +423,6 @@ MN_HOT int push_sw(struct mn_prod *p, const struct mn_frame *f, uint32_t n, mn_c
 	/* Release: the consumer's load-acquire of sr_avail sees every ss_len and frame byte above. */
 	mn_store_release(&h->sr_avail, p->prod);
 #endif
-	/* The next slot is free (the consumer is done with it): own its line before the next push. */
-	if (room > k)
-		mn_prefetch_w(prod_slot(p, p->prod));
 	return (int)k;
 }
 
