@@ -675,6 +675,9 @@ class Consumer(_Handle):
         rx_handler: mnetif.kmod). fn() returns 0 (done) or -errno (not done: prepare_wait then says
         "do not sleep"); an exception counts as -EIO. None: back to membarrier(2)."""
         self._live()
+        if fn is not None and not callable(fn):
+            raise TypeError(f"set_barrier takes a callable returning 0 or -errno, or None; got "
+                            f"{type(fn).__name__}")
         if fn is None:
             self._heavy = None
             self.ring.lib.mn_cons_set_barrier(C.byref(self._s), None, None)

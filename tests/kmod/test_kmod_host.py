@@ -90,6 +90,9 @@ def test_set_barrier_is_the_heavy_barrier_of_a_v3_wait():
     assert cons.prepare_wait() is False, "an exception in the barrier must count as failed"
     cons.set_barrier(None)
     assert cons.prepare_wait() is True and len(calls) == 1
+    with pytest.raises(TypeError, match="callable"):
+        cons.set_barrier(0)      # not a barrier: refused here, not a silent "never sleep" later
+    assert cons.prepare_wait() is True, "a refused set_barrier must leave the barrier as it was"
 
 
 def test_plug_opts_v3_into_the_light_producer_only():
