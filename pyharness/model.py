@@ -38,6 +38,7 @@ CONSUMER_NONE, CONSUMER_C, CONSUMER_EXTERNAL = 0, 1, 2
 PLAIN, RELAXED, ACQUIRE, RELEASE, SEQ_CST, ACQ_REL = 0, 1, 2, 3, 4, 5
 FENCE_ACQUIRE, FENCE_RELEASE, FENCE_FULL, FENCE_WMB, FENCE_RMB = 2, 3, 4, 5, 6
 FENCE_HEAVY = 7       # the asymmetric barrier's heavy side (rt.h "Fences")
+BLIND = 0x100         # or'ed into a FETCH_ADD's order: the old value is not used (rt.h RT_BLIND)
 ORDER_NAMES = ["plain", "relaxed", "acquire", "release", "seq_cst", "wmb", "rmb"]
 FENCE_NAMES = {FENCE_ACQUIRE: "acquire", FENCE_RELEASE: "release", FENCE_FULL: "full",
                FENCE_WMB: "wmb", FENCE_RMB: "rmb", FENCE_HEAVY: "heavy"}
@@ -116,7 +117,7 @@ def library_name(variant: str = "fixed") -> str:
 
 # ---- ctypes structures (model.h) -------------------------------------------------------------
 class LitmusOp(C.Structure):
-    _fields_ = [("op", C.c_uint8), ("order", C.c_uint8), ("size", C.c_uint8), ("pad", C.c_uint8),
+    _fields_ = [("op", C.c_uint8), ("order", C.c_uint8), ("size", C.c_uint8), ("flags", C.c_uint8),
                 ("off", C.c_uint32), ("value", C.c_uint64)]
 
 
@@ -297,7 +298,9 @@ def to_c(w: "Workload", promises: Sequence[tuple] = ()) -> CWorkload:
         for i, ins in enumerate(prog):
             op, off, order, value = ins[:4]
             size = ins[4] if len(ins) > 4 else 4
-            c.litmus[a][i] = LitmusOp(op, order, size, 0, off, value)
+            # order | BLIND (a FETCH_ADD): the low byte is the order, flags bit 0 the BLIND
+            c.litmus[a][i] = LitmusOp(op, order & 0xff, size, 1 if order & BLIND else 0, off,
+                                      value)
     if len(w.litmus_final) > MAX_LITMUS:
         raise ValueError(f"at most {MAX_LITMUS} final locations")
     c.nlitmus_final = len(w.litmus_final)
@@ -384,7 +387,8 @@ def hostile_mutate(mutation: int, variant: str = "fixed") -> None:
 def dpor_mutate(mutation: int, variant: str = "fixed") -> None:
     """Test-only: 0 normal DPOR; 1 every pair of steps independent; 2 no backtracking; 3 no
     branching on rt_choose; 4 sleepers never woken; 5 source sets: a race's reversal keeps the
-    events that happen after its first one; 6 a load independent of another actor's drain to it."""
+    events that happen after its first one; 6 a load independent of another actor's drain to it;
+    7 a blind add (BLIND) independent of loads."""
     lib(variant).mn_model_dpor_mutate(mutation)
 
 

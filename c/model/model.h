@@ -90,9 +90,11 @@
  *                         nobody;
  *   consumer sleep        rt_wait on event channel 0 (mn_model_notify signals it): blocked until a
  *                         notification is pending (consumer_waits = 1);
- *   consumer idle         rt_idle on the ring (consumer_waits = 0, ring empty): blocked until another
- *                         actor changes ring memory or an actor finishes, then it polls again; it
- *                         returns "final" once every producer is finished and nothing is buffered.
+ *   consumer idle         rt_idle (consumer_waits = 0, ring empty): blocked until another actor
+ *                         changes a location its empty poll read (the header words: a poll that
+ *                         reads the same values finds the same nothing) or the last producer
+ *                         finishes, then it polls again; it returns "final" once every producer
+ *                         is finished and nothing is buffered.
  * Quiescence = nothing runnable and nothing left to drain; the run ends there.
  *
  * Oracles (rt hooks of the workload, mnetif/oracles.c; checked during the run, first violation
@@ -152,10 +154,11 @@ enum mn_actor_state {
 };
 
 /* A litmus operation: op is enum mn_op (LOAD/STORE/FENCE/TAS/FETCH_ADD); off is a byte offset in the
- * ring buffer (use the MN_OFF_* header fields so the trace names them); size 2/4/8 (0 = 4). A LOAD's
- * value is recorded in result.litmus_regs[actor][i]. */
+ * ring buffer (use the MN_OFF_* header fields so the trace names them); size 2/4/8 (0 = 4); flags
+ * bit 0: a FETCH_ADD is blind (mn_atomic_add, RT_BLIND). A LOAD's value is recorded in
+ * result.litmus_regs[actor][i]. */
 struct mn_litmus_op {
-	uint8_t op, order, size, pad;
+	uint8_t op, order, size, flags;
 	uint32_t off;
 	uint64_t value;
 };

@@ -17,7 +17,8 @@ _Static_assert(SAME(MN_OP_LOAD, RT_OP_LOAD) && SAME(MN_OP_STORE, RT_OP_STORE) &&
 	       SAME(MN_OP_NOTIFY, RT_OP_SIGNAL), "atomic.h's enum mn_op must be rt's enum rt_op");
 _Static_assert(SAME(MN_PLAIN, RT_PLAIN) && SAME(MN_RELAXED, RT_RELAXED) &&
 	       SAME(MN_ACQUIRE, RT_ACQUIRE) && SAME(MN_RELEASE, RT_RELEASE) &&
-	       SAME(MN_SEQ_CST, RT_SEQ_CST) && SAME(MN_ACQ_REL, RT_ACQ_REL),
+	       SAME(MN_SEQ_CST, RT_SEQ_CST) && SAME(MN_ACQ_REL, RT_ACQ_REL) &&
+	       SAME(MN_BLIND, RT_BLIND),
 	       "atomic.h's enum mn_order must be rt's enum rt_order");
 _Static_assert(SAME(MN_FENCE_ACQUIRE, RT_FENCE_ACQUIRE) && SAME(MN_FENCE_RELEASE, RT_FENCE_RELEASE) &&
 	       SAME(MN_FENCE_FULL, RT_FENCE_FULL) && SAME(MN_FENCE_WMB, RT_FENCE_WMB) &&

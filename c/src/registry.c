@@ -263,13 +263,13 @@ static struct mn_entry *input_get(uint32_t ifindex)
 		if (mn_load_acquire(&e->state) != MN_ENTRY_LIVE || mn_read_once(&e->ifindex) != ifindex)
 			continue;
 		/* Fully ordered: pairs with mn_unplug's fence (see there). */
-		(void)mn_fetch_add(&e->users, 1u);
+		mn_atomic_add(&e->users, 1u);
 		/* Acquire again: between the two loads the entry may have been unplugged and plugged
 		 * anew (users was 0 when unplug looked); this load is then what orders the new plug's
 		 * ring initialisation and attach before our accesses. */
 		if (mn_load_acquire(&e->state) == MN_ENTRY_LIVE && mn_read_once(&e->ifindex) == ifindex)
 			return e;
-		(void)mn_fetch_add(&e->users, (uint32_t)-1);
+		mn_atomic_add(&e->users, (uint32_t)-1);
 	}
 	return NULL;
 }
@@ -277,7 +277,7 @@ static struct mn_entry *input_get(uint32_t ifindex)
 static void input_put(struct mn_entry *e)
 {
 	/* Fully ordered: our ring accesses happen before unplug sees users == 0. */
-	(void)mn_fetch_add(&e->users, (uint32_t)-1);
+	mn_atomic_add(&e->users, (uint32_t)-1);
 }
 
 int netif_ether_input_copy(uint32_t ifindex, const void *src, size_t len, mn_copy_fn copy)

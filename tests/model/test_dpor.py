@@ -8,7 +8,8 @@
     backtrack rule (test-only switches in dpor.c), fails (a) and (b); with sleepers that are never
     woken (a broken sleep set), with source sets whose race reversals keep the events that happen
     after the race (notdep dropped), or with an actor's loads independent of other actors' drains
-    (a dependency wrongly declared independent), it fails (a);
+    (a dependency wrongly declared independent), or with a blind add independent of loads, it
+    fails (a);
 (d) on the sleeping-consumer workloads (the unbounded DFS does not finish them) the default
     algorithm (source sets, a wakeup dependent only through what it wakes) reaches exactly the
     outcomes of the older one (Flanagan-Godefroid + sleep sets, a wakeup dependent with
@@ -25,9 +26,10 @@ from pyharness import campaign
 from pyharness.workload import frames
 from test_zoo import ZOO
 
-L, S, F = model.OP_LOAD, model.OP_STORE, model.OP_FENCE
+L, S, F, A = model.OP_LOAD, model.OP_STORE, model.OP_FENCE, model.OP_FETCH_ADD
 X, Y, Z = model.OFF["wake"], model.OFF["error"], model.OFF["drop_full"]
 RLX, REL, ACQ = model.RELAXED, model.RELEASE, model.ACQUIRE
+BLIND = model.SEQ_CST | model.BLIND   # mn_atomic_add: a fetch_add whose old value is unused
 
 LITMUS = {
     "SB": [[(S, X, RLX, 1), (L, Y, RLX, 0)], [(S, Y, RLX, 1), (L, X, RLX, 0)]],
@@ -46,6 +48,13 @@ LITMUS = {
                    [(S, Z, RLX, 1), (S, Y, RLX, 2)]],
     "2+2W": [[(S, X, RLX, 1), (S, Y, RLX, 2)], [(S, Y, RLX, 1), (S, X, RLX, 2)],
              [(L, X, RLX, 0), (L, Y, RLX, 0)]],
+    # blind adds (RT_BLIND: two of them commute, DPOR tries one order) against loads, a store
+    # and each other's fences
+    "ADD+ADD+R": [[(A, X, BLIND, 1)], [(A, X, BLIND, 2)], [(L, X, RLX, 0), (L, X, RLX, 0)]],
+    "ADD+S+R": [[(A, X, BLIND, 1), (A, X, BLIND, 4)], [(S, X, RLX, 2)],
+                [(L, X, RLX, 0), (L, X, RLX, 0)]],
+    "SB+ADD": [[(S, X, RLX, 1), (A, Z, BLIND, 1), (L, Y, RLX, 0)],
+               [(S, Y, RLX, 1), (A, Z, BLIND, 1), (L, X, RLX, 0)]],
 }
 
 # (id, variant, workload): the unbounded DFS of each is exhausted within seconds
@@ -189,9 +198,10 @@ def test_default_dpor_reaches_the_outcomes_of_the_older_algorithm_on_sleeping_co
                         f"{repro(w, ())}")
 
 
-@pytest.mark.parametrize("mutation", [1, 2, 4, 5, 6],
+@pytest.mark.parametrize("mutation", [1, 2, 4, 5, 6, 7],
                          ids=["all-independent", "no-backtrack", "sleepers-never-wake",
-                              "source-notdep-dropped", "load-drain-independent"])
+                              "source-notdep-dropped", "load-drain-independent",
+                              "blind-add-load-independent"])
 def test_mutated_dpor_fails_the_soundness_checks(mutation):
     """The checks above can fail: a DPOR that treats every pair of steps as independent, or
     never backtracks, loses outcomes (a) and misses zoo bugs (b); one whose sleep sets never
@@ -204,7 +214,8 @@ def test_mutated_dpor_fails_the_soundness_checks(mutation):
         for v in variants:
             model.dpor_mutate(mutation, v)
         for name, variant, w in EQUIV:
-            if "litmus" in name and not name.startswith(("litmus-SB-", "litmus-MP-")):
+            if "litmus" in name and not name.startswith(("litmus-SB-", "litmus-MP-",
+                                                         "litmus-ADD")):
                 continue          # a few litmus tests suffice to show it; the ring cases all run
             fs, ds, full, red = outcome_sets(name, w, variant)
             if red != full:

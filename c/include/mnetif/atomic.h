@@ -19,6 +19,8 @@
  *   mn_test_and_set(p)         xchg(p, 1), acquire; returns the old value
  *   mn_clear_release(p)        store-release of 0 (unlock)
  *   mn_fetch_add(p, v)         fully ordered fetch-and-add; returns the old value
+ *   mn_atomic_add(p, v)        the same, old value not used (Linux atomic_add): the model knows
+ *                              two of them commute (its DPOR need not try both orders)
  *   mn_copy_to_shared(d,s,n)   frame bytes into a slot (a region store)
  *   mn_copy_from_shared(d,s,n) frame bytes out of a slot (a region load)
  *   mn_cpu_relax()             pause inside a BOUNDED retry loop (not an operation in the model)
@@ -100,6 +102,8 @@ typedef struct { uint64_t mn_shared_; } mn_u64;
 /* Orders, also the values the model runtime receives. */
 enum mn_order { MN_PLAIN = 0, MN_RELAXED = 1, MN_ACQUIRE = 2, MN_RELEASE = 3, MN_SEQ_CST = 4,
 		MN_ACQ_REL = 5 /* model only: the zoo's fetch_add that is not a full fence */ };
+/* Or'ed into a fetch_add's order by mn_atomic_add (model only): the old value is not used. */
+#define MN_BLIND 0x100
 /* Fence kinds (the model runtime's values: a fence step's order). */
 enum mn_fence { MN_FENCE_ACQUIRE = 2, MN_FENCE_RELEASE = 3, MN_FENCE_FULL = 4, MN_FENCE_WMB = 5,
 		MN_FENCE_RMB = 6 };
@@ -143,10 +147,12 @@ void mn_model_heavy_barrier(void);     /* RT_FENCE_HEAVY (ordering.c) */
 #define mn_clear_release(p)     mn_store_release(p, 0)
 #ifdef MN_ZOO_FADD_ACQREL
 /* the zoo: C11's seq_cst RMW on ARMv8 (acquire + release, no fence), the mapping before 2026-11 */
-#define mn_fetch_add(p, v)      MN_TYPED_(p, MN_ACCESS_(MN_OP_FETCH_ADD, p, MN_ACQ_REL, v))
+#define MN_FADD_ORDER_ MN_ACQ_REL
 #else
-#define mn_fetch_add(p, v)      MN_TYPED_(p, MN_ACCESS_(MN_OP_FETCH_ADD, p, MN_SEQ_CST, v))
+#define MN_FADD_ORDER_ MN_SEQ_CST
 #endif
+#define mn_fetch_add(p, v)      MN_TYPED_(p, MN_ACCESS_(MN_OP_FETCH_ADD, p, MN_FADD_ORDER_, v))
+#define mn_atomic_add(p, v)     ((void)MN_ACCESS_(MN_OP_FETCH_ADD, p, MN_FADD_ORDER_ | MN_BLIND, v))
 #define mn_smp_mb()             mn_model_fence()
 #define mn_fence_acquire()      mn_model_fence_kind(MN_FENCE_ACQUIRE)
 #define mn_fence_release()      mn_model_fence_kind(MN_FENCE_RELEASE)
@@ -316,6 +322,10 @@ static inline int mn_heavy_barrier(void)
 #define mn_heavy_barrier()      0
 #endif
 
+#endif
+
+#ifndef mn_atomic_add
+#define mn_atomic_add(p, v)     ((void)mn_fetch_add(p, v))
 #endif
 
 #endif /* MNETIF_ATOMIC_H */

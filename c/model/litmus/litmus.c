@@ -63,7 +63,8 @@ static void body(struct rt *rt, int id, void *arg)
 			p->regs[id][i] = rt_cas(rt, addr, size, o->order, o->expect, o->value);
 			break;
 		default:
-			p->regs[id][i] = rt_access(rt, o->op, addr, size, o->order, o->value);
+			p->regs[id][i] = rt_access(rt, o->op, addr, size,
+						   o->order | (o->blind ? RT_BLIND : 0), o->value);
 			break;
 		}
 	}

@@ -28,7 +28,7 @@ struct lit_op {
 	uint8_t op;                  /* RT_OP_LOAD/STORE/FENCE/TAS/FETCH_ADD/CAS */
 	uint8_t order;               /* enum rt_order; a FENCE's kind (enum rt_fence) */
 	uint8_t size;                /* 1, 2, 4, 8 (0 = 4) */
-	uint8_t pad;
+	uint8_t blind;               /* FETCH_ADD: the old value is not used (RT_BLIND; regs get 0) */
 	uint32_t off;                /* byte offset in mem, a multiple of size */
 	uint64_t value;              /* STORE/FETCH_ADD operand; CAS desired */
 	uint64_t expect;             /* CAS expected */

@@ -17,8 +17,11 @@
 #pragma GCC visibility push(hidden)
 
 /* DPOR pseudo-locations (rt_dep_pseudo) of the oracles' state shared by the actors. */
-enum { MN_DEP_ORACLE = 0,    /* the reference model: push results, batch_end, deliveries */
-       MN_DEP_HOLDER = 1 };  /* the lock oracle's holders (every lock operation, even buffered) */
+enum { MN_DEP_ORACLE = 0,    /* the reference model's deliveries (next_frame, got): written by a
+			      * delivery, read by a batch's end (and the hostile's store count) */
+       MN_DEP_HOLDER = 1,    /* the lock oracle's holders (every lock operation, even buffered) */
+       MN_DEP_PUSH = 2 };    /* + producer p: p's push results and batch_end, written by p and read
+			      * by every delivery (two producers' results commute) */
 
 #define MN_NFIELDS_RING 20   /* 16 header fields, ss_len[], slot[]; v3: sr_cons, its sr_wake */
 

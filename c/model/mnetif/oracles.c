@@ -21,7 +21,9 @@ static const char *actor_kind_name(int kind)
 
 void oracle_push_result(struct mn_ctx *m, int p, int k, int err)
 {
-	rt_dep_pseudo(m->rt, MN_DEP_ORACLE, 1, 1);   /* the reference model: shared by all actors */
+	rt_dep_pseudo(m->rt, MN_DEP_PUSH + (uint32_t)p, 1, 1);
+	if (m->w.hostile)
+		rt_dep_pseudo(m->rt, MN_DEP_ORACLE, 1, 0);   /* the hostile's count (below) */
 	m->r->push_result[p][k] = err;
 	/* What the producer can have read is what reached memory: a committed hostile store, or
 	 * under ARM a promised one (it executes later in the hostile's own order). */
@@ -61,7 +63,9 @@ void oracle_deliver(struct mn_ctx *m, const unsigned char *buf, uint32_t len)
 	uint32_t p, k, n = r->ndelivered;
 	int fp = -1, fk = -1, lost_p = -1, lost_k = -1;
 
-	rt_dep_pseudo(m->rt, MN_DEP_ORACLE, 1, 1);   /* the reference model: shared by all actors */
+	/* reads every producer's push results, writes the deliveries */
+	rt_dep_pseudo(m->rt, MN_DEP_PUSH, m->w.nproducers ? m->w.nproducers : 1, 0);
+	rt_dep_pseudo(m->rt, MN_DEP_ORACLE, 1, 1);
 
 	rt_note(m->rt, MN_MOP_DELIVER, len, len);
 	for (p = 0; p < m->w.nproducers && fp < 0; p++) {
@@ -118,7 +122,9 @@ void oracle_batch_done(struct mn_ctx *m, int p, int first, int n)
 {
 	int k;
 
-	rt_dep_pseudo(m->rt, MN_DEP_ORACLE, 1, 1);   /* the reference model: shared by all actors */
+	/* writes p's batch_end, reads the deliveries */
+	rt_dep_pseudo(m->rt, MN_DEP_PUSH + (uint32_t)p, 1, 1);
+	rt_dep_pseudo(m->rt, MN_DEP_ORACLE, 1, 0);
 
 	m->batch_end[p] = 0;
 	for (k = first; k < first + n; k++)

@@ -211,8 +211,8 @@ int mn_setup_litmus(struct mn_ctx *m)
 			const struct mn_litmus_op *o = &w->litmus[a][i];
 			struct lit_op *l = &p->ops[a][i];
 
-			*l = (struct lit_op){ o->op, o->order, o->size ? o->size : 4, 0, o->off,
-					      o->value, 0 };
+			*l = (struct lit_op){ o->op, o->order, o->size ? o->size : 4, o->flags & 1,
+					      o->off, o->value, 0 };
 			if (o->op == MN_OP_FENCE && (o->order < RT_FENCE_ACQUIRE || o->order > RT_FENCE_HEAVY))
 				l->order = RT_FENCE_FULL;
 		}

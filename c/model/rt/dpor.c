@@ -108,7 +108,7 @@
 
 struct dp_range {
 	const unsigned char *lo, *hi;
-	uint8_t w;
+	uint8_t w;                /* 0 read, 1 write, RT_DP_ADD blind add only (see conflict) */
 };
 
 struct dp_event {
@@ -358,6 +358,11 @@ void dp_global(struct rt *rt)
 		e->global = 1;
 }
 
+int dp_refined(const struct rt *rt)
+{
+	return rt->dp_mode == RT_DPOR_SOURCE;
+}
+
 void dp_wake(struct rt *rt, int actor)
 {
 	struct rt_dp *R = rt->dp;
@@ -366,7 +371,7 @@ void dp_wake(struct rt *rt, int actor)
 	if (!e)
 		return;
 	R->wake_src[actor] = (int32_t)(R->nev - 1);
-	if (rt->dp_mode == RT_DPOR_SOURCE)
+	if (dp_refined(rt))
 		dp_loc(rt, RT_DPL_WAKE + actor, 1, 1);
 	else
 		e->global = 1;
@@ -393,7 +398,9 @@ void dp_access(struct rt *rt, const unsigned char *addr, uint32_t size, int writ
 		dp_access(rt, R->pseudo + RT_DPL_INV, 1, 1);
 	for (i = 0; i < e->nr; i++) {
 		if (e->r[i].lo == lo && e->r[i].hi == hi) {
-			e->r[i].w |= (uint8_t)(write != 0);
+			/* a read or a write with an add is a plain write */
+			e->r[i].w = (uint8_t)(e->r[i].w == (uint8_t)write ? write :
+					      e->r[i].w | write ? 1 : 0);
 			return;
 		}
 	}
@@ -401,7 +408,8 @@ void dp_access(struct rt *rt, const unsigned char *addr, uint32_t size, int writ
 		e->global = 1;
 		return;
 	}
-	e->r[e->nr++] = (struct dp_range){ lo, hi, (uint8_t)(write != 0) };
+	e->r[e->nr++] = (struct dp_range){ lo, hi, (uint8_t)(write == RT_DP_ADD ? RT_DP_ADD :
+								 write != 0) };
 }
 
 /* The actor a thread key belongs to (a drain pseudo-thread: the actor whose buffer it drains). */
@@ -441,6 +449,24 @@ static int dependent_virtual(int mutate, const struct dp_event *x, uint64_t key,
 	return 0;
 }
 
+/* Two accesses of overlapping ranges conflict when one writes, except two blind adds of the same
+ * range (they commute: the same memory in either order, nothing returned; adds of different
+ * widths do not: a carry). Between an actor's event and a drain of its own buffer only writes (an
+ * add is one) conflict: see own_drain. */
+static int conflict(int mutate, int own, const struct dp_range *a, const struct dp_range *b)
+{
+	if (!(a->lo < b->hi && b->lo < a->hi))
+		return 0;
+	if (own)
+		return a->w && b->w;
+	/* test-only mutation 7: a blind add conflicts with writes only (unsound: a load must see
+	 * each add) */
+	if (mutate == 7 && (a->w == RT_DP_ADD || b->w == RT_DP_ADD))
+		return a->w == 1 || b->w == 1;
+	return (a->w || b->w) &&
+	       !(a->w == RT_DP_ADD && b->w == RT_DP_ADD && a->lo == b->lo && a->hi == b->hi);
+}
+
 static int dependent(int mutate, const struct dp_event *x, const struct dp_event *y)
 {
 	uint32_t i, j;
@@ -453,8 +479,7 @@ static int dependent(int mutate, const struct dp_event *x, const struct dp_event
 	own = own_drain(mutate, x->tid, y->tid);
 	for (i = 0; i < x->nr; i++)
 		for (j = 0; j < y->nr; j++)
-			if ((own ? x->r[i].w && y->r[j].w : x->r[i].w || y->r[j].w) &&
-			    x->r[i].lo < y->r[j].hi && y->r[j].lo < x->r[i].hi)
+			if (conflict(mutate, own, &x->r[i], &y->r[j]))
 				return 1;
 	return 0;
 }

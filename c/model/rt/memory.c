@@ -43,7 +43,8 @@ void rt_commit(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t 
 	uint64_t before = size <= 8 ? rt_rd(addr, size) : 0;
 	int i;
 
-	DP_ACCESS(rt, addr, size, 1);  /* even a same-value store: the order still decides the oracles */
+	/* even a same-value store: the order still decides the oracles */
+	DP_ACCESS(rt, addr, size, rt->commit_add ? RT_DP_ADD : 1);
 	if (rt->retired)
 		rt_check_retired(rt, a, addr, size, 1);
 	if (bytes ? memcmp(addr, bytes, size) == 0 : rt_rd(addr, size) == (val & rt_mask_of(size))) {
@@ -70,10 +71,12 @@ void rt_commit(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t 
 
 		if (b == a)
 			continue;
-		/* An idle actor polls its range: only a change there can end its wait. */
+		/* An idle actor: only a change to what its poll read can end its wait, or (once the
+		 * actors it waits for are gone) any commit: the last drain of their stores makes
+		 * what it read final. */
 		if ((b->state == RT_SPINNING && rt_overlaps(b->spin_addr, 1, addr, size)) ||
-		    (b->state == RT_IDLE && rt_overlaps(addr, size ? size : 1, b->idle_lo,
-							(uint32_t)b->idle_len)))
+		    (b->state == RT_IDLE && (rt_idle_waits_on(b, addr, size ? size : 1) ||
+					     rt_kinds_alive(rt, (uint32_t)b->pend.val) < 0)))
 			rt_wake(rt, b);
 	}
 }

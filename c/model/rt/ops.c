@@ -47,7 +47,8 @@ static void suspend(struct rt *rt, struct rt_actor *a, int op, const volatile vo
 	a->pend.op = op;
 	a->pend.addr = (unsigned char *)(uintptr_t)addr;
 	a->pend.size = size;
-	a->pend.order = order;
+	a->pend.blind = op == RT_OP_FETCH_ADD && (order & RT_BLIND);
+	a->pend.order = order & ~RT_BLIND;
 	a->pend.val = val;
 	rt_fiber_yield(rt, a);
 }
@@ -167,12 +168,23 @@ int rt_wait(struct rt *rt, int ch)
 int rt_idle(struct rt *rt, const void *lo, uint64_t len, uint32_t kinds)
 {
 	struct rt_actor *a = actor_of(rt);
+	int r;
 
 	if (!a || rt->finishing)
 		return 0;
 	a->idle_lo = lo;
 	a->idle_len = len;
-	return (int)model_op(rt, a, RT_OP_IDLE, kinds);
+	r = (int)model_op(rt, a, RT_OP_IDLE, kinds);
+	a->nrd = 0;               /* the next poll's reads */
+	return r;
+}
+
+void rt_poll_begin(struct rt *rt)
+{
+	struct rt_actor *a = actor_of(rt);
+
+	if (a)
+		a->nrd = 0;
 }
 
 int rt_kill(struct rt *rt, int target)
@@ -201,7 +213,7 @@ static int changed_since(const struct rt *rt, const struct rt_actor *a, const un
 	return 0;
 }
 
-static int kinds_done(const struct rt *rt, uint32_t kinds)
+int rt_kinds_alive(const struct rt *rt, uint32_t kinds)
 {
 	int i;
 
@@ -209,9 +221,9 @@ static int kinds_done(const struct rt *rt, uint32_t kinds)
 		const struct rt_actor *b = rt->a[i];
 
 		if ((kinds >> b->kind & 1) && b->state != RT_DONE && b->state != RT_KILLED)
-			return 0;
+			return i;
 	}
-	return 1;
+	return -1;
 }
 
 /* Stores of other actors still buffered (what the idle actor sees is not final yet). */
@@ -266,14 +278,29 @@ static void exec_model_op(struct rt *rt, struct rt_actor *a)
 			val = 1;
 		}
 		break;
-	case RT_OP_IDLE:
-		/* reads: who finished, whose buffer is empty, and (its wait) the range */
-		DP_LOC(rt, RT_DPL_DONE, 1, 0);
-		DP_LOC(rt, RT_DPL_SB, RT_MAX_ACTORS, 0);
-		DP_ACCESS(rt, a->idle_lo, (uint32_t)a->idle_len, 0);
+	case RT_OP_IDLE: {
+		int alive = rt_kinds_alive(rt, (uint32_t)a->pend.val);
+
+		/* reads what its poll read (its wait) and whether the actors it waits for are gone:
+		 * while one is alive, that one (the first: the ends of the others commute with it),
+		 * else all of them and whose store buffer is empty */
+		if (alive >= 0) {
+			DP_LOC(rt, RT_DPL_DONE + alive, 1, 0);
+		} else {
+			DP_LOC(rt, RT_DPL_DONE, RT_MAX_ACTORS, 0);
+			DP_LOC(rt, RT_DPL_SB, RT_MAX_ACTORS, 0);
+		}
+		if (a->nrd > RT_MAX_READS) {
+			DP_ACCESS(rt, a->idle_lo, (uint32_t)a->idle_len, 0);
+		} else {
+			uint32_t k;
+
+			for (k = 0; k < a->nrd; k++)
+				DP_ACCESS(rt, a->rd[k].addr, a->rd[k].size, 0);
+		}
 		if (rt->mm->idle_again && rt->mm->idle_again(rt, a)) {
 			a->ret = 1;       /* it may have read stale values: look again, caught up */
-		} else if (kinds_done(rt, (uint32_t)a->pend.val) && !others_pending(rt, a)) {
+		} else if (alive < 0 && !others_pending(rt, a)) {
 			a->ret = 0;
 		} else {
 			a->state = RT_IDLE;
@@ -281,6 +308,7 @@ static void exec_model_op(struct rt *rt, struct rt_actor *a)
 			val = 1;
 		}
 		break;
+	}
 	}
 	rt_record(rt, a, a->pend.op, NULL, 0, 0, val, 0);
 }
@@ -306,6 +334,7 @@ void rt_exec(struct rt *rt, struct rt_actor *a)
 	case RT_OP_LOAD:
 		DP_ACCESS(rt, p->addr, p->size, 0);
 		mm->load(rt, a, p->addr, p->size, p->order, v);
+		rt_note_read(a, p->addr, p->size);
 		val = rt_rd(v, p->size);
 		a->last_load = p->addr;
 		a->last_load_seq = rt->commit_seq;
@@ -323,6 +352,7 @@ void rt_exec(struct rt *rt, struct rt_actor *a)
 	case RT_OP_TAS:
 	case RT_OP_FETCH_ADD:
 	case RT_OP_CAS:
+		rt_note_read(a, p->addr, p->size);
 		if (mm->rmw_op) {
 			DP_ACCESS(rt, p->addr, p->size, 0);
 			old = mm->rmw_op(rt, a, p->op, p->addr, p->size, p->order, p->val, p->val2,
@@ -330,20 +360,23 @@ void rt_exec(struct rt *rt, struct rt_actor *a)
 			write_hook(rt, a, p->op, p->addr, val, old);
 			a->last_load = p->addr;
 			a->last_load_seq = rt->commit_seq;
-			val = old;
+			val = p->blind ? 0 : old;
 			break;
 		}
 		if (p->op == RT_OP_CAS)
 			goto cas;
 		mm->rmw(rt, a, p->order);
-		DP_ACCESS(rt, p->addr, p->size, 0);
+		/* a blind add: a commutative update of its location (dpor.c), no read */
+		DP_ACCESS(rt, p->addr, p->size, p->blind ? RT_DP_ADD : 0);
 		old = rt_rd(p->addr, p->size);
 		val = p->op == RT_OP_TAS ? 1 : (old + p->val) & rt_mask_of(p->size);
+		rt->commit_add = p->blind;
 		rt_commit(rt, a, p->addr, p->size, NULL, val);
+		rt->commit_add = 0;
 		write_hook(rt, a, p->op, p->addr, val, old);
 		a->last_load = p->addr;
 		a->last_load_seq = rt->commit_seq;
-		val = old;
+		val = p->blind ? 0 : old;
 		break;
 cas:
 		mm->rmw(rt, a, p->order);
@@ -366,10 +399,17 @@ cas:
 	case RT_OP_COPY_OUT:
 		DP_ACCESS(rt, p->addr, p->size, 0);
 		mm->load(rt, a, p->addr, p->size, RT_RELAXED, p->dst);
+		rt_note_read(a, p->addr, p->size);
 		memcpy(&val, p->dst, p->size < 8 ? p->size : 8);
 		break;
 	case RT_OP_SPIN:
-		DP_GLOBAL(rt);            /* reads the commit log: dependent with everything */
+		/* Reads the commit log: whether another actor changed addr since this actor's last
+		 * load (a read of addr, which the writer's wakeup also orders it with: dp_wake), or
+		 * (the log wrapped; the older algorithms) dependent with everything. */
+		if (rt->dp_on && (!dp_refined(rt) || rt->commit_seq - a->last_load_seq >= RT_COMMIT_LOG))
+			dp_global(rt);
+		else
+			DP_ACCESS(rt, p->addr, p->size, 0);
 		/* Blocks only if nobody stored to addr since this actor last loaded it (the model
 		 * may say otherwise: a stale read). */
 		if (mm->spin_blocks ? mm->spin_blocks(rt, a, p->addr, p->size) :

@@ -113,6 +113,7 @@ int rt_spawn(struct rt *rt, int kind, const char *name, void (*fn)(struct rt *, 
 	a->spin_size = 0;
 	a->idle_lo = NULL;
 	a->idle_len = 0;
+	a->nrd = 0;
 	a->woken = 0;
 	a->ret = 0;
 	memset(&a->pend, 0, sizeof(a->pend));

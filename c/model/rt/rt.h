@@ -75,6 +75,10 @@ struct rt;
 /* Orders (the values a step records). */
 enum rt_order { RT_PLAIN = 0, RT_RELAXED = 1, RT_ACQUIRE = 2, RT_RELEASE = 3, RT_SEQ_CST = 4,
 		RT_ACQ_REL = 5 /* an RMW: acquire + release, not a fence (ARM: LDADDAL) */ };
+/* Or'ed into a FETCH_ADD's order: the caller does not use the old value (it gets 0). Two such
+ * adds commute (same memory either way, nothing returned), so DPOR need not try both orders; an
+ * add is still dependent with every load, store and other RMW of its location. */
+#define RT_BLIND 0x100
 
 /*
  * Fences (a fence step records its kind in `order`). What each kind orders, and what the models
@@ -444,10 +448,16 @@ void rt_spin(struct rt *rt, const volatile void *addr, unsigned size);
  * (returns 1), or returns 0 when the run is over (RT_ACTOR_MUST_FINISH). */
 void rt_signal(struct rt *rt, int ch);
 int rt_wait(struct rt *rt, int ch);
-/* Returns 0 when every actor whose kind is in the mask `kinds` (bit 1 << kind) has finished and no
- * other actor has buffered stores (what [lo, lo+len) holds is final); else blocks until another
- * actor changes [lo, lo+len) or an actor finishes, and returns 1 (then look again). */
+/* A poll loop that found nothing to do: returns 0 when every actor whose kind is in the mask
+ * `kinds` (bit 1 << kind) has finished and no other actor has buffered stores (what it read is
+ * final); else blocks until another actor changes a location this actor read since its last
+ * rt_idle or rt_poll_begin (the poll's read set; [lo, lo+len) instead when that set holds more
+ * than 16 locations) or an actor finishes, and returns 1 (then poll again). Only what the poll
+ * read decides what it finds, so nothing else needs to wake it. */
 int rt_idle(struct rt *rt, const void *lo, uint64_t len, uint32_t kinds);
+/* A poll loop's iteration starts here: rt_idle waits on what the actor reads from now on
+ * (without it: since its last rt_idle, a superset). */
+void rt_poll_begin(struct rt *rt);
 /* Ends actor target where it stands (its locks stay held; its buffered stores still drain).
  * Returns 1 if it was alive. */
 int rt_kill(struct rt *rt, int target);

@@ -11,6 +11,7 @@
 #define RT_SB_CAP 128            /* store-buffer entries per actor; a full buffer drains its oldest */
 #define RT_COMMIT_LOG 4096       /* recent commits, for rt_spin's "changed since my load" */
 #define RT_ARENA_BYTES (4u << 20) /* bytes of buffered region stores, per execution */
+#define RT_MAX_READS 16          /* rt_idle's read set; more distinct reads: the caller's range */
 
 struct rt_mm;
 struct rt_dp;
@@ -39,6 +40,7 @@ struct rt_pending {
 	uint64_t val2;               /* CAS: desired; IDLE: length of the range; KILL: target */
 	unsigned char *dst;          /* COPY_OUT destination (private) */
 	const unsigned char *src;    /* COPY_IN source (private) */
+	int blind;                   /* FETCH_ADD with RT_BLIND (order has it cleared) */
 };
 
 struct rt_actor {
@@ -60,8 +62,10 @@ struct rt_actor {
 	uint64_t last_load_seq;
 	unsigned char *spin_addr;
 	uint32_t spin_size;
-	const unsigned char *idle_lo;  /* IDLE: the range whose change ends the wait */
+	const unsigned char *idle_lo;  /* IDLE: the caller's range (the wait when nrd > RT_MAX_READS) */
 	uint64_t idle_len;
+	struct { const unsigned char *addr; uint32_t size; } rd[RT_MAX_READS];
+	uint32_t nrd;                /* reads since the last rt_idle / rt_poll_begin (ops.c) */
 	int woken;
 };
 
@@ -135,6 +139,7 @@ struct rt {
 	int finishing;               /* the verdict is known: MUST_FINISH actors run to their end */
 	/* DPOR recording (dpor.c): on only while rt_dpor runs its executions */
 	int dp_on;
+	int commit_add;              /* rt_commit of a blind add (RT_BLIND): DPOR's RT_DP_ADD */
 	uint32_t dp_ev;              /* index of the event (scheduler loop iteration) being executed */
 	struct rt_dp *dp;
 	int dp_mutate;
@@ -183,6 +188,42 @@ static inline int rt_overlaps(const unsigned char *a, uint32_t an, const unsigne
 	return a < b + bn && b < a + an;
 }
 
+/*
+ * rt_idle's wait: what the actor read since its last rt_idle or rt_poll_begin (a poll that found
+ * nothing to do; re-running it with every value it read unchanged finds nothing again, so only a
+ * change to one of them can end its wait; GenMC's and dscheck's "await" reduction of a spin
+ * loop), or the caller's range when it read more than RT_MAX_READS distinct locations.
+ */
+static inline void rt_note_read(struct rt_actor *a, const unsigned char *addr, uint32_t size)
+{
+	uint32_t i;
+
+	if (a->nrd > RT_MAX_READS)
+		return;
+	for (i = 0; i < a->nrd; i++)
+		if (a->rd[i].addr == addr) {
+			if (a->rd[i].size < size)
+				a->rd[i].size = size;
+			return;
+		}
+	if (a->nrd < RT_MAX_READS)
+		a->rd[a->nrd] = (typeof(a->rd[0])){ addr, size };
+	a->nrd++;
+}
+
+static inline int rt_idle_waits_on(const struct rt_actor *a, const unsigned char *addr,
+				   uint32_t size)
+{
+	uint32_t i;
+
+	if (a->nrd > RT_MAX_READS)
+		return rt_overlaps(addr, size, a->idle_lo, (uint32_t)a->idle_len);
+	for (i = 0; i < a->nrd; i++)
+		if (rt_overlaps(addr, size, a->rd[i].addr, a->rd[i].size))
+			return 1;
+	return 0;
+}
+
 /* mm_arm.c: ARM's state and the search's rounds (explore.c) */
 void rt_arm_free(struct rt *rt);
 void rt_arm_learn_begin(struct rt *rt);      /* a search learns from now on */
@@ -208,6 +249,9 @@ uint64_t rt_direct(int op, unsigned char *addr, unsigned size, uint64_t val, uin
 
 /* sched.c */
 void rt_wake(struct rt *rt, struct rt_actor *a);
+/* ops.c: the first actor whose kind is in the mask `kinds` that has neither finished nor been
+ * killed, or -1 (rt_idle's "they are gone") */
+int rt_kinds_alive(const struct rt *rt, uint32_t kinds);
 void rt_record_row(struct rt *rt, struct rt_actor *a, uint32_t n, int op, const unsigned char *addr,
 		   uint32_t size, int order, uint64_t val, int buffered);
 int rt_execute(struct rt *rt, const struct rt_workload *wl, void *ctx, struct rt_step *trace,
@@ -263,22 +307,28 @@ void dp_event_chosen(struct rt *rt, uint32_t c, uint32_t decision, int drain, in
 void dp_choice(struct rt *rt, uint32_t decision, uint32_t nopt, uint32_t c);
 uint32_t dp_decide(struct rt *rt, uint32_t d, uint32_t n, int sched, uint32_t c, int listed);
 void dp_access(struct rt *rt, const unsigned char *addr, uint32_t size, int write);
+/* The finer dependency of the default algorithm (wakeups, spins) is on (dpor.c). */
+int dp_refined(const struct rt *rt);
 void dp_global(struct rt *rt);
 void dp_wake(struct rt *rt, int actor);
 /* Pseudo-locations for runtime state that actors share outside memory (dpor.c's dependency);
  * the workload's (rt_dep_pseudo) come after RT_DPL_USER. */
-enum { RT_DPL_DONE = 0,     /* which actors have finished (rt_idle reads it) */
-       RT_DPL_INV = 1,      /* what the after_step oracle reads (rt_oracle_reads) */
+enum { RT_DPL_INV = 1,      /* what the after_step oracle reads (rt_oracle_reads) */
        RT_DPL_CHAN = 2,     /* + channel: its pending count (signal, wait) */
        RT_DPL_SB = 8,       /* + actor: whether its store buffer is empty (rt_idle) */
        RT_DPL_HEAVY = 16,   /* a HEAVY fence writes it, every buffered store reads it: whether a
 			     * store is still buffered after the fence depends on their order */
        RT_DPL_WAKE = 17,    /* + actor: whether it is blocked (a wakeup writes it; RT_DPOR_SOURCE) */
-       RT_DPL_USER = 32,    /* + the workload's pseudo-locations */
-       RT_DPL__COUNT = 96 };
+       RT_DPL_DONE = 25,    /* + actor: whether it has finished (its end writes it; rt_idle reads
+			     * one that is alive, or all of them when none is) */
+       RT_DPL_USER = 40,    /* + the workload's pseudo-locations */
+       RT_DPL__COUNT = 104 };
 void dp_loc(struct rt *rt, int loc, uint32_t n, int write);
 void rt_dpor_release(struct rt *rt);
 #define DP_LOC(rt, loc, n, write) do { if ((rt)->dp_on) dp_loc(rt, loc, n, write); } while (0)
+/* dp_access's `write`: 0 a read, 1 a write, RT_DP_ADD a blind add (RT_BLIND: commutes with
+ * other blind adds, conflicts with everything else) */
+#define RT_DP_ADD 2
 #define DP_ACCESS(rt, addr, size, write) \
 	do { if ((rt)->dp_on) dp_access(rt, addr, size, write); } while (0)
 #define DP_GLOBAL(rt) do { if ((rt)->dp_on) dp_global(rt); } while (0)

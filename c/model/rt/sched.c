@@ -79,14 +79,15 @@ void rt_record_row(struct rt *rt, struct rt_actor *a, uint32_t n, int op, const 
 		s->watch[i] = i < rt->nwatch ? rt_rd(rt->watch[i], rt->watch_size[i]) : 0;
 }
 
-static void note_end(struct rt *rt)
+static void note_end(struct rt *rt, const struct rt_actor *a)
 {
 	int i;
 
-	DP_LOC(rt, RT_DPL_DONE, 1, 1);
-	/* An idle actor waits for a change OR for the actors it waits for to be gone. */
+	DP_LOC(rt, RT_DPL_DONE + a->id, 1, 1);
+	/* An idle actor waits for a change OR for the actors it waits for to be gone: the last of
+	 * them ending wakes it (an earlier end changes nothing its poll or rt_idle looks at). */
 	for (i = 0; i < rt->nactors; i++)
-		if (rt->a[i]->state == RT_IDLE)
+		if (rt->a[i]->state == RT_IDLE && rt_kinds_alive(rt, (uint32_t)rt->a[i]->pend.val) < 0)
 			rt_wake(rt, rt->a[i]);
 }
 
@@ -95,7 +96,7 @@ static void advance(struct rt *rt, struct rt_actor *a)
 {
 	rt_fiber_resume(rt, a);
 	if (a->state == RT_DONE)
-		note_end(rt);
+		note_end(rt, a);
 }
 
 static void process_wakes(struct rt *rt)
