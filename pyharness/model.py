@@ -233,6 +233,8 @@ def lib(variant: str = "fixed") -> C.CDLL:
         so.mn_model_dpor_mode.restype = C.c_int
         so.mn_model_dpor_mutate.argtypes = [C.c_int]
         so.mn_model_dpor_mutate.restype = None
+        so.mn_model_idle_mode.argtypes = [C.c_int]
+        so.mn_model_idle_mode.restype = None
         so.mn_model_hostile_mutate.argtypes = [C.c_int]
         so.mn_model_hostile_mutate.restype = None
         so.mn_model_set_result_hook.argtypes = [RESULT_HOOK, C.c_void_p]
@@ -390,6 +392,12 @@ def dpor_mutate(mutation: int, variant: str = "fixed") -> None:
     events that happen after its first one; 6 a load independent of another actor's drain to it;
     7 a blind add (BLIND) independent of loads."""
     lib(variant).mn_model_dpor_mutate(mutation)
+
+
+def idle_mode(mode: int, variant: str = "fixed") -> None:
+    """Test-only: what the idle consumer waits on: 0 what its empty poll read (normal), 1 the
+    whole ring and every end (the runtime before the read set), 2 never woken (a lost wakeup)."""
+    lib(variant).mn_model_idle_mode(mode)
 
 
 # The DPOR algorithms (rt.h enum rt_dpor_mode): source sets + sleep sets with the refined

@@ -444,6 +444,9 @@ void mn_model_arm_mutate(int mutation);
 /* Test-only: 0 normal; 1 treat every pair of steps as independent; 2 drop the backtrack rule;
  * 3-6 as rt_dpor_mutate (rt/rt.h). Each makes DPOR unsound: the soundness tests must catch it. */
 void mn_model_dpor_mutate(int mutation);
+/* Test-only: what the idle consumer waits on (rt_idle_mode: 0 its poll's read set, 1 the whole
+ * ring and every end, 2 never woken). */
+void mn_model_idle_mode(int mode);
 /* The DPOR algorithm (enum rt_dpor_mode): 0 source sets + sleep sets (the default), 1
  * Flanagan-Godefroid + sleep sets, 2 plain Flanagan-Godefroid, for comparison. 0 or -EINVAL. */
 int mn_model_dpor_mode(int mode);

@@ -364,6 +364,12 @@ void mn_model_dpor_mutate(int mutation)
 		rt_dpor_mutate(ctx.rt, mutation);
 }
 
+void mn_model_idle_mode(int mode)
+{
+	if (ctx.rt || (ctx.rt = rt_new()))
+		rt_idle_mode(ctx.rt, mode);
+}
+
 int mn_model_dpor_mode(int mode)
 {
 	if (!ctx.rt && !(ctx.rt = rt_new()))

@@ -75,8 +75,9 @@ void rt_commit(struct rt *rt, struct rt_actor *a, unsigned char *addr, uint32_t 
 		 * actors it waits for are gone) any commit: the last drain of their stores makes
 		 * what it read final. */
 		if ((b->state == RT_SPINNING && rt_overlaps(b->spin_addr, 1, addr, size)) ||
-		    (b->state == RT_IDLE && (rt_idle_waits_on(b, addr, size ? size : 1) ||
-					     rt_kinds_alive(rt, (uint32_t)b->pend.val) < 0)))
+		    (b->state == RT_IDLE && rt->idle_mode != 2 &&
+		     (rt_idle_waits_on(b, addr, size ? size : 1) ||
+		      rt_kinds_alive(rt, (uint32_t)b->pend.val) < 0)))
 			rt_wake(rt, b);
 	}
 }

@@ -179,6 +179,11 @@ int rt_idle(struct rt *rt, const void *lo, uint64_t len, uint32_t kinds)
 	return r;
 }
 
+void rt_idle_mode(struct rt *rt, int mode)
+{
+	rt->idle_mode = mode;
+}
+
 void rt_poll_begin(struct rt *rt)
 {
 	struct rt_actor *a = actor_of(rt);

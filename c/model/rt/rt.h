@@ -332,8 +332,12 @@ int rt_dpor_sub(struct rt *rt, const struct rt_workload *wl, void *ctx, uint64_t
 /* Test-only: 1 every pair of steps independent, 2 no backtracking, 3 a memory operation's own
  * decisions (rt_choose) not branched, 4 sleepers never woken, 5 source sets: a race's reversal
  * v keeps the events that happen after its first event (notdep dropped), 6 a load independent of
- * another actor's drain to it (all unsound), 0 normal. */
+ * another actor's drain to it, 7 a blind add independent of loads (all unsound), 0 normal. */
 void rt_dpor_mutate(struct rt *rt, int mutation);
+/* Test-only: what rt_idle waits on. 0 its poll's read set (normal); 1 the caller's whole range,
+ * and every end of an actor wakes it (the runtime before the read set: the outcome sets must be
+ * the same); 2 never woken (a lost wakeup: the outcome sets must differ). */
+void rt_idle_mode(struct rt *rt, int mode);
 /* The algorithm (dpor.c): source sets + sleep sets with the refined dependency (the default), or
  * the older ones for comparison: Flanagan-Godefroid + sleep sets, plain Flanagan-Godefroid. */
 enum rt_dpor_mode { RT_DPOR_SOURCE = 0, RT_DPOR_SLEEP = 1, RT_DPOR_FG05 = 2 };

@@ -140,6 +140,7 @@ struct rt {
 	/* DPOR recording (dpor.c): on only while rt_dpor runs its executions */
 	int dp_on;
 	int commit_add;              /* rt_commit of a blind add (RT_BLIND): DPOR's RT_DP_ADD */
+	int idle_mode;               /* test-only (rt_idle_mode) */
 	uint32_t dp_ev;              /* index of the event (scheduler loop iteration) being executed */
 	struct rt_dp *dp;
 	int dp_mutate;
@@ -216,7 +217,7 @@ static inline int rt_idle_waits_on(const struct rt_actor *a, const unsigned char
 {
 	uint32_t i;
 
-	if (a->nrd > RT_MAX_READS)
+	if (a->nrd > RT_MAX_READS || a->rt->idle_mode == 1)
 		return rt_overlaps(addr, size, a->idle_lo, (uint32_t)a->idle_len);
 	for (i = 0; i < a->nrd; i++)
 		if (rt_overlaps(addr, size, a->rd[i].addr, a->rd[i].size))

@@ -87,7 +87,8 @@ static void note_end(struct rt *rt, const struct rt_actor *a)
 	/* An idle actor waits for a change OR for the actors it waits for to be gone: the last of
 	 * them ending wakes it (an earlier end changes nothing its poll or rt_idle looks at). */
 	for (i = 0; i < rt->nactors; i++)
-		if (rt->a[i]->state == RT_IDLE && rt_kinds_alive(rt, (uint32_t)rt->a[i]->pend.val) < 0)
+		if (rt->a[i]->state == RT_IDLE && rt->idle_mode != 2 &&
+		    (rt->idle_mode == 1 || rt_kinds_alive(rt, (uint32_t)rt->a[i]->pend.val) < 0))
 			rt_wake(rt, rt->a[i]);
 }
 

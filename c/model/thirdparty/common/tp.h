@@ -108,6 +108,7 @@ void tp_fence(int kind);                  /* enum rt_fence */
 void tp_spin(const volatile void *addr, unsigned size);
 void tp_signal(int ch);
 int tp_wait(int ch);
+/* rt_idle: waits on what this actor read since its last tp_idle ([lo, lo+len) past 16 locations) */
 int tp_idle(const void *lo, uint64_t len, uint32_t kinds);
 uint32_t tp_choose(uint32_t nopt);
 void tp_copy_in(void *shared_dst, const void *src, size_t n);
