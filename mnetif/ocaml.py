@@ -127,7 +127,7 @@ def runtime() -> Runtime:
 # (ocaml_shim/core_model/model_fwd.c).
 _MODEL_FNS = ("mn_model_access", "mn_model_copy", "mn_model_fence", "mn_model_spin", "mn_model_notify",
               "mn_model_consumer_deliver", "mn_model_consumer_idle", "mn_model_consumer_sleep",
-              "mn_model_heavy_barrier")
+              "mn_model_heavy_barrier", "mn_model_consumer_poll_begin")
 
 
 def _addr(so, name: str) -> int:

@@ -477,8 +477,10 @@ const char *mn_model_variant(void);
  * It reports frames and waits with:
  *   mn_model_consumer_deliver(buf, len, released)  a frame given to the handler (released = 0);
  *                            call again with released = 1 (buf may be NULL) once it is popped;
- *   mn_model_consumer_idle()  ring found empty: blocks until ring memory changes; returns 0 when
- *                            every producer is finished and no store is pending (return now), else 1;
+ *   mn_model_consumer_poll_begin()  an iteration of its loop starts (rt_poll_begin);
+ *   mn_model_consumer_idle()  ring found empty: blocks until a location it read since the last
+ *                            poll_begin changes or the last producer ends; returns 0 when every
+ *                            producer is finished and no store is pending (return now), else 1;
  *   mn_model_consumer_sleep() after a successful prepare-wait: blocks until notified; returns 1
  *                            when notified, 0 when the run is over (return now);
  *   mn_model_consumer_error(msg)  it found the ring corrupt: a consumer-error violation.
@@ -496,6 +498,7 @@ const char *mn_model_variant(void);
 typedef void (*mn_model_consumer_fn)(void *arg, void *ring, uint64_t ringlen);
 void mn_model_set_external_consumer(mn_model_consumer_fn fn, void *arg);
 void mn_model_consumer_deliver(const void *buf, uint32_t len, int released);
+void mn_model_consumer_poll_begin(void);
 int mn_model_consumer_idle(void);
 int mn_model_consumer_sleep(void);
 /* The external consumer found the ring corrupt (or otherwise failed): records the violation

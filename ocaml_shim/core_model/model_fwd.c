@@ -27,7 +27,8 @@ typedef void (*deliver_fn)(const void *, uint32_t, int);
 typedef int (*wait_fn)(void);
 
 /* The order of mnoc_model_bind's array (mnetif/ocaml.py passes them in this order). */
-enum { F_ACCESS, F_COPY, F_FENCE, F_SPIN, F_NOTIFY, F_DELIVER, F_IDLE, F_SLEEP, F_HEAVY, F__COUNT };
+enum { F_ACCESS, F_COPY, F_FENCE, F_SPIN, F_NOTIFY, F_DELIVER, F_IDLE, F_SLEEP, F_HEAVY, F_POLL,
+       F__COUNT };
 static void *fns[F__COUNT];
 static int quiet;
 
@@ -91,3 +92,4 @@ value mnocm_released(value unit)
  * must not be left suspended inside OCaml code, see embed/embed_stubs.c). */
 int mnoc_fwd_idle(void) { return FN(wait_fn, F_IDLE)(); }
 int mnoc_fwd_sleep(void) { return FN(wait_fn, F_SLEEP)(); }
+void mnoc_fwd_poll_begin(void) { FN(fence_fn, F_POLL)(); }

@@ -158,6 +158,7 @@ int mnoc_model_fiber_active(void)
 }
 
 int mnoc_fwd_idle(void);
+void mnoc_fwd_poll_begin(void);
 int mnoc_fwd_sleep(void);
 void mnoc_fwd_spin(volatile void *addr, unsigned size);
 
@@ -217,6 +218,7 @@ void mnoc_model_consumer(void *arg, void *ring, uint64_t ringlen)
 		return;
 	code = model_call("mnetif.model_start", Val_int(model_flags), 1, ring, ringlen);
 	while (code != STEP_ERROR) {
+		mnoc_fwd_poll_begin();     /* an iteration starts: idle waits on what it reads */
 		code = model_call("mnetif.model_step", Val_unit, 0, NULL, 0);
 		/* idle/sleep return 0 once the run is over (the verdict is known, or every producer is
 		 * finished and nothing is pending): the consumer returns, as the C one does. */

@@ -66,7 +66,7 @@ static void producer_body(struct rt *rt, int id, void *arg)
 		n = m->w.nframes[p] - k < batch ? m->w.nframes[p] - k : batch;
 		a->frame = (int)k;
 		a->nframes = (int)n;
-		rt_dep_pseudo(rt, MN_DEP_PUSH + (uint32_t)p, 1, 1);   /* batch_end: deliveries read it */
+		rt_dep_pseudo(rt, MN_DEP_BATCH + (uint32_t)p, 1, 1);   /* batch_end: deliveries read it */
 		m->batch_end[p] = k + n;
 		a->tas_streak = 0;
 		if (batch == 1)
@@ -93,7 +93,7 @@ static void consumer_body(struct rt *rt, int id, void *arg)
 		return;
 	}
 	for (;;) {
-		rt_poll_begin(rt);
+		mn_model_consumer_poll_begin();
 		n = max == 1 ? mn_cons_peek(c, s) : mn_cons_peek_n(c, s, max);
 		if (n < 0) {
 			rt_violation(rt, MN_VIO_CONSUMER_ERROR, "consumer: mn_cons_peek%s returned %d "
@@ -178,6 +178,12 @@ static void killer_body(struct rt *rt, int id, void *arg)
 }
 
 /* ---- the external consumer's calls (model.h) ------------------------------------------------- */
+
+void mn_model_consumer_poll_begin(void)
+{
+	if (mn_running())
+		rt_poll_begin(rt_current());
+}
 
 int mn_model_consumer_idle(void)
 {

@@ -20,8 +20,9 @@
 enum { MN_DEP_ORACLE = 0,    /* the reference model's deliveries (next_frame, got): written by a
 			      * delivery, read by a batch's end (and the hostile's store count) */
        MN_DEP_HOLDER = 1,    /* the lock oracle's holders (every lock operation, even buffered) */
-       MN_DEP_PUSH = 2 };    /* + producer p: p's push results and batch_end, written by p and read
-			      * by every delivery (two producers' results commute) */
+       MN_DEP_BATCH = 2,     /* + producer p: p's batch_end */
+       MN_DEP_FRAME = 5 };   /* + 2 (p * MN_MODEL_MAX_FRAMES + k): frame k of p recorded as
+			      * published (0), + 1 as dropped (an error); oracles.c dep_frame */
 
 #define MN_NFIELDS_RING 20   /* 16 header fields, ss_len[], slot[]; v3: sr_cons, its sr_wake */
 

@@ -19,9 +19,21 @@ static const char *actor_kind_name(int kind)
 	return kind >= 0 && kind <= MN_ACTOR_HOSTILE ? n[kind] : "?";
 }
 
+/*
+ * DPOR pseudo-locations of frame k of producer p's result, one for "recorded as published" (0)
+ * and one for "recorded as dropped" (+1). A delivery that matches the frame reads only the
+ * second: the frame matches whether its push has returned 0 yet or not (the in-flight rule), so
+ * the delivery commutes with the recording of a 0; a frame it looks at and passes over reads
+ * what decides how it is passed over (below).
+ */
+static uint32_t dep_frame(uint32_t p, uint32_t k)
+{
+	return MN_DEP_FRAME + 2 * (p * MN_MODEL_MAX_FRAMES + k);
+}
+
 void oracle_push_result(struct mn_ctx *m, int p, int k, int err)
 {
-	rt_dep_pseudo(m->rt, MN_DEP_PUSH + (uint32_t)p, 1, 1);
+	rt_dep_pseudo(m->rt, dep_frame((uint32_t)p, (uint32_t)k) + (err != 0), 1, 1);
 	if (m->w.hostile)
 		rt_dep_pseudo(m->rt, MN_DEP_ORACLE, 1, 0);   /* the hostile's count (below) */
 	m->r->push_result[p][k] = err;
@@ -63,8 +75,7 @@ void oracle_deliver(struct mn_ctx *m, const unsigned char *buf, uint32_t len)
 	uint32_t p, k, n = r->ndelivered;
 	int fp = -1, fk = -1, lost_p = -1, lost_k = -1;
 
-	/* reads every producer's push results, writes the deliveries */
-	rt_dep_pseudo(m->rt, MN_DEP_PUSH, m->w.nproducers ? m->w.nproducers : 1, 0);
+	/* writes the deliveries; reads the results it looks at (dep_frame) */
 	rt_dep_pseudo(m->rt, MN_DEP_ORACLE, 1, 1);
 
 	rt_note(m->rt, MN_MOP_DELIVER, len, len);
@@ -73,10 +84,15 @@ void oracle_deliver(struct mn_ctx *m, const unsigned char *buf, uint32_t len)
 
 		for (k = m->next_frame[p]; k < m->w.nframes[p]; k++) {
 			int res = r->push_result[p][k];
+			uint32_t d = dep_frame(p, k);
 
-			if (res != 0 && res != MN_MODEL_NOT_PUSHED)
+			if (res != 0 && res != MN_MODEL_NOT_PUSHED) {
+				rt_dep_pseudo(m->rt, d + 1, 1, 0);
 				continue;                       /* dropped: never in the ring */
+			}
 			if (frame_equal(m, p, k, buf, len)) {
+				/* the same whether a 0 is recorded yet: only a drop changes it */
+				rt_dep_pseudo(m->rt, d + 1, 1, 0);
 				fp = (int)p;
 				fk = (int)k;
 				if (skipped >= 0) {
@@ -85,7 +101,10 @@ void oracle_deliver(struct mn_ctx *m, const unsigned char *buf, uint32_t len)
 				}
 				break;
 			}
+			/* passed over in flight: either recording changes that; published: its 0 */
+			rt_dep_pseudo(m->rt, d, res == MN_MODEL_NOT_PUSHED ? 2 : 1, 0);
 			if (res == MN_MODEL_NOT_PUSHED) {
+				rt_dep_pseudo(m->rt, MN_DEP_BATCH + p, 1, 0);
 				if (k + 1 < m->batch_end[p])
 					continue;               /* in flight: may yet be dropped */
 				break;                          /* later frames are not pushed yet */
@@ -123,7 +142,7 @@ void oracle_batch_done(struct mn_ctx *m, int p, int first, int n)
 	int k;
 
 	/* writes p's batch_end, reads the deliveries */
-	rt_dep_pseudo(m->rt, MN_DEP_PUSH + (uint32_t)p, 1, 1);
+	rt_dep_pseudo(m->rt, MN_DEP_BATCH + (uint32_t)p, 1, 1);
 	rt_dep_pseudo(m->rt, MN_DEP_ORACLE, 1, 0);
 
 	m->batch_end[p] = 0;

@@ -102,7 +102,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DP_MAXR 8            /* memory ranges recorded per event; more makes the event global */
+#define DP_MAXR 16           /* memory ranges recorded per event; more makes the event global */
 #define DP_BT 1              /* option flags at a decision: in the backtrack set */
 #define DP_DONE 2            /* explored from this decision */
 

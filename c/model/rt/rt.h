@@ -411,7 +411,7 @@ void rt_retire(struct rt *rt, int region, int keeper);
 /* Records a workload step (kind >= RT_OP_NOTE) of the running actor: no memory effect. */
 void rt_note(struct rt *rt, int op, uint32_t size, uint64_t value);
 /* DPOR dependency of what the running step does outside shared memory: dependent with every
- * step (global), or an access to workload pseudo-location loc .. loc+n-1 (loc + n <= 64). */
+ * step (global), or an access to workload pseudo-location loc .. loc+n-1 (loc + n <= 128). */
 void rt_dep_global(struct rt *rt);
 void rt_dep_pseudo(struct rt *rt, uint32_t loc, uint32_t n, int write);
 /* A memory model's own decision among nopt >= 1 alternatives (e.g. which write a load reads),

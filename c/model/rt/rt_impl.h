@@ -322,8 +322,8 @@ enum { RT_DPL_INV = 1,      /* what the after_step oracle reads (rt_oracle_reads
        RT_DPL_WAKE = 17,    /* + actor: whether it is blocked (a wakeup writes it; RT_DPOR_SOURCE) */
        RT_DPL_DONE = 25,    /* + actor: whether it has finished (its end writes it; rt_idle reads
 			     * one that is alive, or all of them when none is) */
-       RT_DPL_USER = 40,    /* + the workload's pseudo-locations */
-       RT_DPL__COUNT = 104 };
+       RT_DPL_USER = 40,    /* + the workload's pseudo-locations (128) */
+       RT_DPL__COUNT = 168 };
 void dp_loc(struct rt *rt, int loc, uint32_t n, int write);
 void rt_dpor_release(struct rt *rt);
 #define DP_LOC(rt, loc, n, write) do { if ((rt)->dp_on) dp_loc(rt, loc, n, write); } while (0)
