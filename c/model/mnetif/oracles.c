@@ -26,6 +26,9 @@ static const char *actor_kind_name(int kind)
  * the delivery commutes with the recording of a 0; a frame it looks at and passes over reads
  * what decides how it is passed over (below).
  */
+_Static_assert(MN_DEP_FRAME + 2 * MN_MODEL_MAX_PRODUCERS * MN_MODEL_MAX_FRAMES <= 128,
+	       "dep_frame's pseudo-locations must fit rt_dep_pseudo's 128 (else every step is global)");
+
 static uint32_t dep_frame(uint32_t p, uint32_t k)
 {
 	return MN_DEP_FRAME + 2 * (p * MN_MODEL_MAX_FRAMES + k);
